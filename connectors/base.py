@@ -1,0 +1,128 @@
+"""The one interface every source adapter implements.
+
+A connector reads raw rows (column name -> value, exactly as the source holds them) from the
+streams its config declares; the sync engine maps, validates, diffs and stores them. Connectors
+never write to the store.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from hub.config import ConnectorConfig, HubConfig, StreamConfig
+from hub.errors import ConfigError
+
+RawRow = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceColumns:
+    """What the source says about a stream before reading: its column names and type names."""
+
+    types: Mapping[str, str]
+
+    @classmethod
+    def named_by(cls, stream: StreamConfig) -> SourceColumns:
+        """The columns ``stream``'s mapping names, for a source that has nothing to say before
+        it is read (an empty drop folder, records yet to be pushed): nothing contradicts them."""
+        names = {m.column for m in stream.fields.values() if m.column is not None}
+        if stream.cursor:
+            names.add(stream.cursor)
+        return cls(dict.fromkeys(sorted(names), ""))
+
+
+OptionsT = TypeVar("OptionsT", bound=BaseModel)
+
+
+class Connector(ABC):
+    """A source of department records. Subclasses set ``kind`` and ``Options``, and
+    ``StreamOptions`` when a stream's ``options`` table says where its records are (a file
+    pattern, an endpoint)."""
+
+    kind: ClassVar[str]
+    Options: ClassVar[type[BaseModel]]
+    StreamOptions: ClassVar[type[BaseModel] | None] = None
+    supports_expressions: ClassVar[bool] = False
+
+    def __init__(self, config: ConnectorConfig, hub_config: HubConfig) -> None:
+        self.config = config
+        self.hub_config = hub_config
+        self.name = config.name
+        self.options = self._validate(self.Options, config.options, f"connectors.{config.name}")
+        self._stream_options: dict[str, BaseModel] = {}
+        if self.StreamOptions is not None:
+            for stream in config.streams:
+                self._stream_options[stream.stream_name] = self._validate(
+                    self.StreamOptions,
+                    stream.options,
+                    f"connectors.{config.name}.streams.{stream.stream_name}.options",
+                )
+        if not self.supports_expressions:
+            for stream in config.streams:
+                for field, mapping in stream.fields.items():
+                    if mapping.expr is not None:
+                        key_path = f"connectors.{config.name}.streams.{stream.stream_name}"
+                        raise ConfigError(
+                            hub_config.path or "<config>",
+                            f"{key_path}.fields.{field}",
+                            f"'expr' needs a SQL source; a {self.kind} connector reads columns",
+                        )
+
+    def _validate(self, model: type[OptionsT], data: Mapping[str, Any], key_path: str) -> OptionsT:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            path = ".".join(str(p) for p in error["loc"])
+            raise ConfigError(
+                self.hub_config.path or "<config>",
+                f"{key_path}.{path}",
+                error["msg"] if error["type"] != "missing" else "required key is missing",
+            ) from None
+
+    def stream_options(self, stream: StreamConfig, model: type[OptionsT]) -> OptionsT:
+        """``stream``'s validated options, as the ``model`` (this kind's ``StreamOptions``)."""
+        options = self._stream_options[stream.stream_name]
+        assert isinstance(options, model), (type(options), model)
+        return options
+
+    @abstractmethod
+    async def check(self) -> str:
+        """Reach the source and describe it in one line; raise ``SourceError`` if it cannot."""
+
+    @abstractmethod
+    async def columns(self, stream: StreamConfig) -> SourceColumns:
+        """The source's columns for ``stream`` (to check the mapping and detect drift)."""
+
+    @abstractmethod
+    def read(
+        self,
+        stream: StreamConfig,
+        columns: Sequence[str],
+        *,
+        cursor: Any = None,
+        batch_size: int,
+    ) -> AsyncIterator[list[RawRow]]:
+        """Yield batches of raw rows holding ``columns`` (plus the cursor column), in cursor
+        order when the stream has a cursor, starting at rows whose cursor is ``>= cursor``."""
+
+    async def pending(self, stream: StreamConfig, cursor: Any) -> int | None:
+        """How many source rows lie past ``cursor`` (the lag of the store behind the source);
+        None where the source cannot tell cheaply."""
+        return None
+
+    async def code_table(self, table: str, code: str, value: str) -> dict[str, str]:
+        """Read a code table (代码表) from the source; only sources with tables have them."""
+        raise ConfigError(
+            self.hub_config.path or "<config>",
+            f"connectors.{self.name}.value_maps",
+            f"a {self.kind} connector has no tables to read a code table from",
+        )
+
+    async def close(self) -> None:  # noqa: B027 - optional hook, most connectors hold nothing
+        """Release what the connector holds open (engines, clients)."""

@@ -1,0 +1,289 @@
+"""Applies one batch of mapped records to the store, inside the caller's transaction.
+
+One query loads the stored rows for the batch's keys; records are diffed against them as tuples;
+inserts, updates and change-log rows are written with one executemany each. Only the fields the
+stream maps take part in the diff, so two sources can feed different fields of one entity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub import tables
+from hub.entities import Entity
+from hub.mapping import json_safe
+from hub.store import Store
+
+# Keeps IN lists under every backend's bound-parameter limit.
+LOOKUP_CHUNK = 900
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Who is writing: stamped on entity rows and change-log rows."""
+
+    connector: str
+    department: str | None
+    sync_run_id: int | None
+
+
+@dataclass(slots=True)
+class MappedRecord:
+    values: tuple[Any, ...]
+    source_key: str
+    source_time: datetime | None = None
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    inserted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    changes: int = 0
+    conflicts: int = 0
+
+
+async def _stored_rows(
+    conn: AsyncConnection, table: Table, fields: Sequence[str], keys: Sequence[Any]
+) -> dict[Any, tuple[tuple[Any, ...], datetime | None]]:
+    key_column = table.c[fields[0]]
+    query = select(*(table.c[f] for f in fields), table.c.deleted_at)
+    stored: dict[Any, tuple[tuple[Any, ...], datetime | None]] = {}
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        chunk = keys[start : start + LOOKUP_CHUNK]
+        for row in await conn.execute(query.where(key_column.in_(chunk))):
+            stored[row[0]] = (tuple(row[:-1]), row[-1])
+    return stored
+
+
+class BatchWriter:
+    """Writes mapped records of one entity; built once per stream and reused for every batch."""
+
+    def __init__(
+        self,
+        store: Store,
+        entity: Entity,
+        fields: Sequence[str],
+        authority: Mapping[str, str] | None = None,
+    ) -> None:
+        self.store = store
+        self.entity = entity
+        self.fields = tuple(fields)
+        # Position of each field another connector is authoritative for -> that connector.
+        self.authority = {
+            i: (name, (authority or {})[name])
+            for i, name in enumerate(self.fields)
+            if i > 0 and name in (authority or {})
+        }
+        self.table = tables.entity_tables[entity.name]
+        self.project_index = (
+            self.fields.index(entity.project_field) if entity.project_field in self.fields else None
+        )
+        key = self.table.c[self.fields[0]]
+        self._update = (
+            self.table.update()
+            .where(key == bindparam("b_key"))
+            .values(
+                {f: bindparam(f"b_{f}") for f in self.fields[1:]}
+                | {
+                    "src_connector": bindparam("b_src_connector"),
+                    "src_key": bindparam("b_src_key"),
+                    "synced_at": bindparam("b_synced_at"),
+                    "deleted_at": None,
+                }
+            )
+        )
+        self._enrich_time_limit = entity.name == "filing" and "time_limit_days" not in self.fields
+
+    async def apply(
+        self,
+        conn: AsyncConnection,
+        records: Sequence[MappedRecord],
+        provenance: Provenance,
+        now: datetime,
+    ) -> BatchOutcome:
+        outcome = BatchOutcome()
+        if not records:
+            return outcome
+        stored = await _stored_rows(conn, self.table, self.fields, [r.values[0] for r in records])
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        changes: list[dict[str, Any]] = []
+        conflicts: list[dict[str, Any]] = []
+        fields = self.fields
+        base_change = {
+            "entity": self.entity.name,
+            "connector": provenance.connector,
+            "department_code": provenance.department,
+            "sync_run_id": provenance.sync_run_id,
+            "recorded_at": now,
+        }
+        for record in records:
+            values = record.values
+            key = values[0]
+            project_code = values[self.project_index] if self.project_index is not None else None
+            previous = stored.get(key)
+            if previous is None:
+                inserts.append(
+                    dict(zip(fields, values, strict=True))
+                    | {
+                        "src_connector": provenance.connector,
+                        "src_key": record.source_key,
+                        "synced_at": now,
+                    }
+                )
+                changes.append(
+                    base_change
+                    | {
+                        "op": "created",
+                        "entity_key": str(key),
+                        "project_code": project_code,
+                        "field": None,
+                        "old_value": None,
+                        "new_value": {f: json_safe(v) for f, v in zip(fields, values, strict=True)},
+                        "source_time": record.source_time,
+                    }
+                )
+                outcome.inserted.append(key)
+                continue
+            old_values, deleted_at = previous
+            if old_values != values and self.authority:
+                values = self._respect_authority(
+                    key, project_code, old_values, values, provenance, now, conflicts
+                )
+            if old_values == values and deleted_at is None:
+                outcome.unchanged.append(key)
+                continue
+            updates.append(
+                {f"b_{f}": v for f, v in zip(fields, values, strict=True)}
+                | {
+                    "b_key": key,
+                    "b_src_connector": provenance.connector,
+                    "b_src_key": record.source_key,
+                    "b_synced_at": now,
+                }
+            )
+            if deleted_at is not None:
+                changes.append(
+                    base_change
+                    | {
+                        "op": "restored",
+                        "entity_key": str(key),
+                        "project_code": project_code,
+                        "field": None,
+                        "old_value": None,
+                        "new_value": None,
+                        "source_time": record.source_time,
+                    }
+                )
+            for name, old, new in zip(fields, old_values, values, strict=True):
+                if old != new:
+                    changes.append(
+                        base_change
+                        | {
+                            "op": "updated",
+                            "entity_key": str(key),
+                            "project_code": project_code,
+                            "field": name,
+                            "old_value": json_safe(old),
+                            "new_value": json_safe(new),
+                            "source_time": record.source_time,
+                        }
+                    )
+            outcome.updated.append(key)
+        if inserts:
+            if self._enrich_time_limit:
+                await self._snapshot_time_limits(conn, inserts)
+            await conn.execute(self.table.insert(), inserts)
+        if updates:
+            await conn.execute(self._update, updates)
+        if conflicts:
+            outcome.conflicts = await self._record_conflicts(conn, conflicts)
+        if changes:
+            await self.store.serialize_changes(conn)
+            await conn.execute(tables.changes.insert(), changes)
+        outcome.changes = len(changes)
+        return outcome
+
+    def _respect_authority(
+        self,
+        key: Any,
+        project_code: str | None,
+        old_values: tuple[Any, ...],
+        values: tuple[Any, ...],
+        provenance: Provenance,
+        now: datetime,
+        conflicts: list[dict[str, Any]],
+    ) -> tuple[Any, ...]:
+        """Keep the authoritative connector's values: another source's differing value becomes a
+        conflict instead of an update; it may still fill a value the store lacks."""
+        kept = list(values)
+        for index, (name, owner) in self.authority.items():
+            old, new = old_values[index], values[index]
+            if owner == provenance.connector or old is None or old == new:
+                continue
+            kept[index] = old
+            conflicts.append(
+                {
+                    "entity": self.entity.name,
+                    "entity_key": str(key),
+                    "project_code": project_code,
+                    "field": name,
+                    "authority": owner,
+                    "connector": provenance.connector,
+                    "stored_value": json_safe(old),
+                    "offered_value": json_safe(new),
+                    "sync_run_id": provenance.sync_run_id,
+                    "detected_at": now,
+                }
+            )
+        return tuple(kept)
+
+    async def _record_conflicts(
+        self, conn: AsyncConnection, conflicts: list[dict[str, Any]]
+    ) -> int:
+        """Insert the conflicts not already open with the same offered value (re-reads of an
+        unchanged source would otherwise repeat them every run)."""
+        table = tables.conflicts
+        open_ = await conn.execute(
+            select(
+                table.c.entity_key, table.c.field, table.c.connector, table.c.offered_value
+            ).where(
+                table.c.entity == self.entity.name,
+                table.c.entity_key.in_(sorted({c["entity_key"] for c in conflicts})),
+                table.c.resolved_at.is_(None),
+            )
+        )
+        known = {(k, f, c, repr(v)) for k, f, c, v in open_}
+        new = [
+            c
+            for c in conflicts
+            if (c["entity_key"], c["field"], c["connector"], repr(c["offered_value"])) not in known
+        ]
+        if new:
+            await conn.execute(table.insert(), new)
+        return len(new)
+
+    async def _snapshot_time_limits(
+        self, conn: AsyncConnection, inserts: list[dict[str, Any]]
+    ) -> None:
+        """A filing keeps the time limit its matter had when the filing arrived (the catalogue
+        is versioned; later changes of the limit do not move existing deadlines)."""
+        codes = sorted({row["matter_code"] for row in inserts})
+        limits: dict[str, int | None] = {}
+        matters = tables.matters
+        for start in range(0, len(codes), LOOKUP_CHUNK):
+            result = await conn.execute(
+                select(matters.c.code, matters.c.time_limit_days).where(
+                    matters.c.code.in_(codes[start : start + LOOKUP_CHUNK])
+                )
+            )
+            limits.update((code, limit) for code, limit in result)
+        for row in inserts:
+            row["time_limit_days"] = limits.get(row["matter_code"])

@@ -1,0 +1,25 @@
+"""Event buses by URL scheme: ``memory://`` (in-process) and ``redis://`` / ``rediss://``."""
+
+from __future__ import annotations
+
+from hub.bus.base import EventBus, Listener
+from hub.errors import UnknownNameError
+
+SCHEMES = ("memory", "redis", "rediss")
+
+
+def create_bus(url: str) -> EventBus:
+    """The bus for ``url``; an unknown scheme is an error listing the known ones."""
+    scheme = url.partition("://")[0]
+    if scheme == "memory":
+        from hub.bus.memory import MemoryBus
+
+        return MemoryBus()
+    if scheme in {"redis", "rediss"}:
+        from hub.bus.redis import RedisBus
+
+        return RedisBus(url)
+    raise UnknownNameError("event bus scheme", scheme, SCHEMES)
+
+
+__all__ = ["SCHEMES", "EventBus", "Listener", "create_bus"]

@@ -1,0 +1,349 @@
+"""The hub's one configuration file (``hub.toml``), validated with pydantic.
+
+Secrets come from the environment as ``${NAME}`` (or ``${NAME:-default}``) anywhere in a string
+value. Every problem is reported as a ``ConfigError`` naming the file, the key path and what is
+wrong, e.g. ``hub.toml: connectors[1].streams[0].fields.code: field required``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from hub.entities import ENTITIES
+from hub.errors import ConfigError, UnknownNameError
+from hub.schedules import parse_duration, parse_schedule
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_NAME = r"^[a-z][a-z0-9_]{0,63}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CodeTable(_Strict):
+    """A value map read from a code table in the source (代码表), e.g. DM_ZT(DM, MC)."""
+
+    table: str
+    code: str
+    value: str
+
+
+class FieldMapping(_Strict):
+    """Where one canonical field comes from. A bare string in the TOML is a column name."""
+
+    column: str | None = None
+    expr: str | None = None
+    map: str | None = None
+    formats: tuple[str, ...] = ()
+    split: str | None = None
+    default: Any = None
+    optional: bool = False
+
+    @model_validator(mode="after")
+    def _one_source(self) -> FieldMapping:
+        if (self.column is None) == (self.expr is None) and self.default is None:
+            raise ValueError("give exactly one of 'column' or 'expr' (or a 'default')")
+        return self
+
+
+class StreamConfig(_Strict):
+    """One source table, query, file pattern or endpoint that feeds one canonical entity."""
+
+    entity: str
+    name: str | None = Field(default=None, pattern=_NAME)
+    table: str | None = None
+    query: str | None = None
+    cursor: str | None = None
+    fields: dict[str, FieldMapping]
+    # How far an incremental read steps back below the stored cursor, to catch rows that were
+    # committed late with a cursor value below it: a duration ("10m") for time cursors, a
+    # number for numeric ones.
+    overlap: str | int | float | None = None
+    reconcile: bool = True
+    options: dict[str, Any] = {}
+
+    @field_validator("overlap")
+    @classmethod
+    def _valid_overlap(cls, value: str | int | float | None) -> str | int | float | None:
+        if isinstance(value, str):
+            parse_duration(value)
+        elif value is not None and value < 0:
+            raise ValueError("overlap must not be negative")
+        return value
+
+    @field_validator("entity")
+    @classmethod
+    def _known_entity(cls, value: str) -> str:
+        if value not in ENTITIES:
+            raise ValueError(f"unknown entity {value!r}; known: {', '.join(sorted(ENTITIES))}")
+        return value
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _column_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: {"column": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _fields_exist(self) -> StreamConfig:
+        entity = ENTITIES[self.entity]
+        unknown = sorted(set(self.fields) - set(entity.by_name))
+        if unknown:
+            raise ValueError(
+                f"unknown field(s) {', '.join(unknown)} for entity {self.entity}; "
+                f"known: {', '.join(entity.by_name)}"
+            )
+        if entity.key not in self.fields:
+            raise ValueError(f"the key field {entity.key!r} of {self.entity} must be mapped")
+        return self
+
+    @property
+    def stream_name(self) -> str:
+        return self.name or self.entity
+
+
+class ConnectorConfig(BaseModel):
+    """Settings every connector has; the options of its kind are validated by the connector."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    name: str = Field(pattern=_NAME)
+    kind: str
+    department: str | None = None
+    timezone: str = "Asia/Shanghai"
+    schedule: str | None = None
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
+    enabled: bool = True
+    # Deletes: a key scan on its own schedule soft-deletes rows missing at the source, unless
+    # more than this share of the connector's rows would go (a source outage must not wipe).
+    reconcile_schedule: str | None = None
+    max_delete_share: float = Field(default=0.1, ge=0, le=1)
+    value_maps: dict[
+        str, Annotated[CodeTable | dict[str, str], Field(union_mode="left_to_right")]
+    ] = {}
+    streams: list[StreamConfig] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r} (use an IANA name such as Asia/Shanghai)"
+            ) from None
+        return value
+
+    @field_validator("schedule", "reconcile_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None:
+            parse_schedule(value, info.data.get("timezone", "Asia/Shanghai"))
+        return value
+
+    @model_validator(mode="after")
+    def _maps_and_names(self) -> ConnectorConfig:
+        for stream in self.streams:
+            for field_name, mapping in stream.fields.items():
+                if mapping.map is not None and mapping.map not in self.value_maps:
+                    known = ", ".join(sorted(self.value_maps)) or "(none)"
+                    raise ValueError(
+                        f"stream {stream.stream_name!r} field {field_name!r} uses value map "
+                        f"{mapping.map!r}, which is not defined; known: {known}"
+                    )
+        names = [s.stream_name for s in self.streams]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"stream names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class StoreConfig(_Strict):
+    url: str = "sqlite+aiosqlite:///hub.db"
+    echo: bool = False
+
+
+class ServerConfig(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    default_page_size: int = Field(default=20, ge=1)
+    max_page_size: int = Field(default=500, ge=1)
+    graphiql: bool = True
+    # Limits of one GraphQL request. The depth limit skips introspection fields, so GraphiQL's
+    # schema query (about 300 tokens) passes the defaults.
+    max_depth: int = Field(default=12, ge=1)
+    max_tokens: int = Field(default=2000, ge=50)
+    max_aliases: int = Field(default=30, ge=0)
+    request_timeout_seconds: float = Field(default=30.0, gt=0)
+    # When true, /graphql and /export need a bearer token (hub.auth); otherwise anonymous.
+    require_token: bool = False
+
+
+class BusConfig(_Strict):
+    """The wake-up channel between hub processes, and the change feed's limits."""
+
+    # memory:// (one process), redis://host:port/db (several processes on one store)
+    url: str = "memory://"
+    poll_seconds: float = Field(default=2.0, gt=0)  # fallback when a wake-up is lost
+    queue_size: int = Field(default=1000, ge=1)  # per subscriber, before it re-reads the log
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        from hub.bus import SCHEMES
+
+        scheme = value.partition("://")[0]
+        if scheme not in SCHEMES:
+            raise ValueError(f"unknown event bus scheme {scheme!r}; known: {', '.join(SCHEMES)}")
+        return value
+
+
+class WebhookConfig(_Strict):
+    """Webhook delivery: per-request timeout, retries with exponential backoff."""
+
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=8, ge=1)  # then the webhook is "failing" (still retried)
+    backoff_seconds: float = Field(default=1.0, gt=0)
+    max_backoff_seconds: float = Field(default=3600.0, gt=0)
+
+
+class HubConfig(_Strict):
+    store: StoreConfig = StoreConfig()
+    server: ServerConfig = ServerConfig()
+    bus: BusConfig = BusConfig()
+    webhooks: WebhookConfig = WebhookConfig()
+    connectors: list[ConnectorConfig] = []
+    # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
+    authority: dict[str, str | dict[str, str]] = {}
+    source: Literal["file", "defaults"] = "defaults"
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _unique_connectors(self) -> HubConfig:
+        names = [c.name for c in self.connectors]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"connector names must be unique; repeated: {', '.join(duplicates)}")
+        for entity_name, rule in self.authority.items():
+            if entity_name not in ENTITIES:
+                raise ValueError(f"authority names unknown entity {entity_name!r}")
+            if isinstance(rule, dict):
+                unknown = sorted(set(rule) - set(ENTITIES[entity_name].by_name))
+                if unknown:
+                    raise ValueError(
+                        f"authority for {entity_name} names unknown field(s) {', '.join(unknown)}"
+                    )
+            named = rule.values() if isinstance(rule, dict) else [rule]
+            for connector in named:
+                if connector not in names:
+                    raise ValueError(
+                        f"authority for {entity_name} names unknown connector {connector!r}; "
+                        f"known: {', '.join(names) or '(none)'}"
+                    )
+        return self
+
+    def authority_for(self, entity_name: str) -> dict[str, str]:
+        """Field -> the connector whose value wins for ``entity_name`` (empty: last write wins)."""
+        rule = self.authority.get(entity_name)
+        if rule is None:
+            return {}
+        if isinstance(rule, str):
+            return {name: rule for name in ENTITIES[entity_name].by_name}
+        return dict(rule)
+
+    def resolve_url(self, url: str) -> str:
+        """Make a relative SQLite path in ``url`` relative to the config file's folder."""
+        prefix, sep, rest = url.partition(":///")
+        if not sep or not prefix.startswith("sqlite") or rest.startswith("/") or not self.path:
+            return url
+        return f"{prefix}:///{Path(self.path).parent / rest}"
+
+    def connector(self, name: str) -> ConnectorConfig:
+        for candidate in self.connectors:
+            if candidate.name == name:
+                return candidate
+        raise UnknownNameError("connector", name, [c.name for c in self.connectors])
+
+
+def _expand_env(value: Any, path: str, file: str) -> Any:
+    if isinstance(value, str):
+
+        def substitute(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in os.environ:
+                return os.environ[name]
+            if default is not None:
+                return default
+            raise ConfigError(file, path, f"environment variable {name} is not set")
+
+        return _ENV_REF.sub(substitute, value)
+    if isinstance(value, dict):
+        return {k: _expand_env(v, f"{path}.{k}" if path else k, file) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, f"{path}[{i}]", file) for i, v in enumerate(value)]
+    return value
+
+
+def _key_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part.startswith(("function-", "union[")) or part in {"str", "dict[str,str]"}:
+            continue
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
+def parse_config(data: dict[str, Any], file: str = "<config>") -> HubConfig:
+    """Validate a configuration already read into a dict (from TOML or built in code)."""
+    expanded = _expand_env(data, "", file)
+    try:
+        return HubConfig.model_validate(expanded)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "missing":
+            message = "required key is missing"
+        elif first["type"] == "extra_forbidden":
+            message = "unknown key"
+        count = exc.error_count()
+        if count > 1:
+            message += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
+        raise ConfigError(file, _key_path(first["loc"]), message) from None
+
+
+def load_config(path: str | Path) -> HubConfig:
+    """Read and validate ``hub.toml``; relative SQLite paths are resolved against its folder."""
+    file = Path(path)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(file), "", "file not found (run `hub demo` to write one)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(file), "", f"not valid TOML: {exc}") from None
+    raw.setdefault("source", "file")
+    raw.setdefault("path", str(file.resolve()))
+    return parse_config(raw, str(file))

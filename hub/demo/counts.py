@@ -1,0 +1,120 @@
+"""What the hub's store must hold after syncing the demo, and what the supervision jobs should
+find in it, so that tests anywhere can assert against exact numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from hub.demo.catalogue import DEPARTMENT_COUNT, MATTER_COUNT
+from hub.demo.dataset import AS_OF, ORPHAN_FILINGS, Dataset, filing_count, generate, project_count
+from hub.demo.filings import OPEN
+from hub.demo.sources import BAD_ROWS
+from hub.demo.workdays import WorkCalendar
+from hub.entities import ProjectStatus
+
+# Planted bad rows per source and entity; the same at every scale.
+REJECTS: Mapping[str, Mapping[str, int]] = {
+    source: {
+        entity: sum(1 for r in rows if r.entity == entity)
+        for entity in dict.fromkeys(r.entity for r in rows)
+    }
+    for source, rows in BAD_ROWS.items()
+}
+REJECT_COUNT = sum(len(rows) for rows in BAD_ROWS.values())
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCounts:
+    """Valid rows per entity (``filings`` counts registered projects' filings only; the
+    ``orphan_filings`` name valid but unregistered project codes and are kept by the hub too),
+    planted rejects per source, and the supervision figures at ``as_of``."""
+
+    departments: int
+    matters: int
+    projects: int
+    filings: int
+    orphan_filings: int
+    process_events: int
+    outcomes: int
+    rejects: Mapping[str, int]
+    open_filings: int
+    overdue_filings: int  # open or closed, by the working-day rule in hub.demo.filings
+    open_overdue_filings: int  # open filings already past their limit (办理环节超时)
+    idle_projects: int  # not under construction or completed, no activity for over two months
+
+    def store(self) -> dict[str, int]:
+        """Rows per entity the store holds after a full sync of every demo connector."""
+        return {
+            "department": self.departments,
+            "matter": self.matters,
+            "project": self.projects,
+            "filing": self.filings + self.orphan_filings,
+            "process_event": self.process_events,
+            "outcome": self.outcomes,
+        }
+
+
+def expected_counts(scale: float = 1.0, seed: int = 2014, as_of: datetime = AS_OF) -> DemoCounts:
+    """The exact figures for ``build_demo(target, scale=scale, seed=seed, as_of=as_of)``."""
+    return _counts(float(scale), seed, as_of)
+
+
+@lru_cache(maxsize=8)
+def _counts(scale: float, seed: int, as_of: datetime) -> DemoCounts:
+    return count(generate(scale, seed, as_of))
+
+
+def count(data: Dataset) -> DemoCounts:
+    registered = [f for f in data.filings if f.project is not None]
+    calendar = WorkCalendar(date(data.as_of.year - 7, 1, 1), data.as_of.date())
+    overdue = [
+        f
+        for f in registered
+        if is_overdue(f.accepted_at, f.completed_at, f.time_limit_days, data.as_of, calendar)
+    ]
+    counts = DemoCounts(
+        departments=len(data.catalogue.departments),
+        matters=len(data.catalogue.matters),
+        projects=len(data.projects),
+        filings=len(registered),
+        orphan_filings=len(data.filings) - len(registered),
+        process_events=sum(len(f.events) for f in data.filings),
+        outcomes=sum(1 for f in data.filings if f.outcome is not None),
+        rejects={source: len(rows) for source, rows in BAD_ROWS.items()},
+        open_filings=sum(1 for f in registered if f.status in OPEN),
+        overdue_filings=len(overdue),
+        open_overdue_filings=sum(1 for f in overdue if f.status in OPEN),
+        idle_projects=sum(1 for p in data.projects if _idle(p.status, p.last_activity, data.as_of)),
+    )
+    assert counts.departments == DEPARTMENT_COUNT and counts.matters == MATTER_COUNT
+    assert counts.projects == project_count(data.scale)
+    assert counts.filings == filing_count(data.scale)
+    assert counts.orphan_filings == ORPHAN_FILINGS
+    return counts
+
+
+def is_overdue(
+    accepted: datetime | None,
+    completed: datetime | None,
+    limit: int,
+    as_of: datetime,
+    calendar: WorkCalendar,
+) -> bool:
+    """The demo's time-limit rule: working days after the acceptance day up to completion (or
+    ``as_of``) exceed the limit. Filings not yet accepted are not on the clock."""
+    if accepted is None:
+        return False
+    end = completed or as_of
+    return calendar.elapsed(accepted.date(), end.date()) > limit
+
+
+def _idle(status: ProjectStatus, last_activity: datetime, as_of: datetime) -> bool:
+    if status in (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED):
+        return False
+    return last_activity < as_of - timedelta(days=61)
+
+
+__all__ = ["REJECTS", "REJECT_COUNT", "DemoCounts", "count", "expected_counts", "is_overdue"]

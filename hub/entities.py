@@ -1,0 +1,246 @@
+"""The canonical entities of the unified store: their fields, kinds, keys and links.
+
+This is the one place that says what a department, matter, project, filing, process event and
+outcome are. The tables, the sync engine's converters and the GraphQL types are derived from it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from hub.errors import UnknownNameError
+
+
+class Kind(enum.Enum):
+    """How a field's value is parsed, validated and stored."""
+
+    TEXT = "text"
+    INT = "int"
+    FLOAT = "float"
+    DATETIME = "datetime"
+    DATE = "date"
+    ENUM = "enum"
+    JSON = "json"
+    PROJECT_CODE = "project_code"
+    CREDIT_CODE = "credit_code"
+    DIVISION = "division"
+
+
+class Stage(enum.Enum):
+    LAND_PLANNING = "LAND_PLANNING"  # 1 立项用地规划许可
+    ENGINEERING_PERMIT = "ENGINEERING_PERMIT"  # 2 工程建设许可
+    CONSTRUCTION_PERMIT = "CONSTRUCTION_PERMIT"  # 3 施工许可
+    COMPLETION_ACCEPTANCE = "COMPLETION_ACCEPTANCE"  # 4 竣工验收
+    PARALLEL = "PARALLEL"  # 并行推进
+
+
+class TimeLimitClass(enum.Enum):
+    IMMEDIATE = "IMMEDIATE"  # 即办
+    ORDINARY = "ORDINARY"  # 普通
+    COMPLEX = "COMPLEX"  # 复杂
+
+
+class ProjectCategory(enum.Enum):
+    BUILDING = "BUILDING"  # 房建
+    MUNICIPAL = "MUNICIPAL"  # 市政
+    TRANSPORT = "TRANSPORT"  # 交通
+    WATER = "WATER"  # 水务
+    OTHER = "OTHER"
+
+
+class Funding(enum.Enum):
+    GOVERNMENT = "GOVERNMENT"  # 政府投资
+    SOCIAL = "SOCIAL"  # 社会投资
+
+
+class ProjectStatus(enum.Enum):
+    PLANNING = "PLANNING"  # 前期
+    UNDER_APPROVAL = "UNDER_APPROVAL"  # 审批中
+    UNDER_CONSTRUCTION = "UNDER_CONSTRUCTION"  # 在建
+    COMPLETED = "COMPLETED"  # 竣工
+    SUSPENDED = "SUSPENDED"  # 暂停
+
+
+class FilingStatus(enum.Enum):
+    SUBMITTED = "SUBMITTED"  # 已申报
+    ACCEPTED = "ACCEPTED"  # 已受理
+    IN_PROGRESS = "IN_PROGRESS"  # 办理中
+    SUPPLEMENT = "SUPPLEMENT"  # 补齐补正
+    APPROVED = "APPROVED"  # 办结(准予)
+    REJECTED = "REJECTED"  # 办结(不予)
+    WITHDRAWN = "WITHDRAWN"  # 撤回
+
+
+class EventStep(enum.Enum):
+    ACCEPT = "ACCEPT"  # 受理
+    HANDLE = "HANDLE"  # 承办
+    REVIEW = "REVIEW"  # 审核
+    DECIDE = "DECIDE"  # 审批
+    SUPPLEMENT_REQUESTED = "SUPPLEMENT_REQUESTED"  # 补正告知
+    SUPPLEMENT_RECEIVED = "SUPPLEMENT_RECEIVED"  # 补正接收
+    COMPLETE = "COMPLETE"  # 办结
+
+
+class Decision(enum.Enum):
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    kind: Kind
+    required: bool = False
+    choices: type[enum.Enum] | None = None
+    length: int = 200
+
+    @property
+    def choice_values(self) -> frozenset[str]:
+        return frozenset(member.value for member in self.choices) if self.choices else frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A canonical entity: ``key`` names its identifying field, ``project_field`` the field that
+    links it to a project (the join key across departments), if any."""
+
+    name: str
+    table: str
+    key: str
+    fields: tuple[Field, ...]
+    project_field: str | None = None
+    by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    def field(self, name: str) -> Field:
+        try:
+            return self.by_name[name]
+        except KeyError:
+            raise UnknownNameError(f"field of {self.name}", name, self.by_name) from None
+
+
+def _text(name: str, required: bool = False, length: int = 200) -> Field:
+    return Field(name, Kind.TEXT, required=required, length=length)
+
+
+def _enum(name: str, choices: type[enum.Enum], required: bool = False) -> Field:
+    return Field(name, Kind.ENUM, required=required, choices=choices, length=32)
+
+
+DEPARTMENT = Entity(
+    name="department",
+    table="departments",
+    key="code",
+    fields=(
+        _text("code", required=True, length=32),
+        _text("name", required=True),
+        Field("credit_code", Kind.CREDIT_CODE, length=18),
+        _text("short_name", length=32),
+    ),
+)
+
+MATTER = Entity(
+    name="matter",
+    table="matters",
+    key="code",
+    fields=(
+        _text("code", required=True, length=64),
+        _text("name", required=True),
+        _text("department_code", required=True, length=32),
+        _enum("stage", Stage, required=True),
+        _enum("time_limit_class", TimeLimitClass),
+        Field("time_limit_days", Kind.INT),
+        Field("prerequisites", Kind.JSON),
+    ),
+)
+
+PROJECT = Entity(
+    name="project",
+    table="projects",
+    key="code",
+    project_field="code",
+    fields=(
+        Field("code", Kind.PROJECT_CODE, required=True, length=32),
+        _text("name", required=True, length=400),
+        _enum("category", ProjectCategory),
+        _enum("funding", Funding),
+        _text("owner_name", length=400),
+        Field("owner_credit_code", Kind.CREDIT_CODE, length=18),
+        Field("district", Kind.DIVISION, length=6),
+        Field("total_investment", Kind.FLOAT),
+        Field("registered_at", Kind.DATETIME),
+        _enum("status", ProjectStatus),
+    ),
+)
+
+FILING = Entity(
+    name="filing",
+    table="filings",
+    key="key",
+    project_field="project_code",
+    fields=(
+        _text("key", required=True, length=64),
+        Field("project_code", Kind.PROJECT_CODE, required=True, length=32),
+        _text("matter_code", required=True, length=64),
+        _text("department_code", length=32),
+        Field("submitted_at", Kind.DATETIME),
+        Field("accepted_at", Kind.DATETIME),
+        Field("completed_at", Kind.DATETIME),
+        _enum("status", FilingStatus, required=True),
+        Field("time_limit_days", Kind.INT),
+        Field("materials", Kind.JSON),
+    ),
+)
+
+PROCESS_EVENT = Entity(
+    name="process_event",
+    table="process_events",
+    key="key",
+    project_field="project_code",
+    fields=(
+        _text("key", required=True, length=64),
+        _text("filing_key", required=True, length=64),
+        Field("project_code", Kind.PROJECT_CODE, length=32),
+        _enum("step", EventStep, required=True),
+        _text("division"),
+        _text("actor", length=100),
+        Field("occurred_at", Kind.DATETIME, required=True),
+        _text("opinion", length=2000),
+    ),
+)
+
+OUTCOME = Entity(
+    name="outcome",
+    table="outcomes",
+    key="key",
+    project_field="project_code",
+    fields=(
+        _text("key", required=True, length=64),
+        _text("filing_key", required=True, length=64),
+        Field("project_code", Kind.PROJECT_CODE, length=32),
+        _enum("decision", Decision, required=True),
+        _text("document_type", length=100),
+        _text("document_number", length=100),
+        Field("issued_at", Kind.DATETIME),
+        Field("valid_until", Kind.DATE),
+        _text("issuer"),
+        _text("holder", length=400),
+        Field("attributes", Kind.JSON),
+    ),
+)
+
+ENTITIES: Mapping[str, Entity] = {
+    e.name: e for e in (DEPARTMENT, MATTER, PROJECT, FILING, PROCESS_EVENT, OUTCOME)
+}
+
+
+def entity(name: str) -> Entity:
+    """Look up a canonical entity by name; an unknown name lists the known ones."""
+    try:
+        return ENTITIES[name]
+    except KeyError:
+        raise UnknownNameError("entity", name, ENTITIES) from None

@@ -1,0 +1,299 @@
+"""The change feed's one filter point, and reads of the change log in seq order.
+
+Subscriptions, polling queries and webhooks all see the log through a ``FeedScope``: what the
+subscriber asked for (a ``ChangeFilter``) and what the viewer may see (``Viewer``; the access
+rules of a later issue plug in at ``FeedScope.visible`` / ``FeedScope.may_see``). A scope is both
+an SQL predicate (for reads from the log) and a Python test (for the shared reader's fan-out);
+the two are built from the same columns, including a filing's matter code, which is resolved in
+SQL for filing, process_event, outcome and matter changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, true
+from sqlalchemy.engine import Row
+
+from hub import tables
+from hub.entities import ENTITIES
+from hub.store import Store
+
+MAX_FILTER_VALUES = 1000
+_c = tables.changes
+_f = tables.filings
+
+
+def _filing_matter(table: Any) -> Any:
+    """The matter code of the filing that ``table``'s row (keyed by the change) belongs to."""
+    return (
+        select(_f.c.matter_code)
+        .join(table, table.c.filing_key == _f.c.key)
+        .where(table.c.key == _c.c.entity_key)
+        .scalar_subquery()
+    )
+
+
+MATTER_CODE = case(
+    (
+        _c.c.entity == "filing",
+        select(_f.c.matter_code).where(_f.c.key == _c.c.entity_key).scalar_subquery(),
+    ),
+    (_c.c.entity == "process_event", _filing_matter(tables.process_events)),
+    (_c.c.entity == "outcome", _filing_matter(tables.outcomes)),
+    (_c.c.entity == "matter", _c.c.entity_key),
+    else_=literal(None),
+).label("matter_code")
+
+
+class FeedFilterError(ValueError):
+    """Raised when a change filter names an unknown entity or field, or is too large."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"invalid change filter: {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change-log entry, with the matter code of the filing it concerns (if any)."""
+
+    seq: int
+    op: str
+    entity: str
+    key: str
+    project_code: str | None
+    field: str | None
+    old_value: Any
+    new_value: Any
+    connector: str
+    department_code: str | None
+    sync_run_id: int | None
+    source_time: datetime | None
+    recorded_at: datetime
+    matter_code: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Change:
+        m = row._mapping
+        return cls(
+            seq=m["seq"],
+            op=m["op"],
+            entity=m["entity"],
+            key=m["entity_key"],
+            project_code=m["project_code"],
+            field=m["field"],
+            old_value=m["old_value"],
+            new_value=m["new_value"],
+            connector=m["connector"],
+            department_code=m["department_code"],
+            sync_run_id=m["sync_run_id"],
+            source_time=m["source_time"],
+            recorded_at=m["recorded_at"],
+            matter_code=m["matter_code"],
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as webhooks send it (times as ISO 8601 UTC)."""
+
+        def when(value: datetime | None) -> str | None:
+            return None if value is None else value.isoformat(timespec="microseconds") + "Z"
+
+        return {
+            "seq": self.seq,
+            "op": self.op,
+            "entity": self.entity,
+            "key": self.key,
+            "projectCode": self.project_code,
+            "matterCode": self.matter_code,
+            "field": self.field,
+            "oldValue": self.old_value,
+            "newValue": self.new_value,
+            "source": {
+                "connector": self.connector,
+                "department": self.department_code,
+                "syncRun": self.sync_run_id,
+            },
+            "sourceTime": when(self.source_time),
+            "recordedAt": when(self.recorded_at),
+        }
+
+
+def _values(name: str, values: Iterable[str] | None) -> frozenset[str]:
+    chosen = frozenset(values or ())
+    if len(chosen) > MAX_FILTER_VALUES:
+        raise FeedFilterError(f"{name}: at most {MAX_FILTER_VALUES} values, got {len(chosen)}")
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeFilter:
+    """What a subscriber asks for. Each non-empty set must match (AND); within a set any value
+    matches (OR). ``fields`` selects updates of those fields; record-level changes (created,
+    deleted, restored) of the chosen entities always pass, their values cut to those fields.
+    ``departments`` are the departments whose connectors reported the change."""
+
+    entities: frozenset[str] = frozenset()
+    fields: frozenset[str] = frozenset()
+    project_codes: frozenset[str] = frozenset()
+    departments: frozenset[str] = frozenset()
+    matter_codes: frozenset[str] = frozenset()
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        entities: Iterable[str] | None = None,
+        fields: Iterable[str] | None = None,
+        project_codes: Iterable[str] | None = None,
+        departments: Iterable[str] | None = None,
+        matter_codes: Iterable[str] | None = None,
+    ) -> ChangeFilter:
+        """A validated filter: unknown entities and fields are errors that list the known."""
+        chosen = _values("entities", entities)
+        unknown = sorted(chosen - set(ENTITIES))
+        if unknown:
+            raise FeedFilterError(
+                f"unknown entit{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(ENTITIES))}"
+            )
+        wanted = _values("fields", fields)
+        known_fields = {f for e in (chosen or ENTITIES) for f in ENTITIES[e].by_name}
+        unknown = sorted(wanted - known_fields)
+        if unknown:
+            of = f"entities {', '.join(sorted(chosen))}" if chosen else "any entity"
+            raise FeedFilterError(
+                f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} of {of}; "
+                f"known: {', '.join(sorted(known_fields))}"
+            )
+        return cls(
+            entities=chosen,
+            fields=wanted,
+            project_codes=_values("projectCodes", project_codes),
+            departments=_values("departmentCodes", departments),
+            matter_codes=_values("matterCodes", matter_codes),
+        )
+
+    @classmethod
+    def from_json(cls, data: dict[str, Sequence[str]]) -> ChangeFilter:
+        return cls.build(**data)
+
+    def to_json(self) -> dict[str, list[str]]:
+        """The non-empty sets, sorted (as stored with a webhook)."""
+        names = ("entities", "fields", "project_codes", "departments", "matter_codes")
+        return {n: sorted(getattr(self, n)) for n in names if getattr(self, n)}
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who reads the feed. ``departments`` are the departments whose changes it may see
+    (None: all of them); the access rules of the auth issue will set it."""
+
+    department: str | None = None
+    departments: frozenset[str] | None = None
+
+
+EVERYONE = Viewer()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedScope:
+    """A filter as seen by one viewer: the only way the feed decides what someone receives."""
+
+    filter: ChangeFilter = field(default_factory=ChangeFilter)
+    viewer: Viewer = EVERYONE
+
+    def visible(self) -> ColumnElement[bool]:
+        """The access rule in SQL (see ``may_see``)."""
+        if self.viewer.departments is None:
+            return true()
+        return _c.c.department_code.in_(sorted(self.viewer.departments))
+
+    def may_see(self, change: Change) -> bool:
+        """The access rule: for now, a department filter on the reporting department."""
+        allowed = self.viewer.departments
+        return allowed is None or change.department_code in allowed
+
+    def where(self) -> ColumnElement[bool]:
+        f = self.filter
+        clauses: list[ColumnElement[bool]] = [self.visible()]
+        if f.entities:
+            clauses.append(_c.c.entity.in_(sorted(f.entities)))
+        if f.fields:
+            clauses.append(or_(_c.c.field.is_(None), _c.c.field.in_(sorted(f.fields))))
+        if f.project_codes:
+            clauses.append(_c.c.project_code.in_(sorted(f.project_codes)))
+        if f.departments:
+            clauses.append(_c.c.department_code.in_(sorted(f.departments)))
+        if f.matter_codes:
+            clauses.append(MATTER_CODE.in_(sorted(f.matter_codes)))
+        return and_(*clauses)
+
+    def matches(self, change: Change) -> bool:
+        """``where()`` for one change already read (the shared reader's fan-out)."""
+        f = self.filter
+        return (
+            self.may_see(change)
+            and (not f.entities or change.entity in f.entities)
+            and (not f.fields or change.field is None or change.field in f.fields)
+            and (not f.project_codes or change.project_code in f.project_codes)
+            and (not f.departments or change.department_code in f.departments)
+            and (not f.matter_codes or change.matter_code in f.matter_codes)
+        )
+
+    def shape(self, change: Change) -> Change:
+        """The change as this subscriber receives it: record values cut to its fields."""
+        fields = self.filter.fields
+        if not fields or change.field is not None:
+            return change
+        return replace(
+            change,
+            old_value=_cut(change.old_value, fields),
+            new_value=_cut(change.new_value, fields),
+        )
+
+
+def _cut(values: Any, fields: frozenset[str]) -> Any:
+    if not isinstance(values, dict):
+        return values
+    return {k: v for k, v in values.items() if k in fields}
+
+
+def select_changes(after: int, limit: int, scope: FeedScope | None = None) -> Select[Any]:
+    """Changes after seq ``after`` in seq order (matching ``scope``, if given)."""
+    query = select(_c, MATTER_CODE).where(_c.c.seq > after).order_by(_c.c.seq).limit(limit)
+    return query if scope is None else query.where(scope.where())
+
+
+HEAD_SEQ = select(func.coalesce(func.max(_c.c.seq), 0))
+
+
+async def head_seq(store: Store) -> int:
+    """The last committed seq (0 for an empty log). Every smaller seq is committed too: change
+    batches commit in seq order (``Store.serialize_changes``)."""
+    async with store.read() as conn:
+        return int((await conn.execute(HEAD_SEQ)).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Changes of one read and ``end``: the seq to resume after. Past the last change when
+    the page is not full, so that a poller with a narrow filter does not rescan the log."""
+
+    changes: list[Change]
+    end: int
+    has_more: bool
+
+
+async def read_page(store: Store, scope: FeedScope, after: int, limit: int) -> Page:
+    """Up to ``limit`` changes after ``after`` that ``scope`` lets through, shaped for it."""
+    async with store.read() as conn:
+        head = int((await conn.execute(HEAD_SEQ)).scalar_one())
+        rows = (await conn.execute(select_changes(after, limit, scope))).all()
+    changes = [scope.shape(Change.from_row(row)) for row in rows]
+    full = len(changes) == limit
+    last = changes[-1].seq if changes else after
+    return Page(changes, last if full else max(head, last, after), full)

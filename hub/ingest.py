@@ -1,0 +1,224 @@
+"""``POST /ingest/{connector}/{stream}``: departments push records to a push connector.
+
+The body is a JSON array of records (``application/json``) or one record per line
+(``application/x-ndjson``), UTF-8, within the connector's ``max_body_bytes`` and ``max_records``.
+The caller needs a bearer token with the scope ``ingest:<connector>`` (see ``hub.auth``). The
+records go through ``SyncEngine.ingest``: the same validation, diff and change log as a pull, as
+one run. The answer gives every record's result in input order and a summary; every push is
+written to the audit log.
+
+Statuses: 200 when the records were applied (some may be rejected, see their reasons), 400 for a
+body that is not JSON or a pull connector's name, 401/403 for the token, 404 for an unknown
+connector or stream (listing the known ones), 413 beyond the limits, 500/503 when the store
+failed (503: retrying may help).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from hub.auth import audit, authenticate, deny
+from hub.config import HubConfig
+from hub.errors import HubError
+from hub.store import Store
+from hub.sync import RowResult, RunReport, SyncEngine
+
+if TYPE_CHECKING:
+    from connectors.base import Connector
+
+NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
+
+
+class PushLimits(Protocol):
+    """What a push connector's options bound (``connectors.push.PushOptions``)."""
+
+    max_body_bytes: int
+    max_records: int
+
+
+class Refused(HubError, ValueError):
+    """Raised when a push cannot be taken as sent; becomes a JSON error with ``status``."""
+
+    def __init__(self, status: int, problem: str, **detail: Any) -> None:
+        self.status = status
+        self.problem = problem
+        self.detail = detail
+        super().__init__(problem)
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"error": self.problem, **self.detail}, status_code=self.status)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    too_large = Refused(
+        413, f"the body is larger than this connector's limit of {limit} bytes; push fewer records"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_records(body: bytes, content_type: str) -> list[Any]:
+    """The pushed records: a JSON array, or NDJSON (one JSON value per line)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Refused(
+            400,
+            f"the body is not UTF-8 (byte offset {exc.start}: {body[exc.start : exc.start + 4]!r})",
+            hint="send UTF-8; convert GBK text before pushing",
+        ) from None
+    if content_type.split(";")[0].strip().lower() in NDJSON_TYPES:
+        records = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise Refused(
+                    400, f"malformed JSON on line {number}, column {exc.colno}: {exc.msg}"
+                ) from None
+        return records
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Refused(
+            400,
+            f"malformed JSON at line {exc.lineno}, column {exc.colno} (char {exc.pos}): {exc.msg}",
+        ) from None
+    if not isinstance(value, list):
+        raise Refused(
+            400,
+            f"the body is a JSON {type(value).__name__}; send an array of records",
+            hint="or send one record per line as application/x-ndjson",
+        )
+    return value
+
+
+def _kind_of(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
+        type(value), "null" if value is None else "number"
+    )
+
+
+class IngestEndpoint:
+    """Takes pushes for the config's push ``connectors`` (name -> connector)."""
+
+    def __init__(self, config: HubConfig, connectors: Mapping[str, Connector]) -> None:
+        self.config = config
+        self.connectors = dict(connectors)
+
+    def _connector(self, name: str) -> Connector:
+        connector = self.connectors.get(name)
+        if connector is not None:
+            return connector
+        known = sorted(self.connectors)
+        config = next((c for c in self.config.connectors if c.name == name), None)
+        if config is None:
+            raise Refused(404, f"unknown connector {name!r}", push_connectors=known)
+        if not config.enabled:
+            raise Refused(400, f"connector {name!r} is disabled (enabled = false)")
+        raise Refused(
+            400,
+            f"connector {name!r} is a {config.kind} connector: the hub pulls it; "
+            "only push connectors take records",
+            push_connectors=known,
+        )
+
+    async def handle(self, request: Request) -> JSONResponse:
+        store: Store = request.app.state.store
+        principal = await authenticate(request, store)
+        name = request.path_params["connector"]
+        scope = f"ingest:{name}"
+        if principal is None:
+            return deny(principal, scope)
+        try:
+            connector = self._connector(name)
+            if not principal.allows(scope):
+                return deny(principal, scope)
+            stream_name = request.path_params["stream"]
+            streams = [s.stream_name for s in connector.config.streams]
+            if stream_name not in streams:
+                raise Refused(
+                    404, f"connector {name!r} has no stream {stream_name!r}", streams=streams
+                )
+            limits = cast(PushLimits, connector.options)
+            body = await read_body(request, limits.max_body_bytes)
+            records = parse_records(body, request.headers.get("content-type", ""))
+            if len(records) > limits.max_records:
+                raise Refused(
+                    413,
+                    f"{len(records)} records; this connector takes at most "
+                    f"{limits.max_records} per request: split the push",
+                )
+        except Refused as exc:
+            return exc.response()
+        bus = getattr(request.app.state, "bus", None)
+        engine = SyncEngine(store, self.config, on_commit=bus.publish if bus else None)
+        report, results = await self._apply(engine, connector, stream_name, records)
+        summary = {"received": len(records)} | {
+            outcome: sum(1 for r in results if r.result == outcome)
+            for outcome in ("inserted", "updated", "unchanged", "rejected")
+        }
+        await audit(
+            store,
+            principal.name,
+            "ingest",
+            {
+                "connector": name,
+                "stream": stream_name,
+                "department": principal.department,
+                "run_id": report.run_id,
+                "state": report.state,
+                "error": report.error,
+                "not_objects": sum(1 for r in records if not isinstance(r, dict)),
+            }
+            | summary,
+        )
+        answer: dict[str, Any] = {
+            "connector": name,
+            "stream": stream_name,
+            "run_id": report.run_id,
+            "state": report.state,
+            "summary": summary,
+            "results": [
+                {"index": r.index, "key": r.key, "result": r.result}
+                | ({"reasons": r.reasons} if r.reasons else {})
+                for r in results
+            ],
+        }
+        if report.state != "succeeded":
+            answer["error"] = report.error
+            return JSONResponse(answer, status_code=503 if report.transient else 500)
+        return JSONResponse(answer)
+
+    async def _apply(
+        self, engine: SyncEngine, connector: Connector, stream_name: str, records: Sequence[Any]
+    ) -> tuple[RunReport, list[RowResult]]:
+        """Objects go through the engine; anything else is rejected here (in the answer and the
+        audit entry: the engine's rejects keep rows, and a bare value is none). Every result
+        comes back at its index in the push."""
+        objects = [(i, r) for i, r in enumerate(records) if isinstance(r, dict)]
+        report, applied = await engine.ingest(connector, stream_name, [r for _, r in objects])
+        results = [RowResult(objects[r.index][0], r.key, r.result, r.reasons) for r in applied]
+        results += [
+            RowResult(i, None, "rejected", [f"the record is a JSON {_kind_of(r)}, not an object"])
+            for i, r in enumerate(records)
+            if not isinstance(r, dict)
+        ]
+        return report, sorted(results, key=lambda r: r.index)

@@ -1,0 +1,312 @@
+"""Turns raw source rows into canonical records.
+
+A stream's mapping is compiled once into one converter per field; mapping a row is then a loop of
+plain function calls that returns the record as a tuple (key first) or the reasons it failed. The
+reasons name the field, the source column and the value, so a reject explains itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hub import identifiers
+from hub.config import FieldMapping, StreamConfig
+from hub.entities import Entity, Field, Kind, entity
+
+Converter = Callable[[Any], Any]
+
+# 2014-3-5, 2014/3/5 14:22, 2014.3.5, 2014年3月5日 14时22分 after normalising the separators.
+_LOOSE_DATETIME = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,6})\d*)?)?)?$"
+)
+_COMPACT_DATETIME = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?$")
+_SEPARATORS = str.maketrans(
+    {"/": "-", ".": "-", "年": "-", "月": "-", "日": " ", "时": ":", "分": ""}
+)
+
+
+class ConversionError(ValueError):
+    """Raised when one source value cannot become the canonical field's value."""
+
+
+def parse_datetime(value: Any, formats: Sequence[str] = ()) -> datetime:
+    """Parse the date/time shapes department systems store, as a naive local datetime."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    text = str(value).strip()
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    if formats:
+        raise ConversionError(f"{text!r} matches none of the formats {', '.join(formats)}")
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    match = _COMPACT_DATETIME.match(text) or _LOOSE_DATETIME.match(
+        text.translate(_SEPARATORS).strip()
+    )
+    if match is None:
+        raise ConversionError(f"{text!r} is not a date/time")
+    parts = [int(p) if p else 0 for p in match.groups()]
+    if len(parts) == 7:
+        parts[6] = int((match.group(7) or "0").ljust(6, "0"))
+    try:
+        return datetime(*parts)
+    except ValueError as exc:
+        raise ConversionError(f"{text!r} is not a valid date/time ({exc})") from None
+
+
+def _number_text(value: Any) -> str:
+    return str(value).replace(",", "").replace("，", "").replace(" ", "")
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ConversionError(f"{value!r} is not an integer")
+    if isinstance(value, int):
+        return value
+    try:
+        number = Decimal(_number_text(value))
+    except ArithmeticError:
+        raise ConversionError(f"{value!r} is not an integer") from None
+    if number != number.to_integral_value():
+        raise ConversionError(f"{value!r} is not a whole number")
+    return int(number)
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return float(_number_text(value))
+    except ValueError:
+        raise ConversionError(f"{value!r} is not a number") from None
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConversionError(f"{value[:40]!r} is not UTF-8 text") from None
+    return str(value).strip()
+
+
+def _identifier(check: Callable[[str], str]) -> Converter:
+    def convert(value: Any) -> str:
+        try:
+            return check(_to_text(value))
+        except ValueError as exc:
+            raise ConversionError(str(exc)) from None
+
+    return convert
+
+
+def to_utc(value: datetime, zone: ZoneInfo) -> datetime:
+    """A source time as the store keeps it: naive UTC (naive source times are in ``zone``)."""
+    if value.tzinfo is None:
+        offset = zone.utcoffset(value)
+        return value - offset if offset else value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _datetime_converter(formats: Sequence[str], zone: ZoneInfo) -> Converter:
+    def convert(value: Any) -> datetime:
+        return to_utc(parse_datetime(value, formats), zone)
+
+    return convert
+
+
+def _date_converter(formats: Sequence[str]) -> Converter:
+    def convert(value: Any) -> date:
+        return parse_datetime(value, formats).date()
+
+    return convert
+
+
+def _enum_converter(field: Field) -> Converter:
+    allowed = field.choice_values
+
+    def convert(value: Any) -> str:
+        text = _to_text(value)
+        if text not in allowed:
+            raise ConversionError(f"{text!r} is not one of {', '.join(sorted(allowed))}")
+        return text
+
+    return convert
+
+
+def _json_converter(split: str | None) -> Converter:
+    def convert(value: Any) -> Any:
+        if isinstance(value, list | dict):
+            return value
+        text = _to_text(value)
+        if split is not None:
+            return [part.strip() for part in text.split(split) if part.strip()]
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConversionError(f"{text[:60]!r} is not JSON ({exc.msg})") from None
+
+    return convert
+
+
+def kind_converter(field: Field, mapping: FieldMapping, zone: ZoneInfo) -> Converter:
+    """The converter from a non-empty source value to ``field``'s canonical value."""
+    match field.kind:
+        case Kind.TEXT:
+            return _to_text
+        case Kind.INT:
+            return _to_int
+        case Kind.FLOAT:
+            return _to_float
+        case Kind.DATETIME:
+            return _datetime_converter(mapping.formats, zone)
+        case Kind.DATE:
+            return _date_converter(mapping.formats)
+        case Kind.ENUM:
+            return _enum_converter(field)
+        case Kind.JSON:
+            return _json_converter(mapping.split)
+        case Kind.PROJECT_CODE:
+            return _identifier(identifiers.project_code)
+        case Kind.CREDIT_CODE:
+            return _identifier(identifiers.credit_code)
+        case Kind.DIVISION:
+            return _identifier(identifiers.division_code)
+    raise AssertionError(field.kind)
+
+
+def _with_value_map(convert: Converter, name: str, table: Mapping[str, str]) -> Converter:
+    def mapped(value: Any) -> Any:
+        code = _to_text(value)
+        try:
+            return convert(table[code])
+        except KeyError:
+            known = ", ".join(sorted(table)[:12]) + (" ..." if len(table) > 12 else "")
+            raise ConversionError(
+                f"{code!r} is not in value map {name!r} (known codes: {known})"
+            ) from None
+
+    return mapped
+
+
+def expression_label(field_name: str) -> str:
+    """The name under which a connector returns the value of a field's ``expr``."""
+    return f"expr:{field_name}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    name: str
+    label: str  # the raw row key the value is read from
+    convert: Converter
+    default: Any
+    required: bool
+
+
+class RecordMapper:
+    """The compiled mapping of one stream: ``map(row)`` gives ``(record, reasons)``."""
+
+    def __init__(
+        self,
+        stream: StreamConfig,
+        value_maps: Mapping[str, Mapping[str, str]],
+        timezone: str,
+    ) -> None:
+        self.entity: Entity = entity(stream.entity)
+        self.stream = stream
+        zone = ZoneInfo(timezone)
+        ordered = [self.entity.key] + [n for n in stream.fields if n != self.entity.key]
+        plans: list[_Plan] = []
+        for name in ordered:
+            mapping = stream.fields[name]
+            field = self.entity.field(name)
+            convert = kind_converter(field, mapping, zone)
+            if mapping.map is not None:
+                convert = _with_value_map(convert, mapping.map, value_maps[mapping.map])
+            label = mapping.column if mapping.column is not None else expression_label(name)
+            if mapping.column is None and mapping.expr is None:
+                label = ""
+            default = convert(mapping.default) if mapping.default is not None else None
+            plans.append(
+                _Plan(name, label, convert, default, field.required and not mapping.optional)
+            )
+        self._plans = tuple(plans)
+        self.fields: tuple[str, ...] = tuple(ordered)
+        self.project_index: int | None = (
+            ordered.index(self.entity.project_field)
+            if self.entity.project_field in stream.fields
+            else None
+        )
+
+    @property
+    def columns(self) -> list[str]:
+        """The source columns the mapping reads (expressions are the connector's business)."""
+        return sorted({p.label for p in self._plans if p.label and not p.label.startswith("expr:")})
+
+    @property
+    def expressions(self) -> dict[str, str]:
+        """Field label -> SQL expression, for connectors that evaluate expressions."""
+        return {
+            expression_label(name): mapping.expr
+            for name, mapping in self.stream.fields.items()
+            if mapping.expr is not None
+        }
+
+    def map(self, row: Mapping[str, Any]) -> tuple[tuple[Any, ...] | None, list[str]]:
+        values: list[Any] = []
+        reasons: list[str] = []
+        for plan in self._plans:
+            raw = row.get(plan.label, None) if plan.label else None
+            if raw is None or (raw.__class__ is str and (not raw or raw.isspace())):
+                value = plan.default
+                if value is None and plan.required:
+                    where = f" (column {plan.label})" if plan.label else ""
+                    reasons.append(f"field {plan.name!r}{where}: required but empty")
+            else:
+                try:
+                    value = plan.convert(raw)
+                except ConversionError as exc:
+                    where = f" (column {plan.label})" if plan.label else ""
+                    reasons.append(f"field {plan.name!r}{where}: {exc}")
+                    value = None
+            values.append(value)
+        if reasons:
+            return None, reasons
+        return tuple(values), reasons
+
+
+def json_safe(value: Any) -> Any:
+    """A canonical value as it is written to the change log (JSON)."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds") + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def raw_json(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A raw source row, kept whole in rejects (bytes as text where possible)."""
+    safe: dict[str, Any] = {}
+    for name, value in row.items():
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="replace")
+        elif isinstance(value, Decimal):
+            value = str(value)
+        elif isinstance(value, datetime | date):
+            value = value.isoformat()
+        safe[name] = value
+    return safe

@@ -1,0 +1,789 @@
+"""The sync engine: reads a connector's streams in batches and applies them to the store.
+
+Per batch, in one transaction: map and validate (bad rows go to rejects with their raw content
+and reasons), diff against the store, write inserts, updates and the change log, advance the
+stream's cursor and renew the connector's lease. A crash at any point leaves the store at the end
+of the last committed batch, and the next run starts from that batch's cursor; re-read rows diff
+as unchanged, so nothing is lost or duplicated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, null, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hub import tables
+from hub.batch import LOOKUP_CHUNK, BatchWriter, MappedRecord, Provenance
+from hub.config import CodeTable, HubConfig, StreamConfig
+from hub.cursors import decode_cursor, encode_cursor, step_back
+from hub.drift import find_drift
+from hub.entities import ENTITIES
+from hub.errors import (
+    HubError,
+    MappingError,
+    ReconcileRefusedError,
+    SchemaDriftError,
+    SyncLockedError,
+    UnknownNameError,
+)
+from hub.mapping import ConversionError, RecordMapper, parse_datetime, raw_json, to_utc
+from hub.pipeline import read_ahead
+from hub.store import Store
+
+if TYPE_CHECKING:
+    from connectors.base import Connector
+
+ProgressCallback = Callable[["StreamStats"], None]
+ValueMaps = Mapping[str, Mapping[str, str]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(slots=True)
+class StreamStats:
+    connector: str
+    stream: str
+    entity: str
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    deleted: int = 0
+    orphans: int = 0
+    changes: int = 0
+    conflicts: int = 0
+    seconds: float = 0.0
+    cursor: Any = None
+
+
+@dataclass(slots=True)
+class RunReport:
+    connector: str
+    mode: str
+    run_id: int | None = None
+    state: str = "running"
+    streams: list[StreamStats] = field(default_factory=list)
+    error: str | None = None
+    exception: BaseException | None = None
+    accept_drift: bool = False
+    seconds: float = 0.0
+
+    def total(self, name: str) -> int:
+        return sum(getattr(s, name) for s in self.streams)
+
+    def fail(self, exc: BaseException) -> None:
+        self.state = "failed"
+        self.error = str(exc) if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"
+        self.exception = exc
+
+    @property
+    def transient(self) -> bool:
+        """Whether retrying may help: outages yes, mistakes in config or mapping no."""
+        return bool(getattr(self.exception, "transient", False))
+
+
+@dataclass(slots=True)
+class RowResult:
+    """What became of one source row: inserted, updated, unchanged or rejected (with reasons)."""
+
+    index: int
+    key: str | None
+    result: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _StreamPlan:
+    """A stream compiled for one run: its mapper, writer and provenance."""
+
+    connector: str
+    stream: StreamConfig
+    mapper: RecordMapper
+    writer: BatchWriter
+    provenance: Provenance
+    zone: ZoneInfo
+
+    @property
+    def key_label(self) -> str | None:
+        return self.stream.fields[self.mapper.entity.key].column
+
+
+@dataclass(slots=True)
+class _PreparedBatch:
+    """A batch mapped and validated, waiting for its transaction."""
+
+    plan: _StreamPlan
+    size: int
+    now: datetime
+    records: list[MappedRecord] = field(default_factory=list)
+    record_rows: list[int] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)
+    results: list[RowResult] = field(default_factory=list)
+    cursor: Any = None
+
+
+CommitHook = Callable[[], Awaitable[None]]
+
+
+class SyncEngine:
+    """Runs connectors' syncs against one store. Each connector syncs once at a time across all
+    hub processes sharing the store (a lease row, renewed with every batch). ``on_commit`` is
+    awaited after every transaction that added to the change log (the change feed's wake-up)."""
+
+    def __init__(
+        self,
+        store: Store,
+        config: HubConfig,
+        *,
+        lease_seconds: int = 600,
+        on_commit: CommitHook | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.lease = timedelta(seconds=lease_seconds)
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.on_commit = on_commit
+
+    async def sync(
+        self,
+        connector: Connector,
+        *,
+        full: bool = False,
+        accept_drift: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> RunReport:
+        """Sync every stream of ``connector``; a failure ends in a report, never half a batch.
+        ``accept_drift`` reads sources whose mapped columns changed type since the last run."""
+
+        async def each_stream(value_maps: ValueMaps, report: RunReport) -> None:
+            for stream in connector.config.streams:
+                stats = StreamStats(connector.name, stream.stream_name, stream.entity)
+                report.streams.append(stats)
+                await self._sync_stream(connector, stream, value_maps, report, stats, progress)
+
+        mode = "full" if full else "incremental"
+        return await self._run(connector, mode, each_stream, accept_drift=accept_drift)
+
+    async def reconcile(
+        self,
+        connector: Connector,
+        *,
+        force: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> RunReport:
+        """Scan the source's keys and soft-delete this connector's rows that are gone from it,
+        each with a ``deleted`` change; refuse when more than ``max_delete_share`` would go."""
+
+        async def each_stream(value_maps: ValueMaps, report: RunReport) -> None:
+            for stream in connector.config.streams:
+                if not stream.reconcile:
+                    continue
+                stats = StreamStats(connector.name, stream.stream_name, stream.entity)
+                report.streams.append(stats)
+                await self._reconcile_stream(connector, stream, value_maps, report, stats, force)
+                if progress is not None:
+                    progress(stats)
+
+        return await self._run(connector, "reconcile", each_stream)
+
+    async def _run(
+        self,
+        connector: Connector,
+        mode: str,
+        body: Callable[[ValueMaps, RunReport], Awaitable[None]],
+        *,
+        accept_drift: bool = False,
+    ) -> RunReport:
+        """One leased, recorded run: the lease is held and the sync_runs row kept throughout."""
+        report = RunReport(connector=connector.name, mode=mode, accept_drift=accept_drift)
+        started = time.perf_counter()
+        await self._acquire_lease(connector.name)
+        try:
+            report.run_id = await self._start_run(connector.name, mode, recover=True)
+            try:
+                await body(await self._value_maps(connector), report)
+                report.state = "succeeded"
+            except Exception as exc:  # recorded on the run; the caller decides to retry
+                report.fail(exc)
+            report.seconds = time.perf_counter() - started
+            await self._finish_run(report)
+        finally:
+            await self._release_lease(connector.name)
+        return report
+
+    async def _reconcile_stream(
+        self,
+        connector: Connector,
+        stream: StreamConfig,
+        value_maps: Mapping[str, Mapping[str, str]],
+        report: RunReport,
+        stats: StreamStats,
+        force: bool,
+    ) -> None:
+        started = time.perf_counter()
+        entity = ENTITIES[stream.entity]
+        keys_only = stream.model_copy(
+            update={"fields": {entity.key: stream.fields[entity.key]}, "cursor": None}
+        )
+        keys_only = await self._check_source(connector, keys_only, value_maps)
+        mapper = RecordMapper(keys_only, value_maps, connector.config.timezone)
+        present: set[Any] = set()
+        async for rows in connector.read(
+            keys_only, mapper.columns, batch_size=connector.config.batch_size
+        ):
+            stats.read += len(rows)
+            for row in rows:
+                values, _ = mapper.map(row)
+                if values is not None:
+                    present.add(values[0])
+        table = tables.entity_tables[entity.name]
+        key_column = table.c[entity.key]
+        project_column = table.c[entity.project_field] if entity.project_field else None
+        async with self.store.read() as conn:
+            stored = {
+                row[0]: row[1]
+                for row in await conn.execute(
+                    select(
+                        key_column, project_column if project_column is not None else null()
+                    ).where(table.c.src_connector == connector.name, table.c.deleted_at.is_(None))
+                )
+            }
+        missing = sorted(set(stored) - present)
+        cap = connector.config.max_delete_share
+        if missing and not force and len(missing) > cap * len(stored):
+            raise ReconcileRefusedError(
+                connector.name, stream.stream_name, len(missing), len(stored), cap
+            )
+        for start in range(0, len(missing), LOOKUP_CHUNK):
+            chunk = missing[start : start + LOOKUP_CHUNK]
+            now = utcnow()
+            async with self.store.write() as conn:
+                await conn.execute(
+                    update(table)
+                    .where(key_column.in_(chunk), table.c.deleted_at.is_(None))
+                    .values(deleted_at=now, synced_at=now)
+                )
+                await self.store.serialize_changes(conn)
+                await conn.execute(
+                    tables.changes.insert(),
+                    [
+                        {
+                            "op": "deleted",
+                            "entity": entity.name,
+                            "entity_key": str(key),
+                            "project_code": stored[key],
+                            "field": None,
+                            "old_value": None,
+                            "new_value": None,
+                            "connector": connector.name,
+                            "department_code": connector.config.department,
+                            "sync_run_id": report.run_id,
+                            "source_time": None,
+                            "recorded_at": now,
+                        }
+                        for key in chunk
+                    ],
+                )
+                await self._renew_lease(conn, connector.name, now)
+            if self.on_commit is not None:
+                await self.on_commit()
+            stats.deleted += len(chunk)
+            stats.changes += len(chunk)
+        stats.unchanged = len(stored) - len(missing)
+        stats.seconds = time.perf_counter() - started
+
+    async def ingest(
+        self, connector: Connector, stream_name: str, rows: Sequence[Mapping[str, Any]]
+    ) -> tuple[RunReport, list[RowResult]]:
+        """Apply records a department pushed, through the same validate -> diff -> change-log
+        path as a pull, as one run; every row's result comes back in input order."""
+        stream = next((s for s in connector.config.streams if s.stream_name == stream_name), None)
+        if stream is None:
+            known = [s.stream_name for s in connector.config.streams]
+            raise UnknownNameError(f"stream of connector {connector.name!r}", stream_name, known)
+        report = RunReport(connector=connector.name, mode="push")
+        started = time.perf_counter()
+        stats = StreamStats(connector.name, stream.stream_name, stream.entity)
+        report.streams.append(stats)
+        report.run_id = await self._start_run(connector.name, "push", recover=False)
+        results: list[RowResult] = []
+        try:
+            plan = self._plan(connector, stream, await self._value_maps(connector), report.run_id)
+            results = await self._apply_rows(plan, rows, stats)
+            report.state = "succeeded"
+        except Exception as exc:  # recorded on the run and returned to the pusher
+            report.fail(exc)
+        report.seconds = stats.seconds = time.perf_counter() - started
+        await self._finish_run(report)
+        return report, results
+
+    def _plan(
+        self,
+        connector: Connector,
+        stream: StreamConfig,
+        value_maps: Mapping[str, Mapping[str, str]],
+        run_id: int | None,
+    ) -> _StreamPlan:
+        mapper = RecordMapper(stream, value_maps, connector.config.timezone)
+        return _StreamPlan(
+            connector=connector.name,
+            stream=stream,
+            mapper=mapper,
+            writer=BatchWriter(
+                self.store, mapper.entity, mapper.fields, self.config.authority_for(stream.entity)
+            ),
+            provenance=Provenance(connector.name, connector.config.department, run_id),
+            zone=ZoneInfo(connector.config.timezone),
+        )
+
+    async def _sync_stream(
+        self,
+        connector: Connector,
+        stream: StreamConfig,
+        value_maps: Mapping[str, Mapping[str, str]],
+        report: RunReport,
+        stats: StreamStats,
+        progress: ProgressCallback | None,
+    ) -> None:
+        started = time.perf_counter()
+        stream = await self._check_source(
+            connector, stream, value_maps, accept_drift=report.accept_drift
+        )
+        plan = self._plan(connector, stream, value_maps, report.run_id)
+        cursor = None
+        if report.mode == "incremental" and stream.cursor:
+            stored = await self._load_cursor(connector.name, stream.stream_name)
+            cursor = step_back(stored, stream.overlap)
+        batches = connector.read(
+            stream, plan.mapper.columns, cursor=cursor, batch_size=connector.config.batch_size
+        )
+        # A pipeline: the source reads ahead while a batch is mapped, and a batch is mapped
+        # while the one before commits. Commits stay one at a time, in read order.
+        committing: asyncio.Task[list[RowResult]] | None = None
+        try:
+            async for rows in read_ahead(batches):
+                prepared = self._prepare(plan, rows)
+                if committing is not None:
+                    await committing
+                    self._progress(stats, started, progress)
+                committing = asyncio.create_task(self._commit(prepared, stats, lease=True))
+            if committing is not None:
+                await committing
+                self._progress(stats, started, progress)
+        finally:
+            if committing is not None and not committing.done():
+                committing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await committing
+        stats.orphans = await self._count_orphans(connector.name, stream)
+        stats.seconds = time.perf_counter() - started
+        if progress is not None:
+            progress(stats)
+
+    async def _apply_rows(
+        self,
+        plan: _StreamPlan,
+        rows: Sequence[Mapping[str, Any]],
+        stats: StreamStats,
+        *,
+        lease: bool = False,
+    ) -> list[RowResult]:
+        """Map, validate and write one batch in one transaction; returns each row's result."""
+        return await self._commit(self._prepare(plan, rows), stats, lease=lease)
+
+    def _prepare(self, plan: _StreamPlan, rows: Sequence[Mapping[str, Any]]) -> _PreparedBatch:
+        """Map and validate a batch (no I/O, so it can overlap the previous batch's commit)."""
+        stream, mapper = plan.stream, plan.mapper
+        batch = _PreparedBatch(plan, len(rows), utcnow())
+        first_seen: dict[Any, tuple[Any, ...]] = {}
+        key_label = plan.key_label
+        for index, row in enumerate(rows):
+            cursor_value = row.get(stream.cursor) if stream.cursor else None
+            if cursor_value is not None and (batch.cursor is None or cursor_value > batch.cursor):
+                batch.cursor = cursor_value
+            values, reasons = mapper.map(row)
+            source_key = row.get(key_label) if key_label else None
+            if values is not None:
+                source_key = values[0]
+                earlier = first_seen.get(source_key)
+                if earlier is None:
+                    first_seen[source_key] = values
+                elif earlier == values:
+                    batch.results.append(RowResult(index, str(source_key), "unchanged"))
+                    continue
+                else:
+                    reasons = [
+                        f"field {mapper.entity.key!r}: duplicate key {source_key!r} with "
+                        "different values in one batch; the first row was kept"
+                    ]
+            key_text = None if source_key is None else str(source_key)
+            if reasons:
+                batch.rejects.append(
+                    {
+                        "connector": plan.connector,
+                        "stream": stream.stream_name,
+                        "entity": stream.entity,
+                        "sync_run_id": plan.provenance.sync_run_id,
+                        "source_key": key_text,
+                        "raw": raw_json(row),
+                        "reasons": reasons,
+                        "fingerprint": _fingerprint(
+                            plan.connector, stream.stream_name, row, reasons
+                        ),
+                        "created_at": batch.now,
+                    }
+                )
+                batch.results.append(RowResult(index, key_text, "rejected", reasons))
+                continue
+            batch.records.append(
+                MappedRecord(values, str(source_key), _source_time(cursor_value, plan.zone))
+            )
+            batch.record_rows.append(index)
+        return batch
+
+    async def _commit(
+        self, batch: _PreparedBatch, stats: StreamStats, *, lease: bool = False
+    ) -> list[RowResult]:
+        """Write a prepared batch, its rejects and its cursor in one transaction."""
+        plan, now = batch.plan, batch.now
+        async with self.store.write() as conn:
+            outcome = await plan.writer.apply(conn, batch.records, plan.provenance, now)
+            if batch.rejects:
+                await self._record_rejects(conn, plan, batch.rejects)
+            if batch.cursor is not None:
+                await self._save_cursor(
+                    conn, plan.connector, plan.stream.stream_name, batch.cursor, now
+                )
+            if lease:
+                await self._renew_lease(conn, plan.connector, now)
+        if outcome.changes and self.on_commit is not None:
+            await self.on_commit()
+        status = dict.fromkeys(outcome.inserted, "inserted")
+        status.update(dict.fromkeys(outcome.updated, "updated"))
+        results = batch.results
+        for index, record in zip(batch.record_rows, batch.records, strict=True):
+            key = record.values[0]
+            results.append(RowResult(index, str(key), status.get(key, "unchanged")))
+        results.sort(key=lambda r: r.index)
+        inserted, updated, rejected = (
+            len(outcome.inserted),
+            len(outcome.updated),
+            len(batch.rejects),
+        )
+        stats.read += batch.size
+        stats.inserted += inserted
+        stats.updated += updated
+        stats.unchanged += batch.size - inserted - updated - rejected
+        stats.rejected += rejected
+        stats.changes += outcome.changes
+        stats.conflicts += outcome.conflicts
+        if batch.cursor is not None:
+            stats.cursor = batch.cursor
+        return results
+
+    async def verify(self, connector: Connector) -> dict[str, str | None]:
+        """Check every stream's mapping against the live source without reading rows:
+        stream name -> None when it fits, else the problem."""
+        problems: dict[str, str | None] = {}
+        value_maps = await self._value_maps(connector)
+        for stream in connector.config.streams:
+            try:
+                await self._check_source(connector, stream, value_maps, remember=False)
+                problems[stream.stream_name] = None
+            except MappingError as exc:
+                problems[stream.stream_name] = exc.problem + (f" ({exc.hint})" if exc.hint else "")
+        return problems
+
+    @staticmethod
+    async def _record_rejects(
+        conn: AsyncConnection, plan: _StreamPlan, rejects: list[dict[str, Any]]
+    ) -> None:
+        """Keep each distinct bad row once, however often the source is re-read."""
+        table = tables.rejects
+        known = set(
+            (
+                await conn.execute(
+                    select(table.c.fingerprint).where(
+                        table.c.connector == plan.connector,
+                        table.c.stream == plan.stream.stream_name,
+                        table.c.fingerprint.in_([r["fingerprint"] for r in rejects]),
+                    )
+                )
+            ).scalars()
+        )
+        fresh = {r["fingerprint"]: r for r in rejects if r["fingerprint"] not in known}
+        if fresh:
+            await conn.execute(table.insert(), list(fresh.values()))
+
+    @staticmethod
+    def _progress(stats: StreamStats, started: float, progress: ProgressCallback | None) -> None:
+        stats.seconds = time.perf_counter() - started
+        if progress is not None:
+            progress(stats)
+
+    async def _check_source(
+        self,
+        connector: Connector,
+        stream: StreamConfig,
+        value_maps: ValueMaps,
+        *,
+        accept_drift: bool = False,
+        remember: bool = True,
+    ) -> StreamConfig:
+        """Check the stream's mapping against the source's columns as they are now: a missing
+        column or one whose type changed since the last run stops the run (optional fields
+        are left out of this run instead). Returns the stream as it can be read."""
+        source = await connector.columns(stream)
+        available = {name.lower() for name in source.types}
+        entity = ENTITIES[stream.entity]
+        fields = dict(stream.fields)
+        for name, mapping in stream.fields.items():
+            gone = mapping.column is not None and mapping.column.lower() not in available
+            if gone and mapping.optional and name != entity.key:
+                del fields[name]
+        usable = stream.model_copy(update={"fields": fields})
+        mapper = RecordMapper(usable, value_maps, connector.config.timezone)
+        wanted = mapper.columns + ([stream.cursor] if stream.cursor else [])
+        missing = [c for c in wanted if c.lower() not in available]
+        if missing:
+            raise MappingError(
+                connector.name,
+                stream.stream_name,
+                f"the source has no column {', '.join(repr(m) for m in missing)}",
+                hint=f"its columns are: {', '.join(sorted(source.types))}",
+            )
+        before = await self._last_seen_columns(connector.name, stream.stream_name)
+        drift = find_drift(wanted, before, source.types) if before else []
+        if drift and not accept_drift:
+            raise SchemaDriftError(
+                connector.name, stream.stream_name, [d.describe() for d in drift]
+            )
+        if remember:
+            await self._remember_columns(connector.name, stream.stream_name, source.types)
+        return usable
+
+    async def _last_seen_columns(self, connector: str, stream: str) -> dict[str, str]:
+        schemas = tables.source_schemas
+        async with self.store.read() as conn:
+            seen = (
+                await conn.execute(
+                    select(schemas.c.columns).where(
+                        schemas.c.connector == connector, schemas.c.stream == stream
+                    )
+                )
+            ).scalar_one_or_none()
+        return dict(seen or {})
+
+    async def _remember_columns(
+        self, connector: str, stream: str, columns: Mapping[str, str]
+    ) -> None:
+        schemas = tables.source_schemas
+        now = utcnow()
+        statement = self.store.upsert(schemas).values(
+            connector=connector, stream=stream, columns=dict(columns), seen_at=now
+        )
+        async with self.store.write() as conn:
+            await conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["connector", "stream"],
+                    set_={"columns": statement.excluded.columns, "seen_at": now},
+                )
+            )
+
+    async def _value_maps(self, connector: Connector) -> dict[str, Mapping[str, str]]:
+        maps: dict[str, Mapping[str, str]] = {}
+        used = {m.map for s in connector.config.streams for m in s.fields.values() if m.map}
+        for name, spec in connector.config.value_maps.items():
+            if name not in used:
+                continue
+            if isinstance(spec, CodeTable):
+                maps[name] = await connector.code_table(spec.table, spec.code, spec.value)
+            else:
+                maps[name] = spec
+        return maps
+
+    async def _count_orphans(self, connector: str, stream: StreamConfig) -> int:
+        """Records kept although their project is not (yet) in the store (invariant 1)."""
+        entity_table = tables.entity_tables[stream.entity]
+        if stream.entity == "project" or "project_code" not in entity_table.c:
+            return 0
+        projects = tables.projects
+        query = select(func.count()).where(
+            entity_table.c.src_connector == connector,
+            entity_table.c.deleted_at.is_(None),
+            entity_table.c.project_code.is_not(None),
+            ~exists().where(projects.c.code == entity_table.c.project_code),
+        )
+        async with self.store.read() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def _load_cursor(self, connector: str, stream: str) -> Any:
+        cursors = tables.cursors
+        async with self.store.read() as conn:
+            stored = (
+                await conn.execute(
+                    select(cursors.c.value).where(
+                        cursors.c.connector == connector, cursors.c.stream == stream
+                    )
+                )
+            ).scalar_one_or_none()
+        return decode_cursor(stored)
+
+    async def _save_cursor(
+        self, conn: AsyncConnection, connector: str, stream: str, value: Any, now: datetime
+    ) -> None:
+        statement = self.store.upsert(tables.cursors).values(
+            connector=connector, stream=stream, value=encode_cursor(value), updated_at=now
+        )
+        await conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["connector", "stream"],
+                set_={"value": statement.excluded.value, "updated_at": now},
+            )
+        )
+
+    async def _start_run(self, connector: str, mode: str, *, recover: bool) -> int:
+        runs = tables.sync_runs
+        now = utcnow()
+        async with self.store.write() as conn:
+            if recover:
+                # A pull still marked running while we hold the lease was cut short by a crash.
+                await conn.execute(
+                    update(runs)
+                    .where(
+                        runs.c.connector == connector,
+                        runs.c.state == "running",
+                        runs.c.mode != "push",
+                    )
+                    .values(
+                        state="failed",
+                        finished_at=now,
+                        error="interrupted: the process stopped during the run",
+                    )
+                )
+            result = await conn.execute(
+                runs.insert().values(
+                    connector=connector, mode=mode, state="running", started_at=now
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    async def _finish_run(self, report: RunReport) -> None:
+        runs = tables.sync_runs
+        async with self.store.write() as conn:
+            await conn.execute(
+                update(runs)
+                .where(runs.c.id == report.run_id)
+                .values(
+                    state=report.state,
+                    finished_at=utcnow(),
+                    rows_read=report.total("read"),
+                    rows_inserted=report.total("inserted"),
+                    rows_updated=report.total("updated"),
+                    rows_unchanged=report.total("unchanged"),
+                    rows_rejected=report.total("rejected"),
+                    rows_deleted=report.total("deleted"),
+                    orphans=report.total("orphans"),
+                    conflicts=report.total("conflicts"),
+                    error=report.error,
+                )
+            )
+
+    async def _acquire_lease(self, connector: str) -> None:
+        leases = tables.sync_leases
+        now = utcnow()
+        statement = self.store.upsert(leases).values(
+            connector=connector, holder=self.holder, expires_at=now + self.lease
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["connector"],
+            set_={"holder": self.holder, "expires_at": now + self.lease},
+            where=(leases.c.expires_at < now) | (leases.c.holder == self.holder),
+        ).returning(leases.c.holder)
+        async with self.store.write() as conn:
+            granted = (await conn.execute(statement)).scalar_one_or_none()
+            if granted is None:
+                granted = await self._take_over_dead_holder(conn, connector, now)
+        if granted != self.holder:
+            raise SyncLockedError(connector)
+
+    async def _take_over_dead_holder(
+        self, conn: AsyncConnection, connector: str, now: datetime
+    ) -> str | None:
+        """A lease held by a process of this host that no longer exists (killed mid-run) is
+        taken over at once instead of waiting for it to expire."""
+        leases = tables.sync_leases
+        holder = (
+            await conn.execute(select(leases.c.holder).where(leases.c.connector == connector))
+        ).scalar_one_or_none()
+        if holder is None or not _is_dead_local_holder(holder):
+            return None
+        await conn.execute(
+            update(leases)
+            .where(leases.c.connector == connector, leases.c.holder == holder)
+            .values(holder=self.holder, expires_at=now + self.lease)
+        )
+        return self.holder
+
+    async def _renew_lease(self, conn: AsyncConnection, connector: str, now: datetime) -> None:
+        leases = tables.sync_leases
+        await conn.execute(
+            update(leases)
+            .where(and_(leases.c.connector == connector, leases.c.holder == self.holder))
+            .values(expires_at=now + self.lease)
+        )
+
+    async def _release_lease(self, connector: str) -> None:
+        leases = tables.sync_leases
+        async with self.store.write() as conn:
+            await conn.execute(
+                leases.delete().where(
+                    leases.c.connector == connector, leases.c.holder == self.holder
+                )
+            )
+
+
+def _fingerprint(connector: str, stream: str, row: Mapping[str, Any], reasons: list[str]) -> str:
+    text = json.dumps([connector, stream, raw_json(row), reasons], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _is_dead_local_holder(holder: str) -> bool:
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _source_time(value: Any, zone: ZoneInfo) -> datetime | None:
+    """The source's own time of a row (its cursor, when that is a time), as naive UTC."""
+    if not isinstance(value, str | datetime | date):
+        return None
+    try:
+        return to_utc(parse_datetime(value), zone)
+    except ConversionError:
+        return None

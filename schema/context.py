@@ -1,0 +1,52 @@
+"""The per-request GraphQL context: the store, the page-size limits, fresh DataLoaders and the
+connectors' departments (for provenance)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.config import ServerConfig
+from hub.store import Store
+from schema.loaders import Loaders
+from schema.pagination import page_size
+
+
+@dataclass(slots=True)
+class Context:
+    """What resolvers get as ``info.context``. Build one per request (or per subscription
+    connection) with ``Context.create`` so that DataLoader caches never outlive it."""
+
+    store: Store
+    loaders: Loaders
+    default_page_size: int = 20
+    max_page_size: int = 500
+    request: Any = None
+    response: Any = None
+    connector_departments: Mapping[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def create(
+        cls,
+        store: Store,
+        server: ServerConfig | None = None,
+        *,
+        request: Any = None,
+        response: Any = None,
+        connector_departments: Mapping[str, str | None] | None = None,
+    ) -> Context:
+        server = server or ServerConfig()
+        return cls(
+            store=store,
+            loaders=Loaders(store),
+            default_page_size=server.default_page_size,
+            max_page_size=server.max_page_size,
+            request=request,
+            response=response,
+            connector_departments=connector_departments or {},
+        )
+
+    def page_size(self, first: int | None) -> int:
+        """The page size for a connection's ``first`` argument (an error when out of range)."""
+        return page_size(first, default=self.default_page_size, maximum=self.max_page_size)

@@ -1,0 +1,110 @@
+"""What an export reads: a root list's rows for a filter and orderBy given as JSON, checked
+against the schema's own input types (the same messages as in GraphQL), and the columns and
+values written for each row, without GraphQL objects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from graphql import GraphQLError, GraphQLInputType, GraphQLList, GraphQLNonNull
+from graphql.utilities import coerce_input_value, validate_input_value
+from sqlalchemy import Select
+from strawberry.types.arguments import convert_argument
+
+from hub.entities import ENTITIES
+from schema.errors import UserInputError
+from schema.lists import ROOT_LISTS, RootList
+from schema.types.history import camel_case
+
+PROVENANCE = (("connector", "src_connector"), ("sourceKey", "src_key"), ("syncedAt", "synced_at"))
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPlan:
+    """The statement of an export and its output columns (name in the file, row attribute)."""
+
+    query: Select[Any]
+    columns: tuple[tuple[str, str], ...]
+
+    @property
+    def header(self) -> list[str]:
+        return [name for name, _ in self.columns]
+
+    def values(self, row: Any) -> list[Any]:
+        return [plain(getattr(row, attribute)) for _, attribute in self.columns]
+
+
+def plain(value: Any) -> Any:
+    """A stored value as written to CSV/NDJSON: datetimes as ISO 8601 UTC."""
+    if isinstance(value, datetime):
+        return value.isoformat() + "Z"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _argument(schema: Any, type_: type, raw: Any, python_type: Any, where: str) -> Any:
+    """``raw`` (parsed JSON) coerced through the schema's input type for ``type_`` (a list of
+    them when ``python_type`` is list), then converted to strawberry input objects."""
+    named = schema.get_type_by_name(type_.__strawberry_definition__.name)
+    graphql_type: GraphQLInputType = schema._schema.get_type(named.name)
+    if python_type is list:
+        graphql_type = GraphQLList(GraphQLNonNull(graphql_type))
+    problems: list[str] = []
+
+    def collect(error: GraphQLError, path: Sequence[str | int]) -> None:
+        at = ".".join(str(p) for p in path)
+        problems.append(f"{where}{'.' + at if at else ''}: {error.message}")
+
+    validate_input_value(raw, graphql_type, collect)
+    if problems:
+        raise UserInputError("; ".join(problems), code="BAD_FILTER")
+    coerced = coerce_input_value(raw, graphql_type)
+    registry, config = schema.schema_converter.scalar_registry, schema.config
+    if python_type is list:
+        return [convert_argument(item, type_, registry, config) for item in coerced]
+    return convert_argument(coerced, type_, registry, config)
+
+
+def export_plan(
+    schema: Any, list_name: str, filter_json: str | None, order_json: str | None
+) -> ExportPlan:
+    """The plan to export ``list_name`` (e.g. ``projects``) for a JSON filter and orderBy."""
+    root = ROOT_LISTS.get(list_name)
+    if root is None:
+        raise UserInputError(
+            f"unknown list {list_name!r}; exportable: {', '.join(sorted(ROOT_LISTS))}",
+            code="BAD_USER_INPUT",
+        )
+    given = _parse(schema, root, filter_json, order_json)
+    ordering = root.ordering(given[1])
+    entity = ENTITIES[_entity_of(root)]
+    columns = tuple((camel_case(f.name), f.name) for f in entity.fields) + PROVENANCE
+    return ExportPlan(root.query(given[0]).order_by(*ordering.order_by()), columns)
+
+
+def _entity_of(root: RootList) -> str:
+    return next(name for name, spec in ENTITIES.items() if spec.table == root.table.name)
+
+
+def _parse(
+    schema: Any, root: RootList, filter_json: str | None, order_json: str | None
+) -> tuple[Any, Any]:
+    values: list[Any] = []
+    for where, text, type_, python_type in (
+        ("filter", filter_json, root.filter, object),
+        ("orderBy", order_json, root.order.input, list),
+    ):
+        if not text:
+            values.append(None)
+            continue
+        try:
+            raw = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UserInputError(f"{where} is not valid JSON: {exc}", code="BAD_FILTER") from None
+        values.append(_argument(schema, type_, raw, python_type, where))
+    return values[0], values[1]

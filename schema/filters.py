@@ -1,0 +1,238 @@
+"""Filter inputs of the root lists, translated to one SQL condition each (never applied in
+Python).
+
+Each input is a set of field conditions (see ``schema.operators``), ANDed, plus ``and``, ``or``
+and ``not`` of further filters of the same kind and relation filters that become ``EXISTS``
+subqueries: projects that have a matching filing, filings whose project or outcome matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import strawberry
+from sqlalchemy import and_, exists, false, func, not_, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from hub import tables
+from schema.live import live
+from schema.operators import (
+    DateFilter,
+    DateTimeFilter,
+    DecisionFilter,
+    EventStepFilter,
+    FilingStatusFilter,
+    FloatFilter,
+    FundingFilter,
+    IntFilter,
+    ProjectCategoryFilter,
+    ProjectStatusFilter,
+    StageFilter,
+    StringFilter,
+    check_division,
+    compare,
+)
+
+p, f, e, o, m = (
+    tables.projects,
+    tables.filings,
+    tables.process_events,
+    tables.outcomes,
+    tables.matters,
+)
+
+# The department handling a filing: its own, else its matter's.
+FILING_DEPARTMENT = func.coalesce(
+    f.c.department_code,
+    select(m.c.department_code).where(m.c.code == f.c.matter_code).scalar_subquery(),
+)
+FILING_STAGE = select(m.c.stage).where(m.c.code == f.c.matter_code).scalar_subquery()
+
+
+# A strawberry field object belongs to one class: each filter gets fresh ones.
+def _and() -> Any:
+    return strawberry.field(name="and", default=None, description="All of these filters hold.")
+
+
+def _or() -> Any:
+    return strawberry.field(name="or", default=None, description="At least one of these holds.")
+
+
+def _not() -> Any:
+    return strawberry.field(name="not", default=None, description="This filter does not hold.")
+
+
+def _combine(
+    given: Any, columns: Mapping[str, ColumnElement[Any]], extra: list[ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """Field conditions, relation conditions (``extra``) and the logic of one filter input."""
+    terms = [
+        compare(column, getattr(given, name))
+        for name, column in columns.items()
+        if getattr(given, name) is not None
+    ]
+    terms += extra
+    if given.and_ is not None:
+        terms += [each.to_sql() for each in given.and_]
+    if given.or_ is not None:
+        terms.append(or_(*(each.to_sql() for each in given.or_)) if given.or_ else false())
+    if given.not_ is not None:
+        terms.append(not_(given.not_.to_sql()))
+    return and_(true(), *terms)
+
+
+@strawberry.input(description="Which projects: every condition given must hold.")
+class ProjectFilter:
+    code: StringFilter | None = None
+    name: StringFilter | None = None
+    category: ProjectCategoryFilter | None = None
+    funding: FundingFilter | None = None
+    owner_name: StringFilter | None = None
+    owner_credit_code: StringFilter | None = None
+    district: StringFilter | None = strawberry.field(
+        default=None, description="The division code (行政区划代码), e.g. 440304."
+    )
+    total_investment: FloatFilter | None = None
+    registered_at: DateTimeFilter | None = None
+    status: ProjectStatusFilter | None = None
+    search: str | None = strawberry.field(
+        default=None,
+        description="Code prefix, or text in the name or owner's name, or the owner's exact "
+        "credit code.",
+    )
+    has_filing: FilingFilter | None = strawberry.field(
+        default=None, description="The project has at least one filing matching this."
+    )
+    and_: list[ProjectFilter] | None = _and()
+    or_: list[ProjectFilter] | None = _or()
+    not_: ProjectFilter | None = _not()
+
+    def to_sql(self) -> ColumnElement[bool]:
+        check_division(self.district, "ProjectFilter.district")
+        extra: list[ColumnElement[bool]] = []
+        if self.search is not None:
+            text = self.search.strip()
+            extra.append(
+                or_(
+                    p.c.code.startswith(text, autoescape=True),
+                    p.c.name.icontains(text, autoescape=True),
+                    p.c.owner_name.icontains(text, autoescape=True),
+                    p.c.owner_credit_code == text.upper(),
+                )
+            )
+        if self.has_filing is not None:
+            extra.append(
+                exists().where(f.c.project_code == p.c.code, live(f), self.has_filing.to_sql())
+            )
+        return _combine(self, PROJECT_COLUMNS, extra)
+
+
+@strawberry.input(description="Which filings: every condition given must hold.")
+class FilingFilter:
+    key: StringFilter | None = None
+    project_code: StringFilter | None = None
+    matter_code: StringFilter | None = None
+    department_code: StringFilter | None = strawberry.field(
+        default=None, description="The handling department (the matter's when not given)."
+    )
+    stage: StageFilter | None = strawberry.field(default=None, description="The matter's stage.")
+    status: FilingStatusFilter | None = None
+    submitted_at: DateTimeFilter | None = None
+    accepted_at: DateTimeFilter | None = None
+    completed_at: DateTimeFilter | None = None
+    time_limit_days: IntFilter | None = None
+    project: ProjectFilter | None = strawberry.field(
+        default=None, description="The filing's project matches this."
+    )
+    outcome: OutcomeFilter | None = strawberry.field(
+        default=None, description="The filing has an outcome matching this."
+    )
+    and_: list[FilingFilter] | None = _and()
+    or_: list[FilingFilter] | None = _or()
+    not_: FilingFilter | None = _not()
+
+    def to_sql(self) -> ColumnElement[bool]:
+        extra: list[ColumnElement[bool]] = []
+        if self.project is not None:
+            extra.append(
+                exists().where(p.c.code == f.c.project_code, live(p), self.project.to_sql())
+            )
+        if self.outcome is not None:
+            extra.append(exists().where(o.c.filing_key == f.c.key, live(o), self.outcome.to_sql()))
+        return _combine(self, FILING_COLUMNS, extra)
+
+
+@strawberry.input(description="Which process events: every condition given must hold.")
+class ProcessEventFilter:
+    key: StringFilter | None = None
+    filing_key: StringFilter | None = None
+    project_code: StringFilter | None = None
+    step: EventStepFilter | None = None
+    division: StringFilter | None = None
+    actor: StringFilter | None = None
+    occurred_at: DateTimeFilter | None = None
+    opinion: StringFilter | None = None
+    filing: FilingFilter | None = strawberry.field(
+        default=None, description="The event's filing matches this."
+    )
+    and_: list[ProcessEventFilter] | None = _and()
+    or_: list[ProcessEventFilter] | None = _or()
+    not_: ProcessEventFilter | None = _not()
+
+    def to_sql(self) -> ColumnElement[bool]:
+        extra: list[ColumnElement[bool]] = []
+        if self.filing is not None:
+            extra.append(exists().where(f.c.key == e.c.filing_key, live(f), self.filing.to_sql()))
+        return _combine(self, EVENT_COLUMNS, extra)
+
+
+@strawberry.input(description="Which outcomes: every condition given must hold.")
+class OutcomeFilter:
+    key: StringFilter | None = None
+    filing_key: StringFilter | None = None
+    project_code: StringFilter | None = None
+    decision: DecisionFilter | None = None
+    document_type: StringFilter | None = None
+    document_number: StringFilter | None = None
+    issued_at: DateTimeFilter | None = None
+    valid_until: DateFilter | None = None
+    issuer: StringFilter | None = None
+    holder: StringFilter | None = None
+    filing: FilingFilter | None = strawberry.field(
+        default=None, description="The outcome's filing matches this."
+    )
+    and_: list[OutcomeFilter] | None = _and()
+    or_: list[OutcomeFilter] | None = _or()
+    not_: OutcomeFilter | None = _not()
+
+    def to_sql(self) -> ColumnElement[bool]:
+        extra: list[ColumnElement[bool]] = []
+        if self.filing is not None:
+            extra.append(exists().where(f.c.key == o.c.filing_key, live(f), self.filing.to_sql()))
+        return _combine(self, OUTCOME_COLUMNS, extra)
+
+
+def _columns(table: Any, names: str) -> dict[str, ColumnElement[Any]]:
+    return {name: table.c[name] for name in names.split()}
+
+
+PROJECT_COLUMNS = _columns(
+    p,
+    "code name category funding owner_name owner_credit_code district total_investment "
+    "registered_at status",
+)
+FILING_COLUMNS = _columns(
+    f, "key project_code matter_code status submitted_at accepted_at completed_at time_limit_days"
+) | {"department_code": FILING_DEPARTMENT, "stage": FILING_STAGE}
+EVENT_COLUMNS = _columns(e, "key filing_key project_code step division actor occurred_at opinion")
+OUTCOME_COLUMNS = _columns(
+    o,
+    "key filing_key project_code decision document_type document_number issued_at valid_until "
+    "issuer holder",
+)
+
+
+def condition(given: Any | None) -> ColumnElement[bool]:
+    """The SQL condition of an optional filter argument."""
+    return true() if given is None else given.to_sql()

@@ -1,0 +1,203 @@
+"""DataLoaders: each batch of keys is ONE ``SELECT ... WHERE col IN (...)`` on its own read
+connection (an async connection runs one query at a time, and batches of different loaders run
+concurrently). Rows become GraphQL objects through the types' ``from_row``; rows with
+``deleted_at`` set are never returned.
+
+Create a fresh ``Loaders`` per request (``schema.context.Context`` does): their cache is the
+request's view of the store.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Row, Select, Table, and_, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+from strawberry import Info
+from strawberry.dataloader import DataLoader
+
+from hub import tables
+from hub.store import Store
+from schema.live import live
+from schema.types.department import Department
+from schema.types.filing import Filing
+from schema.types.matter import Matter
+from schema.types.outcome import Outcome
+from schema.types.process_event import ProcessEvent
+from schema.types.project import Project
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+# Keys per statement; far below the bind-parameter limits of SQLite (32766) and PostgreSQL
+# (32767), so a batch stays one statement for any realistic page.
+MAX_KEYS_PER_STATEMENT = 10_000
+
+LoadFn = Callable[[list[Any]], Awaitable[Sequence[Any]]]
+
+
+def _chunks(keys: list[K]) -> list[list[K]]:
+    size = MAX_KEYS_PER_STATEMENT
+    return [keys[i : i + size] for i in range(0, len(keys), size)] or [[]]
+
+
+class Loaders:
+    """The per-request DataLoaders of the schema."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        t = tables
+        self.department: DataLoader[str, Department | None] = DataLoader(
+            self._by_key(t.departments, Department.from_row)
+        )
+        self.matter: DataLoader[str, Matter | None] = DataLoader(
+            self._by_key(t.matters, Matter.from_row)
+        )
+        self.project: DataLoader[str, Project | None] = DataLoader(
+            self._by_key(t.projects, Project.from_row)
+        )
+        self.filing: DataLoader[str, Filing | None] = DataLoader(
+            self._by_key(t.filings, Filing.from_row)
+        )
+        self.matters_by_department: DataLoader[str, list[Matter]] = DataLoader(
+            self._grouped(t.matters, t.matters.c.department_code, Matter.from_row, t.matters.c.code)
+        )
+        self.events_by_filing: DataLoader[str, list[ProcessEvent]] = DataLoader(
+            self._grouped(
+                t.process_events,
+                t.process_events.c.filing_key,
+                ProcessEvent.from_row,
+                t.process_events.c.occurred_at,
+                t.process_events.c.key,
+            )
+        )
+        self.outcome_by_filing: DataLoader[str, Outcome | None] = DataLoader(self._latest_outcome)
+        self.outcomes_by_project: DataLoader[str, list[Outcome]] = DataLoader(
+            self._outcomes_by_project
+        )
+        self.history: DataLoader[tuple[str, str], list[Row[Any]]] = DataLoader(self._history)
+        self._per_field: dict[tuple[str, ...], DataLoader[Any, Any]] = {}
+
+    def per_field(self, info: Info, load: LoadFn) -> DataLoader[Any, Any]:
+        """One DataLoader per field of the query (path without list indices, so per alias):
+        a nested connection's arguments are the same for every parent the field appears under,
+        so its pages for all parents load in one batch."""
+        path: list[str] = []
+        node = info.path
+        while node is not None:
+            if isinstance(node.key, str):
+                path.append(node.key)
+            node = node.prev
+        key = tuple(path)
+        if key not in self._per_field:
+            self._per_field[key] = DataLoader(load)
+        return self._per_field[key]
+
+    async def _rows(
+        self, statement: Callable[[list[Any]], Select[Any]], keys: list[Any]
+    ) -> list[Row[Any]]:
+        rows: list[Row[Any]] = []
+        async with self.store.read() as conn:
+            for chunk in _chunks(keys):
+                rows.extend((await conn.execute(statement(chunk))).all())
+        return rows
+
+    def _by_key(self, table: Table, build: Callable[[Any], T]) -> LoadFn:
+        (key,) = table.primary_key.columns
+
+        async def load(keys: list[Any]) -> list[T | None]:
+            rows = await self._rows(
+                lambda chunk: select(table).where(key.in_(chunk), live(table)), keys
+            )
+            found = {getattr(row, key.key): build(row) for row in rows}
+            return [found.get(k) for k in keys]
+
+        return load
+
+    def _grouped(
+        self,
+        table: Table,
+        column: ColumnElement[Any],
+        build: Callable[[Any], T],
+        *order_by: ColumnElement[Any],
+    ) -> LoadFn:
+        name = column.key
+
+        async def load(keys: list[Any]) -> list[list[T]]:
+            rows = await self._rows(
+                lambda chunk: (
+                    select(table).where(column.in_(chunk), live(table)).order_by(*order_by)
+                ),
+                keys,
+            )
+            groups: defaultdict[Any, list[T]] = defaultdict(list)
+            for row in rows:
+                groups[getattr(row, name)].append(build(row))
+            return [groups.get(k, []) for k in keys]
+
+        return load
+
+    async def _latest_outcome(self, keys: list[str]) -> list[Outcome | None]:
+        """A filing's outcome; if a source sent several, the last issued (then highest key)."""
+        o = tables.outcomes
+        rows = await self._rows(
+            lambda chunk: (
+                select(o)
+                .where(o.c.filing_key.in_(chunk), live(o))
+                .order_by(o.c.issued_at.asc().nulls_first(), o.c.key)
+            ),
+            keys,
+        )
+        latest = {row.filing_key: row for row in rows}
+        return [Outcome.from_row(latest[k]) if k in latest else None for k in keys]
+
+    async def _history(self, keys: list[tuple[str, str]]) -> list[list[Row[Any]]]:
+        """Change-log rows of (entity, key) pairs, oldest first, in one statement."""
+        c = tables.changes
+        by_entity: defaultdict[str, list[str]] = defaultdict(list)
+        for entity, key in keys:
+            by_entity[entity].append(key)
+        query = (
+            select(c)
+            .where(
+                or_(
+                    *(
+                        and_(c.c.entity == entity, c.c.entity_key.in_(entity_keys))
+                        for entity, entity_keys in by_entity.items()
+                    )
+                )
+            )
+            .order_by(c.c.seq)
+        )
+        async with self.store.read() as conn:
+            rows = (await conn.execute(query)).all()
+        groups: defaultdict[tuple[str, str], list[Row[Any]]] = defaultdict(list)
+        for row in rows:
+            groups[(row.entity, row.entity_key)].append(row)
+        return [groups.get(k, []) for k in keys]
+
+    async def _outcomes_by_project(self, keys: list[str]) -> list[list[Outcome]]:
+        """Outcomes by their project code, or by their filing's when they carry none."""
+        o, f = tables.outcomes, tables.filings
+        owner = func.coalesce(o.c.project_code, f.c.project_code).label("owner_code")
+        rows = await self._rows(
+            lambda chunk: (
+                select(o, owner)
+                .select_from(o.outerjoin(f, f.c.key == o.c.filing_key))
+                .where(
+                    live(o),
+                    or_(
+                        o.c.project_code.in_(chunk),
+                        and_(o.c.project_code.is_(None), f.c.project_code.in_(chunk)),
+                    ),
+                )
+                .order_by(o.c.issued_at.asc().nulls_first(), o.c.key)
+            ),
+            keys,
+        )
+        groups: defaultdict[str, list[Outcome]] = defaultdict(list)
+        for row in rows:
+            groups[row.owner_code].append(Outcome.from_row(row))
+        return [groups.get(k, []) for k in keys]

@@ -1,0 +1,248 @@
+"""The root Query."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from sqlalchemy import Select, Table, select
+
+from hub import entities, tables
+from schema.as_of import project_as_of
+from schema.filters import FilingFilter, OutcomeFilter, ProcessEventFilter, ProjectFilter
+from schema.lists import FILINGS, OUTCOMES, PROCESS_EVENTS, PROJECTS, RootList
+from schema.live import live
+from schema.operators import naive_utc
+from schema.ordering import FilingOrder, OutcomeOrder, ProcessEventOrder, ProjectOrder
+from schema.pagination import Connection, Ordering, SortField, paginate
+from schema.stats import filing_stats, project_stats
+from schema.types.conflict import Conflict
+from schema.types.department import Department
+from schema.types.enums import Stage
+from schema.types.filing import Filing
+from schema.types.matter import Matter
+from schema.types.outcome import Outcome
+from schema.types.process_event import ProcessEvent
+from schema.types.project import Project
+from schema.types.reject import Reject
+from schema.types.stats import FilingGroup, FilingStats, ProjectGroup, ProjectStats
+from schema.types.sync_run import SyncRun, SyncRunFilter
+
+if TYPE_CHECKING:
+    from schema.context import Context
+
+
+def _newest_first(table: Table) -> Ordering:
+    return Ordering(f"{table.name}:-id", (SortField(table.c.id, descending=True),))
+
+
+SYNC_RUNS_NEWEST = _newest_first(tables.sync_runs)
+REJECTS_NEWEST = _newest_first(tables.rejects)
+CONFLICTS_NEWEST = _newest_first(tables.conflicts)
+
+
+async def _page(
+    info: strawberry.Info[Context, None],
+    query: Select[Any],
+    ordering: Ordering,
+    node: Any,
+    first: int | None,
+    after: str | None,
+) -> Connection[Any]:
+    context = info.context
+    return await paginate(
+        context.store, query, ordering, node, first=context.page_size(first), after=after
+    )
+
+
+async def _root_list(
+    info: strawberry.Info[Context, None],
+    root: RootList,
+    given: Any | None,
+    order_by: list[Any] | None,
+    first: int | None,
+    after: str | None,
+) -> Connection[Any]:
+    ordering = root.ordering(order_by)
+    return await _page(info, root.query(given), ordering, root.node, first, after)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="A project by its project code; null when there is none. With asOf, the "
+        "project, its filings, events and outcomes as the hub knew them at that instant."
+    )
+    async def project(
+        self, info: strawberry.Info[Context, None], code: str, as_of: datetime | None = None
+    ) -> Project | None:
+        if as_of is not None:
+            return await project_as_of(info.context.store, code, naive_utc(as_of))
+        return await info.context.loaders.project.load(code)
+
+    @strawberry.field(description="Projects (a cursor connection), by code unless orderBy says.")
+    async def projects(
+        self,
+        info: strawberry.Info[Context, None],
+        filter: ProjectFilter | None = None,
+        order_by: list[ProjectOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Project]:
+        page = await _root_list(info, PROJECTS, filter, order_by, first, after)
+        # Filings of these projects that ask for their project find it without a query.
+        info.context.loaders.project.prime_many({edge.node.code: edge.node for edge in page.edges})
+        return page
+
+    @strawberry.field(description="Filings (a cursor connection), orphans included; by key.")
+    async def filings(
+        self,
+        info: strawberry.Info[Context, None],
+        filter: FilingFilter | None = None,
+        order_by: list[FilingOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Filing]:
+        return await _root_list(info, FILINGS, filter, order_by, first, after)
+
+    @strawberry.field(description="Process events of all filings (a cursor connection); by key.")
+    async def process_events(
+        self,
+        info: strawberry.Info[Context, None],
+        filter: ProcessEventFilter | None = None,
+        order_by: list[ProcessEventOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ProcessEvent]:
+        return await _root_list(info, PROCESS_EVENTS, filter, order_by, first, after)
+
+    @strawberry.field(description="Outcomes of all filings (a cursor connection); by key.")
+    async def outcomes(
+        self,
+        info: strawberry.Info[Context, None],
+        filter: OutcomeFilter | None = None,
+        order_by: list[OutcomeOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Outcome]:
+        return await _root_list(info, OUTCOMES, filter, order_by, first, after)
+
+    @strawberry.field(
+        description="Filings grouped by the given keys (none: one row of totals), counted and "
+        "timed in SQL; groups ordered by their keys."
+    )
+    async def filing_stats(
+        self,
+        info: strawberry.Info[Context, None],
+        group_by: list[FilingGroup],
+        filter: FilingFilter | None = None,
+    ) -> list[FilingStats]:
+        return await filing_stats(info.context.store, group_by, filter)
+
+    @strawberry.field(description="Projects grouped by the given keys, counted and summed in SQL.")
+    async def project_stats(
+        self,
+        info: strawberry.Info[Context, None],
+        group_by: list[ProjectGroup],
+        filter: ProjectFilter | None = None,
+    ) -> list[ProjectStats]:
+        return await project_stats(info.context.store, group_by, filter)
+
+    @strawberry.field(description="All departments, by code.")
+    async def departments(self, info: strawberry.Info[Context, None]) -> list[Department]:
+        d = tables.departments
+        async with info.context.store.read() as conn:
+            rows = (await conn.execute(select(d).where(live(d)).order_by(d.c.code))).all()
+        return [Department.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="The matter catalogue by code, optionally of one department or stage."
+    )
+    async def matters(
+        self,
+        info: strawberry.Info[Context, None],
+        department: str | None = None,
+        stage: Stage | None = None,
+    ) -> list[Matter]:
+        m = tables.matters
+        query = select(m).where(live(m)).order_by(m.c.code)
+        if department is not None:
+            query = query.where(m.c.department_code == department)
+        if stage is not None:
+            query = query.where(m.c.stage == entities.Stage(stage).value)
+        async with info.context.store.read() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Matter.from_row(row) for row in rows]
+
+    @strawberry.field(description="Sync runs, newest first (a cursor connection).")
+    async def sync_runs(
+        self,
+        info: strawberry.Info[Context, None],
+        filter: SyncRunFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[SyncRun]:
+        s = tables.sync_runs
+        query = select(s)
+        if filter is not None:
+            if filter.connector is not None:
+                query = query.where(s.c.connector == filter.connector)
+            if filter.state is not None:
+                query = query.where(s.c.state == filter.state.value)
+            if filter.started_after is not None:
+                query = query.where(s.c.started_at > naive_utc(filter.started_after))
+            if filter.started_before is not None:
+                query = query.where(s.c.started_at < naive_utc(filter.started_before))
+        return await _page(info, query, SYNC_RUNS_NEWEST, SyncRun.from_row, first, after)
+
+    @strawberry.field(description="Rejected source rows, newest first (a cursor connection).")
+    async def rejects(
+        self,
+        info: strawberry.Info[Context, None],
+        connector: str | None = None,
+        stream: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Reject]:
+        r = tables.rejects
+        query = select(r)
+        if connector is not None:
+            query = query.where(r.c.connector == connector)
+        if stream is not None:
+            query = query.where(r.c.stream == stream)
+        return await _page(info, query, REJECTS_NEWEST, Reject.from_row, first, after)
+
+    @strawberry.field(
+        description="Values offered by non-authoritative sources, newest first (a cursor "
+        "connection)."
+    )
+    async def conflicts(
+        self,
+        info: strawberry.Info[Context, None],
+        entity: str | None = None,
+        key: str | None = None,
+        field: str | None = None,
+        connector: str | None = None,
+        unresolved: Annotated[
+            bool | None,
+            strawberry.argument(description="true: only open conflicts; false: resolved ones."),
+        ] = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Conflict]:
+        c = tables.conflicts
+        query = select(c)
+        for column, value in (
+            (c.c.entity, entity),
+            (c.c.entity_key, key),
+            (c.c.field, field),
+            (c.c.connector, connector),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if unresolved is not None:
+            query = query.where(
+                c.c.resolved_at.is_(None) if unresolved else c.c.resolved_at.is_not(None)
+            )
+        return await _page(info, query, CONFLICTS_NEWEST, Conflict.from_row, first, after)

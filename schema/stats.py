@@ -1,0 +1,201 @@
+"""``filingStats`` and ``projectStats``: one SQL ``GROUP BY`` each (the filing statistics also
+read the range of dates first, to bound the working-day calendar they compute in SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Float, Select, and_, case, cast, func, literal_column, null, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from hub import entities, tables
+from hub.store import Store
+from schema.filters import FilingFilter, ProjectFilter, condition
+from schema.live import live
+from schema.types.district import District
+from schema.types.enums import to_enum
+from schema.types.stats import FilingGroup, FilingStats, ProjectGroup, ProjectStats
+from schema.workdays import CHINA_OFFSET_HOURS, working_day_index
+
+S = entities.FilingStatus
+COMPLETED = (S.APPROVED.value, S.REJECTED.value)
+IN_PROGRESS = (S.ACCEPTED.value, S.IN_PROGRESS.value, S.SUPPLEMENT.value)
+P = entities.ProjectStatus
+PROJECT_IN_PROGRESS = (P.UNDER_APPROVAL.value, P.UNDER_CONSTRUCTION.value)
+
+
+def month_of(store: Store, column: ColumnElement[Any]) -> ColumnElement[str]:
+    """YYYY-MM of a naive UTC datetime, in China time."""
+    if store.is_sqlite:
+        return func.strftime("%Y-%m", column, f"+{CHINA_OFFSET_HOURS} hours")
+    local = column + literal_column(f"INTERVAL '{CHINA_OFFSET_HOURS} hours'")
+    return func.to_char(local, "YYYY-MM")
+
+
+def _count_if(condition_: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition_, 1), else_=0)), 0)
+
+
+def _unique(groups: Sequence[Any]) -> list[Any]:
+    return list(dict.fromkeys(groups))
+
+
+async def _grouped_rows(
+    store: Store,
+    query: Select[Any],
+    keys: dict[Any, ColumnElement[Any]],
+    chosen: list[tuple[Any, ColumnElement[Any]]],
+) -> list[Any]:
+    """The rows of ``query`` grouped and ordered by the chosen keys."""
+    grouped = query.group_by(*(keys[group] for group, _ in chosen))
+    async with store.read() as conn:
+        return list((await conn.execute(grouped.order_by(*(label for _, label in chosen)))).all())
+
+
+def _rounded(value: Any) -> float | None:
+    """Sums and averages to cents (PostgreSQL returns Decimal for AVG of integers)."""
+    return None if value is None else round(float(value), 2)
+
+
+def _day(value: datetime | None) -> date | None:
+    return None if value is None else value.date()
+
+
+async def filing_stats(
+    store: Store, group_by: Sequence[FilingGroup], filter: FilingFilter | None
+) -> list[FilingStats]:
+    f = tables.filings
+    # Aliases, so that correlated subqueries of the filter keep their own FROM.
+    m = tables.matters.alias("stats_matter")
+    p = tables.projects.alias("stats_project")
+    where = and_(live(f), condition(filter))
+    decided = and_(f.c.accepted_at.is_not(None), f.c.completed_at.is_not(None))
+    async with store.read() as conn:
+        low, high = (
+            await conn.execute(
+                select(func.min(f.c.accepted_at), func.max(f.c.completed_at)).where(where, decided)
+            )
+        ).one()
+    first, last = _day(low), _day(high)
+    if first is None or last is None:
+        days: ColumnElement[Any] = null()
+    else:
+        # One day of margin each side: the calendar is in China time, the range in UTC.
+        first, last = (
+            date.fromordinal(first.toordinal() - 1),
+            date.fromordinal(last.toordinal() + 1),
+        )
+        days = case(
+            (
+                decided,
+                working_day_index(store, f.c.completed_at, first, last)
+                - working_day_index(store, f.c.accepted_at, first, last),
+            )
+        )
+    keys: dict[FilingGroup, ColumnElement[Any]] = {
+        FilingGroup.DEPARTMENT: func.coalesce(f.c.department_code, m.c.department_code),
+        FilingGroup.MATTER: f.c.matter_code,
+        FilingGroup.STATUS: f.c.status,
+        FilingGroup.STAGE: m.c.stage,
+        FilingGroup.DISTRICT: p.c.district,
+        FilingGroup.CATEGORY: p.c.category,
+        FilingGroup.MONTH: month_of(store, func.coalesce(f.c.accepted_at, f.c.submitted_at)),
+    }
+    chosen = [(group, keys[group].label(group.value)) for group in _unique(group_by)]
+    late = and_(f.c.time_limit_days.is_not(None), days > f.c.time_limit_days)
+    query = (
+        select(
+            *(label for _, label in chosen),
+            func.count().label("count"),
+            _count_if(f.c.status.in_(COMPLETED)).label("completed"),
+            _count_if(f.c.status.in_(IN_PROGRESS)).label("in_progress"),
+            _count_if(f.c.status == S.APPROVED.value).label("approved"),
+            _count_if(f.c.status == S.REJECTED.value).label("rejected"),
+            _count_if(late).label("overdue"),
+            func.min(days).label("min_days"),
+            func.avg(cast(days, Float)).label("avg_days"),
+            func.max(days).label("max_days"),
+        )
+        .select_from(
+            f.outerjoin(m, and_(m.c.code == f.c.matter_code, live(m))).outerjoin(
+                p, and_(p.c.code == f.c.project_code, live(p))
+            )
+        )
+        .where(where)
+    )
+    rows = await _grouped_rows(store, query, keys, chosen)
+    grouped = {group for group, _ in chosen}
+
+    def key(row: Any, group: FilingGroup) -> Any:
+        return getattr(row, group.value) if group in grouped else None
+
+    return [
+        FilingStats(
+            department_code=key(row, FilingGroup.DEPARTMENT),
+            matter_code=key(row, FilingGroup.MATTER),
+            status=to_enum(entities.FilingStatus, key(row, FilingGroup.STATUS)),
+            stage=to_enum(entities.Stage, key(row, FilingGroup.STAGE)),
+            district=District.of(key(row, FilingGroup.DISTRICT)),
+            category=to_enum(entities.ProjectCategory, key(row, FilingGroup.CATEGORY)),
+            month=key(row, FilingGroup.MONTH),
+            count=int(row.count),
+            completed=int(row.completed),
+            in_progress=int(row.in_progress),
+            approved=int(row.approved),
+            rejected=int(row.rejected),
+            overdue=int(row.overdue),
+            min_processing_days=None if row.min_days is None else int(row.min_days),
+            avg_processing_days=_rounded(row.avg_days),
+            max_processing_days=None if row.max_days is None else int(row.max_days),
+        )
+        for row in rows
+    ]
+
+
+async def project_stats(
+    store: Store, group_by: Sequence[ProjectGroup], filter: ProjectFilter | None
+) -> list[ProjectStats]:
+    p = tables.projects
+    keys: dict[ProjectGroup, ColumnElement[Any]] = {
+        ProjectGroup.DISTRICT: p.c.district,
+        ProjectGroup.CATEGORY: p.c.category,
+        ProjectGroup.FUNDING: p.c.funding,
+        ProjectGroup.STATUS: p.c.status,
+        ProjectGroup.MONTH: month_of(store, p.c.registered_at),
+    }
+    chosen = [(group, keys[group].label(group.value)) for group in _unique(group_by)]
+    query = select(
+        *(label for _, label in chosen),
+        func.count().label("count"),
+        _count_if(p.c.status == P.COMPLETED.value).label("completed"),
+        _count_if(p.c.status.in_(PROJECT_IN_PROGRESS)).label("in_progress"),
+        func.sum(p.c.total_investment).label("total_investment"),
+        func.avg(p.c.total_investment).label("avg_investment"),
+    ).where(live(p), condition(filter))
+    rows = await _grouped_rows(store, query, keys, chosen)
+    grouped = {group for group, _ in chosen}
+
+    def key(row: Any, group: ProjectGroup) -> Any:
+        return getattr(row, group.value) if group in grouped else None
+
+    return [
+        ProjectStats(
+            district=District.of(key(row, ProjectGroup.DISTRICT)),
+            category=to_enum(entities.ProjectCategory, key(row, ProjectGroup.CATEGORY)),
+            funding=to_enum(entities.Funding, key(row, ProjectGroup.FUNDING)),
+            status=to_enum(entities.ProjectStatus, key(row, ProjectGroup.STATUS)),
+            month=key(row, ProjectGroup.MONTH),
+            count=int(row.count),
+            completed=int(row.completed),
+            in_progress=int(row.in_progress),
+            total_investment=None
+            if row.total_investment is None
+            else round(float(row.total_investment), 2),
+            avg_investment=None
+            if row.avg_investment is None
+            else round(float(row.avg_investment), 2),
+        )
+        for row in rows
+    ]

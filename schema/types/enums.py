@@ -1,0 +1,33 @@
+"""The canonical enums of ``hub.entities``, exposed as GraphQL enums (values in CAPS)."""
+
+from __future__ import annotations
+
+import enum
+from typing import TypeVar
+
+import strawberry
+
+from hub import entities
+
+E = TypeVar("E", bound=enum.Enum)
+
+Stage = strawberry.enum(entities.Stage, description="Approval stage of a matter (审批阶段).")
+TimeLimitClass = strawberry.enum(
+    entities.TimeLimitClass, description="Time-limit class of a matter: 即办, 普通 or 复杂."
+)
+ProjectCategory = strawberry.enum(entities.ProjectCategory, description="Project category.")
+Funding = strawberry.enum(entities.Funding, description="Government or social investment.")
+ProjectStatus = strawberry.enum(entities.ProjectStatus, description="Project status.")
+FilingStatus = strawberry.enum(entities.FilingStatus, description="Filing status.")
+EventStep = strawberry.enum(entities.EventStep, description="Step of a filing's process.")
+Decision = strawberry.enum(entities.Decision, description="Decision of an outcome.")
+
+
+def to_enum(kind: type[E], value: str | None) -> E | None:
+    """The member for a stored value; None for NULL or a value the enum does not know."""
+    if value is None:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        return None

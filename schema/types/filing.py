@@ -1,0 +1,111 @@
+"""Filing (申报/报建): one application by a project for one matter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from hub import entities
+from schema.snapshot import Snapshot
+from schema.types.enums import FilingStatus
+from schema.types.history import FilingField, HistoryEntry, history
+from schema.types.provenance import Provenance, provenance_of
+from schema.types.scalars import JSON, utc
+
+if TYPE_CHECKING:
+    from schema.context import Context
+    from schema.types.department import Department
+    from schema.types.matter import Matter
+    from schema.types.outcome import Outcome
+    from schema.types.process_event import ProcessEvent
+    from schema.types.project import Project
+
+
+@strawberry.type(description="A filing (申报): one application by a project for one matter.")
+class Filing:
+    key: str
+    project_code: str
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+    completed_at: datetime | None
+    status: FilingStatus
+    time_limit_days: int | None = strawberry.field(
+        description="The time limit in working days that applied when the filing was accepted."
+    )
+    materials: JSON | None = strawberry.field(description="The submitted materials, as synced.")
+    provenance: Provenance
+    matter_code: strawberry.Private[str]
+    department_code: strawberry.Private[str | None]
+    as_of: strawberry.Private[Snapshot | None] = None
+
+    @classmethod
+    def from_row(cls, row: Any, as_of: Snapshot | None = None) -> Filing:
+        return cls(
+            key=row.key,
+            project_code=row.project_code,
+            submitted_at=utc(row.submitted_at),
+            accepted_at=utc(row.accepted_at),
+            completed_at=utc(row.completed_at),
+            status=entities.FilingStatus(row.status),
+            time_limit_days=row.time_limit_days,
+            materials=row.materials,
+            provenance=provenance_of(row),
+            matter_code=row.matter_code,
+            department_code=row.department_code,
+            as_of=as_of,
+        )
+
+    @strawberry.field(
+        description="The project; null while the project is not synced yet (an orphan filing)."
+    )
+    async def project(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Project, strawberry.lazy("schema.types.project")] | None:
+        if self.as_of is not None:  # the snapshot's project, not today's
+            return self.as_of.project
+        return await info.context.loaders.project.load(self.project_code)
+
+    @strawberry.field
+    async def matter(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Matter, strawberry.lazy("schema.types.matter")] | None:
+        return await info.context.loaders.matter.load(self.matter_code)
+
+    @strawberry.field(
+        description="The department handling the filing (the matter's department if not given)."
+    )
+    async def department(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Department, strawberry.lazy("schema.types.department")] | None:
+        loaders = info.context.loaders
+        code = self.department_code
+        if code is None:
+            matter = await loaders.matter.load(self.matter_code)
+            if matter is None:
+                return None
+            code = matter.department_code
+        return await loaders.department.load(code)
+
+    @strawberry.field(description="The steps of the filing's process, in time order.")
+    async def events(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[ProcessEvent, strawberry.lazy("schema.types.process_event")]]:
+        if self.as_of is not None:
+            return self.as_of.events.get(self.key, [])
+        return await info.context.loaders.events_by_filing.load(self.key)
+
+    @strawberry.field(description="The outcome (批复/证照); null until the filing is decided.")
+    async def outcome(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Outcome, strawberry.lazy("schema.types.outcome")] | None:
+        if self.as_of is not None:
+            return self.as_of.outcome.get(self.key)
+        return await info.context.loaders.outcome_by_filing.load(self.key)
+
+    @strawberry.field(description="The recorded changes of this filing, oldest first.")
+    async def history(
+        self, info: strawberry.Info[Context, None], field: FilingField | None = None
+    ) -> list[HistoryEntry]:
+        return await history(info, "filing", self.key, field)

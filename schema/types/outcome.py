@@ -1,0 +1,65 @@
+"""Outcome (办理结果): the decision, document or licence a filing ends with."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from hub import entities
+from schema.types.enums import Decision
+from schema.types.history import HistoryEntry, OutcomeField, history
+from schema.types.provenance import Provenance, provenance_of
+from schema.types.scalars import JSON, utc
+
+if TYPE_CHECKING:
+    from schema.context import Context
+    from schema.types.filing import Filing
+
+
+@strawberry.type(description="The outcome of a filing (批复/证照).")
+class Outcome:
+    key: str
+    decision: Decision
+    document_type: str | None
+    document_number: str | None
+    issued_at: datetime | None
+    valid_until: date | None
+    issuer: str | None
+    holder: str | None
+    attributes: JSON | None = strawberry.field(
+        description="Further attributes, e.g. land parcel or floor area."
+    )
+    provenance: Provenance
+    filing_key: strawberry.Private[str]
+    project_code: strawberry.Private[str | None]
+
+    @classmethod
+    def from_row(cls, row: Any) -> Outcome:
+        return cls(
+            key=row.key,
+            decision=entities.Decision(row.decision),
+            document_type=row.document_type,
+            document_number=row.document_number,
+            issued_at=utc(row.issued_at),
+            valid_until=row.valid_until,
+            issuer=row.issuer,
+            holder=row.holder,
+            attributes=row.attributes,
+            provenance=provenance_of(row),
+            filing_key=row.filing_key,
+            project_code=row.project_code,
+        )
+
+    @strawberry.field(description="The filing this outcome decides.")
+    async def filing(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Filing, strawberry.lazy("schema.types.filing")] | None:
+        return await info.context.loaders.filing.load(self.filing_key)
+
+    @strawberry.field(description="The recorded changes of this outcome, oldest first.")
+    async def history(
+        self, info: strawberry.Info[Context, None], field: OutcomeField | None = None
+    ) -> list[HistoryEntry]:
+        return await history(info, "outcome", self.key, field)

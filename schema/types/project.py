@@ -1,0 +1,97 @@
+"""Project (项目): the join key across departments is its national project code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from hub import entities
+from schema.filters import FilingFilter
+from schema.nested import project_filings, snapshot_filings
+from schema.ordering import FilingOrder
+from schema.pagination import Connection
+from schema.snapshot import Snapshot
+from schema.types.district import District
+from schema.types.enums import Funding, ProjectCategory, ProjectStatus, to_enum
+from schema.types.filing import Filing
+from schema.types.history import HistoryEntry, ProjectField, history
+from schema.types.provenance import Provenance, provenance_of
+from schema.types.scalars import utc
+
+if TYPE_CHECKING:
+    from schema.context import Context
+    from schema.types.outcome import Outcome
+
+
+@strawberry.type(description="The project owner (建设单位).")
+class Owner:
+    name: str | None
+    credit_code: str | None = strawberry.field(
+        description="Unified social credit code (统一社会信用代码)."
+    )
+
+
+@strawberry.type(description="An investment or construction project (项目).")
+class Project:
+    code: str = strawberry.field(description="National project code (项目代码).")
+    name: str
+    category: ProjectCategory | None
+    funding: Funding | None
+    owner: Owner | None
+    district: District | None
+    total_investment: float | None
+    registered_at: datetime | None
+    status: ProjectStatus | None
+    provenance: Provenance
+    as_of: strawberry.Private[Snapshot | None] = None
+
+    @classmethod
+    def from_row(cls, row: Any, as_of: Snapshot | None = None) -> Project:
+        owner_name, owner_credit_code = row.owner_name, row.owner_credit_code
+        return cls(
+            code=row.code,
+            name=row.name,
+            category=to_enum(entities.ProjectCategory, row.category),
+            funding=to_enum(entities.Funding, row.funding),
+            owner=None
+            if owner_name is None and owner_credit_code is None
+            else Owner(name=owner_name, credit_code=owner_credit_code),
+            district=District.of(row.district),
+            total_investment=row.total_investment,
+            registered_at=utc(row.registered_at),
+            status=to_enum(entities.ProjectStatus, row.status),
+            provenance=provenance_of(row),
+            as_of=as_of,
+        )
+
+    @strawberry.field(
+        description="The project's filings (a cursor connection), by submission time then key "
+        "unless orderBy says otherwise. Pages of many projects load in one statement."
+    )
+    async def filings(
+        self,
+        info: strawberry.Info[Context, None],
+        filter: FilingFilter | None = None,
+        order_by: list[FilingOrder] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Filing]:
+        if self.as_of is not None:
+            return snapshot_filings(self.as_of, info, filter, order_by, first, after)
+        return await project_filings(self.code, info, filter, order_by, first, after)
+
+    @strawberry.field(description="The outcomes of the project's filings, by issue time, then key.")
+    async def outcomes(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Outcome, strawberry.lazy("schema.types.outcome")]]:
+        if self.as_of is not None:
+            return self.as_of.outcomes
+        return await info.context.loaders.outcomes_by_project.load(self.code)
+
+    @strawberry.field(description="The recorded changes of this project, oldest first.")
+    async def history(
+        self, info: strawberry.Info[Context, None], field: ProjectField | None = None
+    ) -> list[HistoryEntry]:
+        return await history(info, "project", self.code, field)

@@ -1,0 +1,94 @@
+"""Rows of the aggregate queries ``filingStats`` and ``projectStats``: the group's key fields
+(null for fields not grouped by) and its measures."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from schema.types.district import District
+from schema.types.enums import FilingStatus, Funding, ProjectCategory, ProjectStatus, Stage
+
+if TYPE_CHECKING:
+    from schema.context import Context
+    from schema.types.department import Department
+    from schema.types.matter import Matter
+
+
+@strawberry.enum(description="What filingStats groups filings by.")
+class FilingGroup(enum.Enum):
+    DEPARTMENT = "department"
+    MATTER = "matter"
+    STATUS = "status"
+    STAGE = "stage"
+    DISTRICT = "district"
+    CATEGORY = "category"
+    MONTH = "month"
+
+
+@strawberry.enum(description="What projectStats groups projects by.")
+class ProjectGroup(enum.Enum):
+    DISTRICT = "district"
+    CATEGORY = "category"
+    FUNDING = "funding"
+    STATUS = "status"
+    MONTH = "month"
+
+
+@strawberry.type(description="Filings of one group, counted and timed.")
+class FilingStats:
+    department_code: str | None
+    matter_code: str | None
+    status: FilingStatus | None
+    stage: Stage | None
+    district: District | None
+    category: ProjectCategory | None = strawberry.field(description="The project's category.")
+    month: str | None = strawberry.field(
+        description="YYYY-MM of acceptance (of submission if not accepted), China time."
+    )
+    count: int
+    completed: int = strawberry.field(description="Decided: approved or rejected.")
+    in_progress: int = strawberry.field(description="Accepted, in progress or in supplement.")
+    approved: int
+    rejected: int
+    overdue: int = strawberry.field(
+        description="Completed after more working days than their time limit."
+    )
+    min_processing_days: int | None = strawberry.field(
+        description="Working days from acceptance to completion (holidays and 调休 counted), "
+        "over the completed filings of the group."
+    )
+    avg_processing_days: float | None
+    max_processing_days: int | None
+
+    @strawberry.field
+    async def department(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Department, strawberry.lazy("schema.types.department")] | None:
+        if self.department_code is None:
+            return None
+        return await info.context.loaders.department.load(self.department_code)
+
+    @strawberry.field
+    async def matter(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Matter, strawberry.lazy("schema.types.matter")] | None:
+        if self.matter_code is None:
+            return None
+        return await info.context.loaders.matter.load(self.matter_code)
+
+
+@strawberry.type(description="Projects of one group, counted.")
+class ProjectStats:
+    district: District | None
+    category: ProjectCategory | None
+    funding: Funding | None
+    status: ProjectStatus | None
+    month: str | None = strawberry.field(description="YYYY-MM of registration, China time.")
+    count: int
+    completed: int = strawberry.field(description="Projects with status COMPLETED.")
+    in_progress: int = strawberry.field(description="Under approval or under construction.")
+    total_investment: float | None = strawberry.field(description="Sum over the group.")
+    avg_investment: float | None

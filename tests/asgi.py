@@ -1,0 +1,95 @@
+"""Drive the real app in-process: its ASGI lifespan in the test's event loop, an httpx client
+for /graphql, and a log of the SQL statements the store executes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any
+
+import httpx
+from starlette.types import ASGIApp, Message
+
+from hub.app import create_app
+from hub.config import HubConfig, ServerConfig
+from hub.store import Store
+
+
+@asynccontextmanager
+async def running(app: ASGIApp) -> AsyncIterator[None]:
+    """Run the ASGI lifespan protocol around the block, in the test's event loop."""
+    inbox: asyncio.Queue[Message] = asyncio.Queue()
+    outbox: asyncio.Queue[Message] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    task = asyncio.create_task(app(scope, inbox.get, outbox.put))  # type: ignore[arg-type]
+    await inbox.put({"type": "lifespan.startup"})
+    started = await outbox.get()
+    if started["type"] != "lifespan.startup.complete":
+        await task
+        raise RuntimeError(f"startup failed: {started.get('message')}")
+    try:
+        yield
+    finally:
+        await inbox.put({"type": "lifespan.shutdown"})
+        stopped = await outbox.get()
+        await task
+        assert stopped["type"] == "lifespan.shutdown.complete", stopped
+
+
+class GraphQLClient:
+    """POSTs queries to /graphql of a running app."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def post(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = await self.http.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, **variables: Any) -> dict[str, Any]:
+        """The data of a query that must succeed."""
+        body = await self.post(query, **variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    async def errors(self, query: str, **variables: Any) -> list[dict[str, Any]]:
+        body = await self.post(query, **variables)
+        assert body.get("errors"), body
+        return body["errors"]
+
+
+@asynccontextmanager
+async def serve(store: Store, **server: Any) -> AsyncIterator[GraphQLClient]:
+    app = create_app(HubConfig(server=ServerConfig(**server)), store=store)
+    async with running(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+            yield GraphQLClient(http)
+
+
+class StatementLog:
+    """The SQL statements the store executed while ``recording``."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self.on = False
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.on:
+            self.statements.append(statement)
+
+    @contextmanager
+    def recording(self) -> Iterator[list[str]]:
+        self.statements = []
+        self.on = True
+        try:
+            yield self.statements
+        finally:
+            self.on = False
+
+    @property
+    def selects(self) -> list[str]:
+        """The queries, without transaction control (SQLite's BEGIN, ROLLBACK)."""
+        return [s for s in self.statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]

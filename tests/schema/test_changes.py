@@ -1,0 +1,213 @@
+"""The change feed over GraphQL: the polling query, webhook mutations and state, and the
+``changes`` subscription over a real websocket (graphql-transport-ws) served by uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from hub.app import create_app
+from hub.config import HubConfig
+from hub.store import Store
+from tests.asgi import GraphQLClient
+from tests.feed_support import Department, Subscriber, live_server, logged
+
+pytestmark = pytest.mark.anyio
+
+POLL = """
+query ($filter: ChangeFilter, $after: Int!, $first: Int) {
+  changes(filter: $filter, after: $after, first: $first) {
+    nodes { seq op entity key projectCode matterCode field oldValue newValue
+            source { connector department syncRun } sourceTime recordedAt }
+    endSeq hasMore
+  }
+}
+"""
+REGISTER = """
+mutation ($name: String!, $url: String!, $filter: ChangeFilter, $after: Int) {
+  registerWebhook(name: $name, url: $url, filter: $filter, department: "ZJJ", after: $after) {
+    secret webhook { name url department state deliveredUpTo filter { entities fields } }
+  }
+}
+"""
+STATE = "{ webhooks { name state deliveredUpTo attempts lastError lastAttemptAt nextAttemptAt } }"
+
+
+@pytest.fixture
+async def fgw(tmp_path: Path) -> Department:
+    return await Department(tmp_path, "fgw", 1, 6).create()
+
+
+@dataclass
+class Hub:
+    """The real app on a real port (websockets need one)."""
+
+    address: str
+    app: Starlette
+
+    async def sync(self, store: Store, department: Department) -> None:
+        """Sync in this process, waking the app's feed as a scheduled sync in it would."""
+        await department.sync(store, self.app.state.bus.publish)
+
+
+@pytest.fixture
+async def hub(store: Store) -> AsyncIterator[Hub]:
+    # The feed polls rarely, so that deliveries in these tests come from wake-ups.
+    config = HubConfig.model_validate({"bus": {"poll_seconds": 30, "queue_size": 4}})
+    app = create_app(config, store=store)
+    async with live_server(app) as address:
+        yield Hub(address, app)
+
+
+@pytest.fixture
+async def client(hub: Hub) -> AsyncIterator[GraphQLClient]:
+    async with httpx.AsyncClient(base_url=f"http://{hub.address}") as http:
+        yield GraphQLClient(http)
+
+
+async def test_polling_pages_through_the_log_with_a_filter(
+    store: Store, fgw: Department, client: GraphQLClient
+) -> None:
+    await fgw.sync(store)
+    await fgw.rename([2])
+    await fgw.sync(store)
+    seqs = await logged(store)
+    filter = {"entities": ["project"], "fields": ["name"]}
+    first = (await client.data(POLL, filter=filter, after=0, first=4))["changes"]
+    assert [n["seq"] for n in first["nodes"]] == seqs[:4]
+    assert first["hasMore"] and first["endSeq"] == seqs[3]
+    node = first["nodes"][0]
+    assert node["op"] == "CREATED" and node["newValue"] == {"name": "福田区第1小学改扩建工程"}
+    assert node["source"] == {"connector": "fgw", "department": "FGW", "syncRun": 1}
+    assert node["recordedAt"].endswith("+00:00")
+    rest = (await client.data(POLL, filter=filter, after=first["endSeq"], first=10))["changes"]
+    assert [(n["op"], n["field"], n["oldValue"]) for n in rest["nodes"]] == [
+        ("CREATED", None, None),
+        ("CREATED", None, None),
+        ("UPDATED", "name", "福田区第2小学改扩建工程"),
+    ]
+    # Not full: the end is the log's head, so the next poll does not rescan the filings.
+    assert not rest["hasMore"] and rest["endSeq"] == seqs[-1]
+    matter = (await client.data(POLL, filter={"matterCodes": ["FGW-001"]}, after=0))["changes"]
+    assert {(n["entity"], n["matterCode"]) for n in matter["nodes"]} == {("filing", "FGW-001")}
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"filter": {"entities": ["permit"]}, "after": 0}, "unknown entity permit"),
+        ({"filter": {"fields": ["colour"]}, "after": 0}, "unknown field colour of any entity"),
+        ({"after": -1}, "after must be a seq (0 or more), not -1"),
+        ({"after": 0, "first": 100_000}, "first"),
+    ],
+)
+async def test_bad_polls_get_clear_errors(
+    client: GraphQLClient, variables: dict[str, object], message: str
+) -> None:
+    errors = await client.errors(POLL, **variables)
+    assert message in errors[0]["message"]
+
+
+async def test_webhooks_are_managed_and_their_state_is_visible(
+    store: Store, client: GraphQLClient
+) -> None:
+    registered = (
+        await client.data(
+            REGISTER,
+            name="zjj-permits",
+            url="http://127.0.0.1:1/hook",  # nothing listens: every attempt fails
+            filter={"entities": ["outcome", "filing"], "fields": ["status"]},
+            after=0,
+        )
+    )["registerWebhook"]
+    assert registered["secret"].startswith("whsec_")
+    assert registered["webhook"] == {
+        "name": "zjj-permits",
+        "url": "http://127.0.0.1:1/hook",
+        "department": "ZJJ",
+        "state": "ACTIVE",
+        "deliveredUpTo": 0,
+        "filter": {"entities": ["filing", "outcome"], "fields": ["status"]},
+    }
+    errors = await client.errors(REGISTER, name="zjj-permits", url="https://zjj.example/h")
+    assert errors[0]["message"] == "a webhook named 'zjj-permits' already exists"
+    assert errors[0]["extensions"]["code"] == "INVALID_WEBHOOK"
+    errors = await client.errors(REGISTER, name="other", url="file:///etc/passwd")
+    assert "must be an absolute http:// or https:// URL" in errors[0]["message"]
+    errors = await client.errors(
+        REGISTER, name="other", url="http://x/", filter={"entities": ["filing"], "fields": ["x"]}
+    )
+    assert errors[0]["extensions"]["code"] == "INVALID_FILTER"
+
+    paused = await client.data('mutation { pauseWebhook(name: "zjj-permits") { state } }')
+    assert paused == {"pauseWebhook": {"state": "PAUSED"}}
+    redelivered = await client.data(
+        'mutation { redeliverWebhook(name: "zjj-permits", fromSeq: 5) { state deliveredUpTo } }'
+    )
+    assert redelivered == {"redeliverWebhook": {"state": "PAUSED", "deliveredUpTo": 4}}
+    resumed = await client.data('mutation { resumeWebhook(name: "zjj-permits") { state } }')
+    assert resumed == {"resumeWebhook": {"state": "ACTIVE"}}
+    (state,) = (await client.data(STATE))["webhooks"]
+    assert state["name"] == "zjj-permits" and state["attempts"] == 0
+    errors = await client.errors('mutation { deleteWebhook(name: "nope") }')
+    assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+    assert await client.data('mutation { deleteWebhook(name: "zjj-permits") }') == {
+        "deleteWebhook": True
+    }
+    assert (await client.data(STATE))["webhooks"] == []
+
+
+async def test_a_subscriber_replays_then_receives_live_changes_over_a_websocket(
+    store: Store, fgw: Department, hub: Hub
+) -> None:
+    await hub.sync(store, fgw)
+    seqs = await logged(store)
+    filter = {"entities": ["project"]}
+    async with Subscriber.open(hub.address, filter, after=seqs[2]) as subscriber:
+        replayed = await subscriber.take(3)  # projects 4-6 of the first sync
+        assert [c["key"][-1] for c in replayed] == ["4", "5", "6"]
+        await fgw.rename([1, 3])
+        await hub.sync(store, fgw)
+        live = await subscriber.take(2)
+    assert [(c["op"], c["field"], c["key"][-1]) for c in live] == [
+        ("UPDATED", "name", "1"),
+        ("UPDATED", "name", "3"),
+    ]
+    assert live[0]["seq"] > replayed[-1]["seq"] and live[0]["source"]["connector"] == "fgw"
+
+
+async def test_a_subscriber_that_reconnects_with_its_last_seq_misses_nothing(
+    store: Store, fgw: Department, hub: Hub
+) -> None:
+    async with Subscriber.open(hub.address, after=0) as subscriber:
+        await hub.sync(store, fgw)
+        first = await subscriber.take(5)
+    # Disconnected: more changes are synced meanwhile.
+    await fgw.rename([4, 5, 6])
+    await hub.sync(store, fgw)
+    async with Subscriber.open(hub.address, after=first[-1]["seq"]) as subscriber:
+        seqs = await logged(store)
+        rest = await subscriber.take(len(seqs) - 5)
+    assert [c["seq"] for c in first + rest] == seqs
+
+
+async def test_an_invalid_subscription_gets_an_error_and_others_carry_on(
+    store: Store, fgw: Department, hub: Hub
+) -> None:
+    async with (
+        Subscriber.open(hub.address, {"fields": ["colour"]}) as bad,
+        Subscriber.open(hub.address) as good,
+    ):
+        message = await bad.message()
+        assert message["type"] in {"error", "next"}, message
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert "unknown field colour of any entity" in errors[0]["message"]
+        await asyncio.sleep(0.1)  # the good subscription is registered: live changes only
+        await hub.sync(store, fgw)
+        assert [c["seq"] for c in await good.take(12)] == await logged(store)
