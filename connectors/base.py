@@ -91,6 +91,11 @@ class Connector(ABC):
         assert isinstance(options, model), (type(options), model)
         return options
 
+    @staticmethod
+    def wanted_columns(stream: StreamConfig, columns: Sequence[str]) -> list[str]:
+        """``columns`` and the stream's cursor column, each once, in order."""
+        return list(dict.fromkeys([*columns, *([stream.cursor] if stream.cursor else [])]))
+
     @abstractmethod
     async def check(self) -> str:
         """Reach the source and describe it in one line; raise ``SourceError`` if it cannot."""

@@ -166,23 +166,18 @@ class FileLedger:
     ) -> None:
         files = tables.source_files
         now = utcnow()
-        statement = self.store.upsert(files).values(
-            connector=self.connector,
-            path=path,
-            checksum=checksum,
-            size=size,
-            state=state,
-            rows=rows,
-            error=error,
-            processed_at=now,
-        )
+        values = {
+            "connector": self.connector,
+            "path": path,
+            "checksum": checksum,
+            "size": size,
+            "state": state,
+            "rows": rows,
+            "error": error,
+            "processed_at": now,
+        }
         async with self.store.write() as conn:
-            await conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["connector", "path", "checksum"],
-                    set_={"state": state, "rows": rows, "error": error, "processed_at": now},
-                )
-            )
+            await conn.execute(self.store.upsert(files, values, ["connector", "path", "checksum"]))
 
 
 class FileDropConnector(Connector):
@@ -367,7 +362,7 @@ class FileDropConnector(Connector):
     ) -> AsyncIterator[list[RawRow]]:
         # Each file is read once, so a cursor column only dates the changes (their source time);
         # it does not filter rows: a new file may well hold rows older than the last one.
-        wanted = list(dict.fromkeys([*columns, *([stream.cursor] if stream.cursor else [])]))
+        wanted = self.wanted_columns(stream, columns)
         settled_before = time.time() - self.options.settle_seconds
         for path in self._files(stream):
             stamp = _Stamp.of(path)

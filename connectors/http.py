@@ -312,7 +312,7 @@ class HttpConnector(Connector):
         cursor: Any = None,
         batch_size: int,
     ) -> AsyncIterator[list[RawRow]]:
-        wanted = list(dict.fromkeys([*columns, *([stream.cursor] if stream.cursor else [])]))
+        wanted = self.wanted_columns(stream, columns)
         size = self.stream_options(stream, HttpStreamOptions).page_size or batch_size
         async for records in self.pages(stream, size, cursor):
             yield [{name: _value(record, name) for name in wanted} for record in records]

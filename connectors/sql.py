@@ -158,7 +158,7 @@ class SqlConnector(Connector):
     ) -> AsyncIterator[list[RawRow]]:
         if stream.stream_name not in self._actual_names:
             await self.columns(stream)
-        wanted = list(dict.fromkeys([*columns, *([stream.cursor] if stream.cursor else [])]))
+        wanted = self.wanted_columns(stream, columns)
         actual = {name: self._actual(stream, name) for name in wanted}
         source = self._from(stream, list(actual.values()))
         selected = [source.c[actual[name]].label(name) for name in wanted]

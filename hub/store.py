@@ -9,7 +9,7 @@ subscriber resuming after seq N never misses a smaller seq that commits later (i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql import ColumnElement
 
 from hub.dburl import async_url
 
@@ -89,10 +90,22 @@ class Store:
         if self.is_postgres:
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK})
 
-    def upsert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
-        """An INSERT that accepts ``on_conflict_do_update`` on this store's backend."""
+    def upsert(
+        self,
+        table: Table,
+        values: Mapping[str, Any],
+        keys: Sequence[str],
+        where: ColumnElement[bool] | None = None,
+    ) -> postgresql.Insert | sqlite.Insert:
+        """INSERT ``values``, or update the row with the same ``keys`` to them (only where
+        ``where`` holds), on this store's backend."""
         dialect = postgresql if self.is_postgres else sqlite
-        return dialect.insert(table)
+        statement = dialect.insert(table).values(**values)
+        return statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={name: statement.excluded[name] for name in values if name not in keys},
+            where=where,
+        )
 
     async def migrate(self, revision: str = "head") -> None:
         """Apply the Alembic migrations up to ``revision`` (several instances may race here)."""

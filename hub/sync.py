@@ -596,16 +596,14 @@ class SyncEngine:
     ) -> None:
         schemas = tables.source_schemas
         now = utcnow()
-        statement = self.store.upsert(schemas).values(
-            connector=connector, stream=stream, columns=dict(columns), seen_at=now
-        )
+        values = {
+            "connector": connector,
+            "stream": stream,
+            "columns": dict(columns),
+            "seen_at": now,
+        }
         async with self.store.write() as conn:
-            await conn.execute(
-                statement.on_conflict_do_update(
-                    index_elements=["connector", "stream"],
-                    set_={"columns": statement.excluded.columns, "seen_at": now},
-                )
-            )
+            await conn.execute(self.store.upsert(schemas, values, ["connector", "stream"]))
 
     async def _value_maps(self, connector: Connector) -> dict[str, Mapping[str, str]]:
         maps: dict[str, Mapping[str, str]] = {}
@@ -649,15 +647,13 @@ class SyncEngine:
     async def _save_cursor(
         self, conn: AsyncConnection, connector: str, stream: str, value: Any, now: datetime
     ) -> None:
-        statement = self.store.upsert(tables.cursors).values(
-            connector=connector, stream=stream, value=encode_cursor(value), updated_at=now
-        )
-        await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["connector", "stream"],
-                set_={"value": statement.excluded.value, "updated_at": now},
-            )
-        )
+        values = {
+            "connector": connector,
+            "stream": stream,
+            "value": encode_cursor(value),
+            "updated_at": now,
+        }
+        await conn.execute(self.store.upsert(tables.cursors, values, ["connector", "stream"]))
 
     async def _start_run(self, connector: str, mode: str, *, recover: bool) -> int:
         runs = tables.sync_runs
@@ -709,12 +705,10 @@ class SyncEngine:
     async def _acquire_lease(self, connector: str) -> None:
         leases = tables.sync_leases
         now = utcnow()
-        statement = self.store.upsert(leases).values(
-            connector=connector, holder=self.holder, expires_at=now + self.lease
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["connector"],
-            set_={"holder": self.holder, "expires_at": now + self.lease},
+        statement = self.store.upsert(
+            leases,
+            {"connector": connector, "holder": self.holder, "expires_at": now + self.lease},
+            ["connector"],
             where=(leases.c.expires_at < now) | (leases.c.holder == self.holder),
         ).returning(leases.c.holder)
         async with self.store.write() as conn:

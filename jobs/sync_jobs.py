@@ -8,7 +8,7 @@ retrying cannot fix it. Each job runs at most once at a time and missed runs coa
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -43,29 +43,27 @@ class SyncJobs:
     def start(self) -> None:
         """Add a job per scheduled connector and start the scheduler (inside a running loop)."""
         for name, connector in self.connectors.items():
-            if connector.config.schedule and connector.config.enabled:
-                self.scheduler.add_job(
-                    self.run,
-                    parse_schedule(connector.config.schedule, connector.config.timezone),
-                    args=[name],
-                    id=f"sync:{name}",
-                    name=f"sync {name}",
-                    max_instances=1,
-                    coalesce=True,
-                    replace_existing=True,
-                )
-            if connector.config.reconcile_schedule and connector.config.enabled:
-                self.scheduler.add_job(
-                    self.reconcile,
-                    parse_schedule(connector.config.reconcile_schedule, connector.config.timezone),
-                    args=[name],
-                    id=f"reconcile:{name}",
-                    name=f"reconcile {name}",
-                    max_instances=1,
-                    coalesce=True,
-                    replace_existing=True,
-                )
+            if not connector.config.enabled:
+                continue
+            if connector.config.schedule:
+                self._add(self.run, "sync", name, connector.config.schedule)
+            if connector.config.reconcile_schedule:
+                self._add(self.reconcile, "reconcile", name, connector.config.reconcile_schedule)
         self.scheduler.start()
+
+    def _add(
+        self, job: Callable[[str], Awaitable[RunReport | None]], kind: str, name: str, when: str
+    ) -> None:
+        self.scheduler.add_job(
+            job,
+            parse_schedule(when, self.connectors[name].config.timezone),
+            args=[name],
+            id=f"{kind}:{name}",
+            name=f"{kind} {name}",
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+        )
 
     async def reconcile(self, name: str) -> RunReport | None:
         """Scan ``name``'s keys for deletes; a refusal by the safety cap is logged, not retried
