@@ -16,7 +16,7 @@ failed (503: retrying may help).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from starlette.requests import Request
@@ -26,7 +26,7 @@ from hub.auth import audit, authenticate, deny
 from hub.config import HubConfig
 from hub.errors import HubError
 from hub.store import Store
-from hub.sync import RowResult, RunReport, SyncEngine
+from hub.sync import SyncEngine
 
 if TYPE_CHECKING:
     from connectors.base import Connector
@@ -110,12 +110,6 @@ def parse_records(body: bytes, content_type: str) -> list[Any]:
     return value
 
 
-def _kind_of(value: Any) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "null" if value is None else "number"
-    )
-
-
 class IngestEndpoint:
     """Takes pushes for the config's push ``connectors`` (name -> connector)."""
 
@@ -170,7 +164,8 @@ class IngestEndpoint:
             return exc.response()
         bus = getattr(request.app.state, "bus", None)
         engine = SyncEngine(store, self.config, on_commit=bus.publish if bus else None)
-        report, results = await self._apply(engine, connector, stream_name, records)
+        # The engine rejects (and keeps) any record that is not a JSON object.
+        report, results = await engine.ingest(connector, stream_name, records)
         summary = {"received": len(records)} | {
             outcome: sum(1 for r in results if r.result == outcome)
             for outcome in ("inserted", "updated", "unchanged", "rejected")
@@ -186,7 +181,6 @@ class IngestEndpoint:
                 "run_id": report.run_id,
                 "state": report.state,
                 "error": report.error,
-                "not_objects": sum(1 for r in records if not isinstance(r, dict)),
             }
             | summary,
         )
@@ -206,19 +200,3 @@ class IngestEndpoint:
             answer["error"] = report.error
             return JSONResponse(answer, status_code=503 if report.transient else 500)
         return JSONResponse(answer)
-
-    async def _apply(
-        self, engine: SyncEngine, connector: Connector, stream_name: str, records: Sequence[Any]
-    ) -> tuple[RunReport, list[RowResult]]:
-        """Objects go through the engine; anything else is rejected here (in the answer and the
-        audit entry: the engine's rejects keep rows, and a bare value is none). Every result
-        comes back at its index in the push."""
-        objects = [(i, r) for i, r in enumerate(records) if isinstance(r, dict)]
-        report, applied = await engine.ingest(connector, stream_name, [r for _, r in objects])
-        results = [RowResult(objects[r.index][0], r.key, r.result, r.reasons) for r in applied]
-        results += [
-            RowResult(i, None, "rejected", [f"the record is a JSON {_kind_of(r)}, not an object"])
-            for i, r in enumerate(records)
-            if not isinstance(r, dict)
-        ]
-        return report, sorted(results, key=lambda r: r.index)

@@ -415,6 +415,11 @@ class SyncEngine:
         first_seen: dict[Any, tuple[Any, ...]] = {}
         key_label = plan.key_label
         for index, row in enumerate(rows):
+            if not isinstance(row, Mapping):  # a pushed JSON value that is not an object
+                reasons = [f"the record is a JSON {json_kind(row)}, not an object"]
+                batch.rejects.append(self._reject(plan, {"record": row}, None, reasons, batch.now))
+                batch.results.append(RowResult(index, None, "rejected", reasons))
+                continue
             cursor_value = row.get(stream.cursor) if stream.cursor else None
             if cursor_value is not None and (batch.cursor is None or cursor_value > batch.cursor):
                 batch.cursor = cursor_value
@@ -435,21 +440,7 @@ class SyncEngine:
                     ]
             key_text = None if source_key is None else str(source_key)
             if reasons:
-                batch.rejects.append(
-                    {
-                        "connector": plan.connector,
-                        "stream": stream.stream_name,
-                        "entity": stream.entity,
-                        "sync_run_id": plan.provenance.sync_run_id,
-                        "source_key": key_text,
-                        "raw": raw_json(row),
-                        "reasons": reasons,
-                        "fingerprint": _fingerprint(
-                            plan.connector, stream.stream_name, row, reasons
-                        ),
-                        "created_at": batch.now,
-                    }
-                )
+                batch.rejects.append(self._reject(plan, row, key_text, reasons, batch.now))
                 batch.results.append(RowResult(index, key_text, "rejected", reasons))
                 continue
             batch.records.append(
@@ -457,6 +448,27 @@ class SyncEngine:
             )
             batch.record_rows.append(index)
         return batch
+
+    @staticmethod
+    def _reject(
+        plan: _StreamPlan,
+        row: Mapping[str, Any],
+        key: str | None,
+        reasons: list[str],
+        now: datetime,
+    ) -> dict[str, Any]:
+        stream = plan.stream
+        return {
+            "connector": plan.connector,
+            "stream": stream.stream_name,
+            "entity": stream.entity,
+            "sync_run_id": plan.provenance.sync_run_id,
+            "source_key": key,
+            "raw": raw_json(row),
+            "reasons": reasons,
+            "fingerprint": _fingerprint(plan.connector, stream.stream_name, row, reasons),
+            "created_at": now,
+        }
 
     async def _commit(
         self, batch: _PreparedBatch, stats: StreamStats, *, lease: bool = False
@@ -752,6 +764,13 @@ class SyncEngine:
                     leases.c.connector == connector, leases.c.holder == self.holder
                 )
             )
+
+
+def json_kind(value: Any) -> str:
+    """How JSON names the type of a decoded value."""
+    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
+        type(value), "null" if value is None else "number"
+    )
 
 
 def _fingerprint(connector: str, stream: str, row: Mapping[str, Any], reasons: list[str]) -> str:

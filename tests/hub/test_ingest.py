@@ -120,13 +120,13 @@ async def test_pushed_records_are_applied_and_each_result_reported(
         ("ZJJ-0001", "ACCEPTED", "zjj_push"),
         ("ZJJ-0005", "IN_PROGRESS", "zjj_push"),
     }
-    # The rows that failed mapping are kept; a bare string has no row to keep.
-    assert sorted(r.source_key for r in rejects) == ["", "ZJJ-0001", "ZJJ-0002"]
+    # The rows that failed mapping are kept, and so is a record that is not an object.
+    assert sorted(str(r.source_key) for r in rejects) == ["", "None", "ZJJ-0001", "ZJJ-0002"]
+    assert {"record": "ZJJ-0003"} in [r.raw for r in rejects]
     assert all(r.sync_run_id is not None for r in rejects)
     assert [(a.actor, a.action) for a in audit] == [("zjj", "ingest"), ("zjj", "ingest")]
     assert audit[0].detail["department"] == "ZJJ"
     assert audit[0].detail["inserted"] == 1 and audit[0].detail["rejected"] == 3
-    assert audit[0].detail["not_objects"] == 1
 
 
 async def test_tokens_and_scopes_are_checked_before_anything_is_read(
