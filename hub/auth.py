@@ -30,9 +30,9 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 
 from hub import tables
+from hub.clock import utcnow
 from hub.errors import HubError, UnknownNameError
 from hub.store import Store
-from hub.sync import utcnow
 
 TOKEN_PREFIX = "xth_"
 REALM = "xietong-hub"

@@ -21,6 +21,7 @@ from hub.config import FieldMapping, StreamConfig
 from hub.entities import Entity, Field, Kind, entity
 
 Converter = Callable[[Any], Any]
+ValueMaps = Mapping[str, Mapping[str, str]]  # value map name -> source code -> canonical value
 
 # 2014-3-5, 2014/3/5 14:22, 2014.3.5, 2014年3月5日 14时22分 after normalising the separators.
 _LOOSE_DATETIME = re.compile(

@@ -13,100 +13,45 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import os
-import socket
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, null, select, update
+from sqlalchemy import exists, func, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
 from hub.batch import LOOKUP_CHUNK, BatchWriter, MappedRecord, Provenance
+from hub.clock import utcnow
 from hub.config import CodeTable, HubConfig, StreamConfig
 from hub.cursors import decode_cursor, encode_cursor, step_back
-from hub.drift import find_drift
 from hub.entities import ENTITIES
 from hub.errors import (
-    HubError,
     MappingError,
     ReconcileRefusedError,
-    SchemaDriftError,
-    SyncLockedError,
     UnknownNameError,
 )
-from hub.mapping import ConversionError, RecordMapper, parse_datetime, raw_json, to_utc
+from hub.leases import Leases
+from hub.mapping import (
+    ConversionError,
+    RecordMapper,
+    ValueMaps,
+    parse_datetime,
+    raw_json,
+    to_utc,
+)
 from hub.pipeline import read_ahead
+from hub.runs import RowResult, RunLog, RunReport, StreamStats
+from hub.source_check import SourceCheck
 from hub.store import Store
 
 if TYPE_CHECKING:
     from connectors.base import Connector
 
 ProgressCallback = Callable[["StreamStats"], None]
-ValueMaps = Mapping[str, Mapping[str, str]]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-@dataclass(slots=True)
-class StreamStats:
-    connector: str
-    stream: str
-    entity: str
-    read: int = 0
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-    deleted: int = 0
-    orphans: int = 0
-    changes: int = 0
-    conflicts: int = 0
-    seconds: float = 0.0
-    cursor: Any = None
-
-
-@dataclass(slots=True)
-class RunReport:
-    connector: str
-    mode: str
-    run_id: int | None = None
-    state: str = "running"
-    streams: list[StreamStats] = field(default_factory=list)
-    error: str | None = None
-    exception: BaseException | None = None
-    accept_drift: bool = False
-    seconds: float = 0.0
-
-    def total(self, name: str) -> int:
-        return sum(getattr(s, name) for s in self.streams)
-
-    def fail(self, exc: BaseException) -> None:
-        self.state = "failed"
-        self.error = str(exc) if isinstance(exc, HubError) else f"{type(exc).__name__}: {exc}"
-        self.exception = exc
-
-    @property
-    def transient(self) -> bool:
-        """Whether retrying may help: outages yes, mistakes in config or mapping no."""
-        return bool(getattr(self.exception, "transient", False))
-
-
-@dataclass(slots=True)
-class RowResult:
-    """What became of one source row: inserted, updated, unchanged or rejected (with reasons)."""
-
-    index: int
-    key: str | None
-    result: str
-    reasons: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -157,9 +102,10 @@ class SyncEngine:
     ) -> None:
         self.store = store
         self.config = config
-        self.lease = timedelta(seconds=lease_seconds)
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.on_commit = on_commit
+        self.leases = Leases(store, timedelta(seconds=lease_seconds))
+        self.runs = RunLog(store)
+        self.source_check = SourceCheck(store)
 
     async def sync(
         self,
@@ -214,18 +160,18 @@ class SyncEngine:
         """One leased, recorded run: the lease is held and the sync_runs row kept throughout."""
         report = RunReport(connector=connector.name, mode=mode, accept_drift=accept_drift)
         started = time.perf_counter()
-        await self._acquire_lease(connector.name)
+        await self.leases.acquire(connector.name)
         try:
-            report.run_id = await self._start_run(connector.name, mode, recover=True)
+            report.run_id = await self.runs.start(connector.name, mode, recover=True)
             try:
                 await body(await self._value_maps(connector), report)
                 report.state = "succeeded"
             except Exception as exc:  # recorded on the run; the caller decides to retry
                 report.fail(exc)
             report.seconds = time.perf_counter() - started
-            await self._finish_run(report)
+            await self.runs.finish(report)
         finally:
-            await self._release_lease(connector.name)
+            await self.leases.release(connector.name)
         return report
 
     async def _reconcile_stream(
@@ -242,7 +188,7 @@ class SyncEngine:
         keys_only = stream.model_copy(
             update={"fields": {entity.key: stream.fields[entity.key]}, "cursor": None}
         )
-        keys_only = await self._check_source(connector, keys_only, value_maps)
+        keys_only = await self.source_check.check(connector, keys_only, value_maps)
         mapper = RecordMapper(keys_only, value_maps, connector.config.timezone)
         present: set[Any] = set()
         async for rows in connector.read(
@@ -301,7 +247,7 @@ class SyncEngine:
                         for key in chunk
                     ],
                 )
-                await self._renew_lease(conn, connector.name, now)
+                await self.leases.renew(conn, connector.name, now)
             if self.on_commit is not None:
                 await self.on_commit()
             stats.deleted += len(chunk)
@@ -322,7 +268,7 @@ class SyncEngine:
         started = time.perf_counter()
         stats = StreamStats(connector.name, stream.stream_name, stream.entity)
         report.streams.append(stats)
-        report.run_id = await self._start_run(connector.name, "push", recover=False)
+        report.run_id = await self.runs.start(connector.name, "push", recover=False)
         results: list[RowResult] = []
         try:
             plan = self._plan(connector, stream, await self._value_maps(connector), report.run_id)
@@ -331,7 +277,7 @@ class SyncEngine:
         except Exception as exc:  # recorded on the run and returned to the pusher
             report.fail(exc)
         report.seconds = stats.seconds = time.perf_counter() - started
-        await self._finish_run(report)
+        await self.runs.finish(report)
         return report, results
 
     def _plan(
@@ -363,7 +309,7 @@ class SyncEngine:
         progress: ProgressCallback | None,
     ) -> None:
         started = time.perf_counter()
-        stream = await self._check_source(
+        stream = await self.source_check.check(
             connector, stream, value_maps, accept_drift=report.accept_drift
         )
         plan = self._plan(connector, stream, value_maps, report.run_id)
@@ -484,7 +430,7 @@ class SyncEngine:
                     conn, plan.connector, plan.stream.stream_name, batch.cursor, now
                 )
             if lease:
-                await self._renew_lease(conn, plan.connector, now)
+                await self.leases.renew(conn, plan.connector, now)
         if outcome.changes and self.on_commit is not None:
             await self.on_commit()
         status = dict.fromkeys(outcome.inserted, "inserted")
@@ -517,7 +463,7 @@ class SyncEngine:
         value_maps = await self._value_maps(connector)
         for stream in connector.config.streams:
             try:
-                await self._check_source(connector, stream, value_maps, remember=False)
+                await self.source_check.check(connector, stream, value_maps, remember=False)
                 problems[stream.stream_name] = None
             except MappingError as exc:
                 problems[stream.stream_name] = exc.problem + (f" ({exc.hint})" if exc.hint else "")
@@ -549,73 +495,6 @@ class SyncEngine:
         stats.seconds = time.perf_counter() - started
         if progress is not None:
             progress(stats)
-
-    async def _check_source(
-        self,
-        connector: Connector,
-        stream: StreamConfig,
-        value_maps: ValueMaps,
-        *,
-        accept_drift: bool = False,
-        remember: bool = True,
-    ) -> StreamConfig:
-        """Check the stream's mapping against the source's columns as they are now: a missing
-        column or one whose type changed since the last run stops the run (optional fields
-        are left out of this run instead). Returns the stream as it can be read."""
-        source = await connector.columns(stream)
-        available = {name.lower() for name in source.types}
-        entity = ENTITIES[stream.entity]
-        fields = dict(stream.fields)
-        for name, mapping in stream.fields.items():
-            gone = mapping.column is not None and mapping.column.lower() not in available
-            if gone and mapping.optional and name != entity.key:
-                del fields[name]
-        usable = stream.model_copy(update={"fields": fields})
-        mapper = RecordMapper(usable, value_maps, connector.config.timezone)
-        wanted = mapper.columns + ([stream.cursor] if stream.cursor else [])
-        missing = [c for c in wanted if c.lower() not in available]
-        if missing:
-            raise MappingError(
-                connector.name,
-                stream.stream_name,
-                f"the source has no column {', '.join(repr(m) for m in missing)}",
-                hint=f"its columns are: {', '.join(sorted(source.types))}",
-            )
-        before = await self._last_seen_columns(connector.name, stream.stream_name)
-        drift = find_drift(wanted, before, source.types) if before else []
-        if drift and not accept_drift:
-            raise SchemaDriftError(
-                connector.name, stream.stream_name, [d.describe() for d in drift]
-            )
-        if remember:
-            await self._remember_columns(connector.name, stream.stream_name, source.types)
-        return usable
-
-    async def _last_seen_columns(self, connector: str, stream: str) -> dict[str, str]:
-        schemas = tables.source_schemas
-        async with self.store.read() as conn:
-            seen = (
-                await conn.execute(
-                    select(schemas.c.columns).where(
-                        schemas.c.connector == connector, schemas.c.stream == stream
-                    )
-                )
-            ).scalar_one_or_none()
-        return dict(seen or {})
-
-    async def _remember_columns(
-        self, connector: str, stream: str, columns: Mapping[str, str]
-    ) -> None:
-        schemas = tables.source_schemas
-        now = utcnow()
-        values = {
-            "connector": connector,
-            "stream": stream,
-            "columns": dict(columns),
-            "seen_at": now,
-        }
-        async with self.store.write() as conn:
-            await conn.execute(self.store.upsert(schemas, values, ["connector", "stream"]))
 
     async def _value_maps(self, connector: Connector) -> dict[str, Mapping[str, str]]:
         maps: dict[str, Mapping[str, str]] = {}
@@ -667,104 +546,6 @@ class SyncEngine:
         }
         await conn.execute(self.store.upsert(tables.cursors, values, ["connector", "stream"]))
 
-    async def _start_run(self, connector: str, mode: str, *, recover: bool) -> int:
-        runs = tables.sync_runs
-        now = utcnow()
-        async with self.store.write() as conn:
-            if recover:
-                # A pull still marked running while we hold the lease was cut short by a crash.
-                await conn.execute(
-                    update(runs)
-                    .where(
-                        runs.c.connector == connector,
-                        runs.c.state == "running",
-                        runs.c.mode != "push",
-                    )
-                    .values(
-                        state="failed",
-                        finished_at=now,
-                        error="interrupted: the process stopped during the run",
-                    )
-                )
-            result = await conn.execute(
-                runs.insert().values(
-                    connector=connector, mode=mode, state="running", started_at=now
-                )
-            )
-            return int(result.inserted_primary_key[0])
-
-    async def _finish_run(self, report: RunReport) -> None:
-        runs = tables.sync_runs
-        async with self.store.write() as conn:
-            await conn.execute(
-                update(runs)
-                .where(runs.c.id == report.run_id)
-                .values(
-                    state=report.state,
-                    finished_at=utcnow(),
-                    rows_read=report.total("read"),
-                    rows_inserted=report.total("inserted"),
-                    rows_updated=report.total("updated"),
-                    rows_unchanged=report.total("unchanged"),
-                    rows_rejected=report.total("rejected"),
-                    rows_deleted=report.total("deleted"),
-                    orphans=report.total("orphans"),
-                    conflicts=report.total("conflicts"),
-                    error=report.error,
-                )
-            )
-
-    async def _acquire_lease(self, connector: str) -> None:
-        leases = tables.sync_leases
-        now = utcnow()
-        statement = self.store.upsert(
-            leases,
-            {"connector": connector, "holder": self.holder, "expires_at": now + self.lease},
-            ["connector"],
-            where=(leases.c.expires_at < now) | (leases.c.holder == self.holder),
-        ).returning(leases.c.holder)
-        async with self.store.write() as conn:
-            granted = (await conn.execute(statement)).scalar_one_or_none()
-            if granted is None:
-                granted = await self._take_over_dead_holder(conn, connector, now)
-        if granted != self.holder:
-            raise SyncLockedError(connector)
-
-    async def _take_over_dead_holder(
-        self, conn: AsyncConnection, connector: str, now: datetime
-    ) -> str | None:
-        """A lease held by a process of this host that no longer exists (killed mid-run) is
-        taken over at once instead of waiting for it to expire."""
-        leases = tables.sync_leases
-        holder = (
-            await conn.execute(select(leases.c.holder).where(leases.c.connector == connector))
-        ).scalar_one_or_none()
-        if holder is None or not _is_dead_local_holder(holder):
-            return None
-        await conn.execute(
-            update(leases)
-            .where(leases.c.connector == connector, leases.c.holder == holder)
-            .values(holder=self.holder, expires_at=now + self.lease)
-        )
-        return self.holder
-
-    async def _renew_lease(self, conn: AsyncConnection, connector: str, now: datetime) -> None:
-        leases = tables.sync_leases
-        await conn.execute(
-            update(leases)
-            .where(and_(leases.c.connector == connector, leases.c.holder == self.holder))
-            .values(expires_at=now + self.lease)
-        )
-
-    async def _release_lease(self, connector: str) -> None:
-        leases = tables.sync_leases
-        async with self.store.write() as conn:
-            await conn.execute(
-                leases.delete().where(
-                    leases.c.connector == connector, leases.c.holder == self.holder
-                )
-            )
-
 
 def json_kind(value: Any) -> str:
     """How JSON names the type of a decoded value."""
@@ -776,20 +557,6 @@ def json_kind(value: Any) -> str:
 def _fingerprint(connector: str, stream: str, row: Mapping[str, Any], reasons: list[str]) -> str:
     text = json.dumps([connector, stream, raw_json(row), reasons], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _is_dead_local_holder(holder: str) -> bool:
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def _source_time(value: Any, zone: ZoneInfo) -> datetime | None:

@@ -24,10 +24,10 @@ from standardwebhooks import Webhook as Signer
 
 from hub import tables
 from hub.bus import EventBus
+from hub.clock import utcnow
 from hub.config import WebhookConfig
 from hub.feed import Change, head_seq, read_page
 from hub.store import Store
-from hub.sync import utcnow
 from hub.webhooks.registry import ACTIVE, FAILING, Webhook
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from hub import tables
 from hub.bus import EventBus
+from hub.clock import utcnow
 from hub.feed import ChangeFilter, FeedScope, Viewer, head_seq
 from hub.store import Store
-from hub.sync import utcnow
 
 _w = tables.webhooks
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")

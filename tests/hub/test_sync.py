@@ -195,11 +195,11 @@ async def test_unreachable_source_fails_transiently(store: Store, tmp_path: Path
 async def test_a_connector_syncs_once_at_a_time(store: Store, source_url: str) -> None:
     config = src.source_config(source_url)
     other = SyncEngine(store, config)
-    await other._acquire_lease("fgw")
+    await other.leases.acquire("fgw")
     connector = build_connector(config.connectors[0], config)
     with pytest.raises(SyncLockedError, match="'fgw' is already syncing"):
         await SyncEngine(store, config).sync(connector)
-    await other._release_lease("fgw")
+    await other.leases.release("fgw")
     assert (await SyncEngine(store, config).sync(connector)).state == "succeeded"
     await connector.close()
 

@@ -4,17 +4,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from graphql import parse
+from graphql.execution import Executor
 from starlette.applications import Starlette
 
-from hub.app import create_app
+from hub.app import HubGraphQL, create_app
 from hub.config import HubConfig
 from hub.store import Store
+from schema import build_schema
+from schema.shared_events import subscription_key
 from tests.asgi import GraphQLClient
 from tests.feed_support import Department, Subscriber, live_server, logged
 
@@ -211,3 +216,56 @@ async def test_an_invalid_subscription_gets_an_error_and_others_carry_on(
         await asyncio.sleep(0.1)  # the good subscription is registered: live changes only
         await hub.sync(store, fgw)
         assert [c["seq"] for c in await good.take(12)] == await logged(store)
+
+
+async def test_identical_subscriptions_execute_each_change_once_and_filters_still_apply(
+    store: Store, fgw: Department, hub: Hub
+) -> None:
+    graphql: HubGraphQL = hub.app.routes[0].endpoint  # type: ignore[attr-defined]
+    results = graphql.schema.event_results  # type: ignore[attr-defined]
+    names = {"entities": ["project"], "fields": ["name"]}
+    async with AsyncExitStack() as stack:
+        # Four clients of one portal (one resuming: `after` does not split the group), and two
+        # with other filters: a group each.
+        same = [
+            await stack.enter_async_context(Subscriber.open(hub.address, names, after))
+            for after in (None, None, None, 0)
+        ]
+        projects = await stack.enter_async_context(
+            Subscriber.open(hub.address, {"entities": ["project"]})
+        )
+        filings = await stack.enter_async_context(
+            Subscriber.open(hub.address, {"entities": ["filing"]})
+        )
+        await asyncio.sleep(0.1)  # every subscription is registered: live changes only
+        before = results.executions
+        await hub.sync(store, fgw)
+        received = [await s.take(6) for s in same]
+        whole = await projects.take(6)
+        filed = await filings.take(6)
+    # 6 projects cut to their names, 6 whole projects, 6 filings: 18, not 4 x 6 + 6 + 6.
+    assert results.executions - before == 18
+    assert all(r == received[0] for r in received)
+    assert [c["seq"] for c in received[0]] == [c["seq"] for c in whole]
+    assert all(set(c["newValue"]) == {"name"} for c in received[0])
+    assert all(set(c["newValue"]) > {"name", "status"} for c in whole)
+    assert {c["entity"] for c in filed} == {"filing"}
+    assert sorted(c["seq"] for c in whole + filed) == await logged(store)
+
+
+def test_a_subscription_key_holds_the_variables_events_read_but_not_root_arguments() -> None:
+    schema = build_schema()._schema
+    document = parse(
+        "subscription ($filter: ChangeFilter, $after: Int, $values: Boolean!) {"
+        "  changes(filter: $filter, after: $after) { seq newValue @include(if: $values) } }"
+    )
+
+    def key(**variables: object) -> Hashable:
+        return subscription_key(Executor.build(schema, document, None, None, variables))
+
+    shown = key(after=1, values=True)
+    # Where to resume and which events to pass choose the events, not how each one shows (the
+    # cut of record values to a filter's fields is part of the event's own key).
+    assert key(after=2, values=True) == shown
+    assert key(after=1, filter={"entities": ["project"]}, values=True) == shown
+    assert key(after=1, values=False) != shown

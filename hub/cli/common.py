@@ -1,0 +1,76 @@
+"""What every `hub` command shares: the app, the consoles, loading the config, opening the
+store and building connectors."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from connectors.base import Connector
+from connectors.registry import build_connector
+from hub.config import HubConfig, load_config
+from hub.errors import HubError
+from hub.store import Store
+
+app = typer.Typer(
+    help="Xietong Hub: cross-department approval data as one GraphQL graph.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+# Wide enough for the sync table when output is not a terminal (CI logs, pipes).
+console = Console(width=None if sys.stdout.isatty() else 140)
+errors = Console(stderr=True)
+T = TypeVar("T")
+
+ConfigPath = Annotated[
+    Path, typer.Option("--config", "-c", envvar="HUB_CONFIG", help="The hub.toml to use.")
+]
+
+
+def load_settings(path: Path) -> HubConfig:
+    try:
+        return load_config(path)
+    except HubError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def open_store(config: HubConfig) -> Store:
+    return Store(config.resolve_url(config.store.url), echo=config.store.echo)
+
+
+def build_connectors(config: HubConfig, names: Sequence[str] = ()) -> list[Connector]:
+    try:
+        chosen = (
+            [config.connector(n) for n in names]
+            if names
+            else [c for c in config.connectors if c.enabled]
+        )
+        return [build_connector(c, config) for c in chosen]
+    except HubError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def on_store(settings: HubConfig, action: Callable[[Store], Awaitable[T]]) -> T:
+    """Run ``action`` on the migrated store; a ``HubError`` is printed and exits with 2."""
+
+    async def run() -> T:
+        store = open_store(settings)
+        try:
+            await store.migrate()
+            return await action(store)
+        finally:
+            await store.dispose()
+
+    try:
+        return asyncio.run(run())
+    except HubError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None

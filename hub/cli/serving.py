@@ -1,0 +1,188 @@
+"""`hub serve`, `worker`, `demo`, `schema` and `query`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hub.bus import create_bus
+from hub.cli.common import (
+    ConfigPath,
+    app,
+    build_connectors,
+    console,
+    errors,
+    load_settings,
+    on_store,
+    open_store,
+)
+from hub.cli.syncing import report_table, sync_all
+from hub.config import HubConfig
+from hub.sync import RunReport, SyncEngine
+from hub.webhooks import (
+    DeliverySettings,
+    WebhookWorker,
+)
+
+
+def _serve(settings: HubConfig, host: str | None, port: int | None, *, scheduler: bool) -> None:
+    import uvicorn
+
+    from hub.app import create_app
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    application = create_app(settings, run_scheduler=scheduler)
+    uvicorn.run(
+        application,
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        log_level="info",
+    )
+
+
+@app.command()
+def serve(
+    config: ConfigPath = Path("hub.toml"),
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    scheduler: Annotated[
+        bool, typer.Option(help="Also run scheduled syncs in this process.")
+    ] = True,
+) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql)."""
+    _serve(load_settings(config), host, port, scheduler=scheduler)
+
+
+@app.command()
+def worker(config: ConfigPath = Path("hub.toml")) -> None:
+    """Run scheduled syncs and webhook delivery without serving the API."""
+    settings = load_settings(config)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    from jobs.sync_jobs import SyncJobs
+
+    async def run() -> None:
+        store = open_store(settings)
+        await store.migrate()
+        async with (
+            create_bus(settings.bus.url) as bus,
+            WebhookWorker(store, bus, DeliverySettings.from_config(settings.webhooks)),
+        ):
+            engine = SyncEngine(store, settings, on_commit=bus.publish)
+            jobs = SyncJobs(engine, build_connectors(settings))
+            jobs.start()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                jobs.shutdown()
+                for connector in jobs.connectors.values():
+                    await connector.close()
+                await store.dispose()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path, typer.Option("--dir", help="Where the demo sources, hub.toml and store go.")
+    ] = Path("demo"),
+    scale: Annotated[
+        float, typer.Option(help="Multiply the seed's 1,780 projects and 7,550 filings.")
+    ] = 1.0,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed builds the same data.")
+    ] = 2014,
+    rebuild: Annotated[
+        bool, typer.Option(help="Rebuild the sources and store even if present.")
+    ] = False,
+    serve_api: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API afterwards.")
+    ] = True,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Build demo department databases, sync them into the store, and serve the API."""
+    from hub.demo import build_demo
+
+    marker = directory / ".demo-build"
+    wanted = f"scale={scale} seed={seed}\n"
+    if rebuild or not marker.exists() or marker.read_text() != wanted:
+        console.print(f"building demo department sources in {directory}/ (scale {scale}) ...")
+        for stale in (directory / "hub.db", directory / "hub.db-wal", directory / "hub.db-shm"):
+            stale.unlink(missing_ok=True)
+        build_demo(directory, scale=scale, seed=seed)
+        marker.write_text(wanted)
+    settings = load_settings(directory / "hub.toml")
+
+    async def run() -> list[RunReport]:
+        store = open_store(settings)
+        try:
+            await store.migrate()
+            async with create_bus(settings.bus.url) as bus:
+                return await sync_all(settings, store, on_commit=bus.publish)
+        finally:
+            await store.dispose()
+
+    reports = asyncio.run(run())
+    console.print(report_table(reports))
+    if serve_api:
+        address = f"http://{host or settings.server.host}:{port or settings.server.port}/graphql"
+        console.print(f"GraphiQL: [bold]{address}[/bold]")
+        _serve(settings, host, port, scheduler=True)
+
+
+@app.command()
+def schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from schema import build_schema
+
+    typer.echo(build_schema().as_str())
+
+
+@app.command()
+def query(
+    file: Annotated[Path, typer.Argument(help="A .graphql file with one query.")],
+    var: Annotated[
+        list[str] | None, typer.Option("--var", help="A variable, NAME=VALUE (JSON or text).")
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--format", help="json, or csv: the rows of the first list.")
+    ] = "json",
+    config: ConfigPath = Path("hub.toml"),
+) -> None:
+    """Run a GraphQL query against the store and print the result (errors on stderr)."""
+    from rich.markup import escape
+
+    from hub.query_file import error_lines, parse_variables, run_query, to_csv
+
+    if output not in ("json", "csv"):
+        errors.print(f"[red]error:[/red] --format {output!r}: use json or csv")
+        raise typer.Exit(2)
+    try:
+        text = file.read_text(encoding="utf-8")
+        variables = parse_variables(var or [], text)
+    except (OSError, ValueError) as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    settings = load_settings(config)
+    response = on_store(settings, lambda store: run_query(settings, store, text, variables))
+    for line in error_lines(response.get("errors", [])):
+        errors.print(f"[red]error:[/red] {escape(line)}", highlight=False)
+    if output == "csv":
+        typer.echo(to_csv(response["data"]), nl=False)
+    else:
+        typer.echo(json.dumps(response, ensure_ascii=False, indent=2))
+    if response.get("errors"):
+        raise typer.Exit(1)

@@ -1,0 +1,251 @@
+"""`hub sync`, `status`, `check` and `migrate`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hub.bus import create_bus
+from hub.cli.common import (
+    ConfigPath,
+    app,
+    build_connectors,
+    console,
+    errors,
+    load_settings,
+    open_store,
+)
+from hub.config import HubConfig
+from hub.errors import HubError
+from hub.status import StreamStatus
+from hub.store import Store
+from hub.sync import CommitHook, RunReport, StreamStats, SyncEngine
+
+_COUNTS = (
+    "read", "inserted", "updated", "unchanged", "deleted", "rejected", "orphans", "conflicts",
+)  # fmt: skip
+
+
+def report_table(reports: Sequence[RunReport]) -> Table:
+    table = Table(title="sync")
+    table.add_column("connector")
+    table.add_column("stream")
+    for column in (*_COUNTS, "seconds"):
+        table.add_column(column, justify="right")
+    table.add_column("state")
+    for report in reports:
+        state = "[green]ok[/green]" if report.state == "succeeded" else f"[red]{report.state}[/red]"
+        for s in report.streams:
+            counts = (f"{getattr(s, n):,}" for n in _COUNTS)
+            table.add_row(report.connector, s.stream, *counts, f"{s.seconds:.2f}", state)
+        if not report.streams:
+            blanks = [""] * len(_COUNTS)
+            table.add_row(report.connector, "-", *blanks, f"{report.seconds:.2f}", state)
+    return table
+
+
+async def sync_all(
+    config: HubConfig,
+    store: Store,
+    names: Sequence[str] = (),
+    *,
+    full: bool = False,
+    reconcile: bool = False,
+    force: bool = False,
+    show_progress: bool = True,
+    on_commit: CommitHook | None = None,
+) -> list[RunReport]:
+    """Sync the named connectors (all enabled ones by default) in config order; with
+    ``reconcile``, scan their keys for deletes instead."""
+    engine = SyncEngine(store, config, on_commit=on_commit)
+    reports: list[RunReport] = []
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[rows]:>10,} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not show_progress,
+    ) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(stats: StreamStats) -> None:
+            label = f"{stats.connector}/{stats.stream}"
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=None, rows=0)
+            progress.update(tasks[label], rows=stats.read)
+
+        for connector in build_connectors(config, names):
+            try:
+                if reconcile:
+                    run = engine.reconcile(connector, force=force, progress=advance)
+                else:
+                    run = engine.sync(connector, full=full, progress=advance)
+                reports.append(await run)
+            finally:
+                await connector.close()
+    for report in reports:
+        if report.error:
+            errors.print(f"[red]{report.connector} failed:[/red] {report.error}")
+    return reports
+
+
+@app.command()
+def migrate(config: ConfigPath = Path("hub.toml")) -> None:
+    """Apply the store's schema migrations (also done on every start)."""
+    settings = load_settings(config)
+
+    async def run() -> None:
+        store = open_store(settings)
+        try:
+            await store.migrate()
+        finally:
+            await store.dispose()
+
+    asyncio.run(run())
+    console.print("store is at the latest schema")
+
+
+@app.command()
+def sync(
+    connector: Annotated[
+        list[str] | None, typer.Argument(help="Connectors to sync (default: all).")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-read everything, not just what changed.")
+    ] = False,
+    reconcile: Annotated[
+        bool,
+        typer.Option(
+            "--reconcile", help="Scan the sources' keys and soft-delete rows gone from them."
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --reconcile: delete past the safety cap.")
+    ] = False,
+    config: ConfigPath = Path("hub.toml"),
+) -> None:
+    """Sync department sources into the store now, and print what changed."""
+    settings = load_settings(config)
+
+    async def run() -> list[RunReport]:
+        store = open_store(settings)
+        try:
+            await store.migrate()
+            # Wake subscribers and webhook workers of every hub process on the store.
+            async with create_bus(settings.bus.url) as bus:
+                return await sync_all(
+                    settings,
+                    store,
+                    connector or (),
+                    full=full,
+                    reconcile=reconcile,
+                    force=force,
+                    on_commit=bus.publish,
+                )
+        finally:
+            await store.dispose()
+
+    reports = asyncio.run(run())
+    console.print(report_table(reports))
+    if any(r.state != "succeeded" for r in reports):
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(config: ConfigPath = Path("hub.toml")) -> None:
+    """Show each connector's last run, rows, rejects, cursor and lag behind its source."""
+    from hub.status import connector_status
+
+    settings = load_settings(config)
+
+    async def run() -> list[StreamStatus]:
+        store = open_store(settings)
+        connectors = build_connectors(settings)
+        try:
+            await store.migrate()
+            return await connector_status(store, connectors)
+        finally:
+            for connector in connectors:
+                await connector.close()
+            await store.dispose()
+
+    table = Table(title=f"status {config}")
+    numeric = {"read", "written", "rejects", "lag (rows)"}
+    for column in ("connector", "stream", "last run (UTC)", "state", "read", "written",
+                   "rejects", "cursor", "lag (rows)"):  # fmt: skip
+        table.add_column(column, justify="right" if column in numeric else "left")
+    previous = None
+    for row in asyncio.run(run()):
+        colour = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(row.state, "dim")
+        first = row.connector != previous  # run-level figures once per connector
+        previous = row.connector
+        table.add_row(
+            row.connector if first else "",
+            row.stream,
+            f"{row.last_run_at:%Y-%m-%d %H:%M:%S}" if row.last_run_at and first else "",
+            f"[{colour}]{row.state}[/{colour}]" if first else "",
+            f"{row.rows_read:,}" if first else "",
+            f"{row.rows_written:,}" if first else "",
+            f"{row.rejects:,}",
+            "-" if row.cursor is None else str(row.cursor),
+            "?" if row.pending is None else f"{row.pending:,}",
+        )
+    console.print(table)
+
+
+@app.command()
+def check(config: ConfigPath = Path("hub.toml")) -> None:
+    """Validate the config, reach every source and check each stream's mapping against it."""
+    settings = load_settings(config)
+
+    async def run() -> list[tuple[str, str, str, str]]:
+        rows: list[tuple[str, str, str, str]] = []
+        store = open_store(settings)
+        engine = SyncEngine(store, settings)
+        try:
+            try:
+                await store.migrate()
+                rows.append(("(store)", "", "ok", store.url.render_as_string(hide_password=True)))
+            except Exception as exc:  # any driver error means: not reachable
+                rows.append(("(store)", "", "unreachable", str(exc)))
+            for connector in build_connectors(settings):
+                try:
+                    description = await connector.check()
+                    problems = await engine.verify(connector)
+                    rows.append((connector.name, "", "ok", description))
+                    for stream, problem in problems.items():
+                        rows.append(
+                            (
+                                connector.name,
+                                stream,
+                                "ok" if problem is None else "mapping error",
+                                problem or "",
+                            )
+                        )
+                except HubError as exc:
+                    state = "unreachable" if exc.transient else "error"
+                    rows.append((connector.name, "", state, str(exc)))
+                finally:
+                    await connector.close()
+        finally:
+            await store.dispose()
+        return rows
+
+    rows = asyncio.run(run())
+    table = Table(title=f"check {config}")
+    for column in ("connector", "stream", "state", "detail"):
+        table.add_column(column)
+    for name, stream, state, detail in rows:
+        colour = "green" if state == "ok" else "red"
+        table.add_row(name, stream, f"[{colour}]{state}[/{colour}]", detail)
+    console.print(table)
+    if any(state != "ok" for _, _, state, _ in rows):
+        raise typer.Exit(1)
