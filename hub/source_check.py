@@ -68,14 +68,11 @@ class SourceCheck:
 
     async def _last_seen(self, connector: str, stream: str) -> dict[str, str]:
         schemas = tables.source_schemas
-        async with self.store.read() as conn:
-            seen = (
-                await conn.execute(
-                    select(schemas.c.columns).where(
-                        schemas.c.connector == connector, schemas.c.stream == stream
-                    )
-                )
-            ).scalar_one_or_none()
+        seen = await self.store.scalar(
+            select(schemas.c.columns).where(
+                schemas.c.connector == connector, schemas.c.stream == stream
+            )
+        )
         return dict(seen or {})
 
     async def _remember(self, connector: str, stream: str, columns: Mapping[str, str]) -> None:

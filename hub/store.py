@@ -18,7 +18,7 @@ from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Executable
 
 from hub.dburl import async_url
 
@@ -84,6 +84,11 @@ class Store:
     async def read(self) -> AsyncIterator[AsyncConnection]:
         async with self.engine.connect() as conn:
             yield conn
+
+    async def scalar(self, statement: Executable) -> Any:
+        """The single value ``statement`` selects, or None when it selects no row."""
+        async with self.engine.connect() as conn:
+            return (await conn.execute(statement)).scalar_one_or_none()
 
     async def serialize_changes(self, conn: AsyncConnection) -> None:
         """Hold the change-log lock until ``conn``'s transaction ends (see module docstring)."""

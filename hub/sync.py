@@ -520,20 +520,17 @@ class SyncEngine:
             entity_table.c.project_code.is_not(None),
             ~exists().where(projects.c.code == entity_table.c.project_code),
         )
-        async with self.store.read() as conn:
-            return int((await conn.execute(query)).scalar_one())
+        return int(await self.store.scalar(query))
 
     async def _load_cursor(self, connector: str, stream: str) -> Any:
         cursors = tables.cursors
-        async with self.store.read() as conn:
-            stored = (
-                await conn.execute(
-                    select(cursors.c.value).where(
-                        cursors.c.connector == connector, cursors.c.stream == stream
-                    )
+        return decode_cursor(
+            await self.store.scalar(
+                select(cursors.c.value).where(
+                    cursors.c.connector == connector, cursors.c.stream == stream
                 )
-            ).scalar_one_or_none()
-        return decode_cursor(stored)
+            )
+        )
 
     async def _save_cursor(
         self, conn: AsyncConnection, connector: str, stream: str, value: Any, now: datetime
