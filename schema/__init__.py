@@ -14,13 +14,41 @@ from strawberry.types import ExecutionContext
 
 from hub.config import ServerConfig
 from schema.errors import is_intended
+from schema.shared_events import ResultCache, shared_event_executor
 
 MASKED_MESSAGE = "Internal server error."  # then "Quote request id ..." when there is one
 
 
 class HubSchema(strawberry.Schema):
     """Logs only the errors that are not meant for the client (with their traceback and the
-    request id the client is shown)."""
+    request id the client is shown), and executes each subscription event once per distinct
+    subscription (``schema.shared_events``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event_results = ResultCache()
+        self._subscription_executor = shared_event_executor(
+            self.execution_context_class, self.event_results
+        )
+
+    def _stream(
+        self,
+        execution_context: ExecutionContext,
+        extensions_runner: Any,
+        middleware_manager: Any,
+        execution_context_class: Any = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> Any:
+        # strawberry hands this executor class only to subscriptions (queries and mutations
+        # over a websocket use the schema's own), so swapping it here shares event results
+        # without touching query execution.
+        return super()._stream(
+            execution_context,
+            extensions_runner,
+            middleware_manager,
+            self._subscription_executor,
+            operation_extensions,
+        )
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None

@@ -95,7 +95,7 @@ class ChangesSubscription:
         scope = _scope(info, filter)
         reader: FeedReader = _state(info).feed
         async for change in reader.subscribe(scope, _seq("after", after)):
-            yield Change.from_change(change)
+            yield Change.from_change(change, scope.filter.fields)
 
 
 @strawberry.type

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, Table, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from strawberry import Info
 from strawberry.dataloader import DataLoader
@@ -21,6 +22,7 @@ from strawberry.dataloader import DataLoader
 from hub import tables
 from hub.store import Store
 from schema.live import live
+from schema.prefetch import field_key
 from schema.types.department import Department
 from schema.types.filing import Filing
 from schema.types.matter import Matter
@@ -84,32 +86,41 @@ class Loaders:
         """One DataLoader per field of the query (path without list indices, so per alias):
         a nested connection's arguments are the same for every parent the field appears under,
         so its pages for all parents load in one batch."""
-        path: list[str] = []
-        node = info.path
-        while node is not None:
-            if isinstance(node.key, str):
-                path.append(node.key)
-            node = node.prev
-        key = tuple(path)
-        if key not in self._per_field:
-            self._per_field[key] = DataLoader(load)
-        return self._per_field[key]
+        return self.per_field_at(field_key(info.path), load)
+
+    def has_field(self, key: tuple[str, ...]) -> bool:
+        return key in self._per_field
+
+    def per_field_at(self, key: tuple[str, ...], load: LoadFn) -> DataLoader[Any, Any]:
+        """The DataLoader of the field at ``key`` (see ``field_key``)."""
+        loader = self._per_field.get(key)
+        if loader is None:
+            loader = self._per_field[key] = DataLoader(load)
+        return loader
 
     async def _rows(
-        self, statement: Callable[[list[Any]], Select[Any]], keys: list[Any]
+        self,
+        statement: Callable[[list[Any]], Select[Any]],
+        keys: list[Any],
+        conn: AsyncConnection | None = None,
     ) -> list[Row[Any]]:
+        """The rows of ``statement`` for ``keys``, on ``conn`` when given (a prefetch runs on
+        its level's connection; see ``schema.prefetch``), else on a read connection of its own.
+        """
+        if conn is None:
+            async with self.store.read() as own:
+                return await self._rows(statement, keys, own)
         rows: list[Row[Any]] = []
-        async with self.store.read() as conn:
-            for chunk in _chunks(keys):
-                rows.extend((await conn.execute(statement(chunk))).all())
+        for chunk in _chunks(keys):
+            rows.extend((await conn.execute(statement(chunk))).all())
         return rows
 
     def _by_key(self, table: Table, build: Callable[[Any], T]) -> LoadFn:
         (key,) = table.primary_key.columns
 
-        async def load(keys: list[Any]) -> list[T | None]:
+        async def load(keys: list[Any], conn: AsyncConnection | None = None) -> list[T | None]:
             rows = await self._rows(
-                lambda chunk: select(table).where(key.in_(chunk), live(table)), keys
+                lambda chunk: select(table).where(key.in_(chunk), live(table)), keys, conn
             )
             found = {getattr(row, key.key): build(row) for row in rows}
             return [found.get(k) for k in keys]
@@ -125,12 +136,13 @@ class Loaders:
     ) -> LoadFn:
         name = column.key
 
-        async def load(keys: list[Any]) -> list[list[T]]:
+        async def load(keys: list[Any], conn: AsyncConnection | None = None) -> list[list[T]]:
             rows = await self._rows(
                 lambda chunk: (
                     select(table).where(column.in_(chunk), live(table)).order_by(*order_by)
                 ),
                 keys,
+                conn,
             )
             groups: defaultdict[Any, list[T]] = defaultdict(list)
             for row in rows:
@@ -139,7 +151,9 @@ class Loaders:
 
         return load
 
-    async def _latest_outcome(self, keys: list[str]) -> list[Outcome | None]:
+    async def _latest_outcome(
+        self, keys: list[str], conn: AsyncConnection | None = None
+    ) -> list[Outcome | None]:
         """A filing's outcome; if a source sent several, the last issued (then highest key)."""
         o = tables.outcomes
         rows = await self._rows(
@@ -149,6 +163,7 @@ class Loaders:
                 .order_by(o.c.issued_at.asc().nulls_first(), o.c.key)
             ),
             keys,
+            conn,
         )
         latest = {row.filing_key: row for row in rows}
         return [Outcome.from_row(latest[k]) if k in latest else None for k in keys]

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import strawberry
+from graphql import FieldNode, GraphQLError, GraphQLObjectType, GraphQLResolveInfo
+from graphql.execution.values import VariableValues, get_argument_values
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
 
 from hub import tables
 from schema.errors import InvalidCursorError, UserInputError
@@ -13,6 +20,14 @@ from schema.filters import FilingFilter, condition
 from schema.live import live
 from schema.ordering import FILING_ORDER
 from schema.pagination import Connection, page_of, paginate_groups
+from schema.prefetch import (
+    cached_or_load,
+    children,
+    field_key,
+    node_field_names,
+    node_fields,
+    prefetch_filing_children,
+)
 from schema.snapshot import Snapshot
 from schema.types.filing import Filing
 
@@ -22,15 +37,21 @@ if TYPE_CHECKING:
 BY_SUBMISSION = ("submitted_at",)
 
 
-async def project_filings(
-    code: str,
-    info: strawberry.Info[Context, None],
+FilingPages = Callable[[list[str], AsyncConnection | None], Awaitable[list[Connection[Filing]]]]
+
+
+def filing_pages(
+    context: Context,
+    names: Callable[[], set[str]],
     filter: FilingFilter | None,
     order_by: list[Any] | None,
     first: int | None,
     after: str | None,
-) -> Connection[Filing]:
-    context = info.context
+) -> FilingPages:
+    """The batch function of a project's ``filings`` field with these arguments: the pages of
+    many projects in one statement, then the children their nodes ask for (``names``, the
+    field names selected on the nodes) on the same connection (schema.prefetch). Argument
+    errors raise here, before any statement."""
     size = context.page_size(first)
     ordering = FILING_ORDER.ordering(order_by, default=BY_SUBMISSION)
     if after is not None:
@@ -38,8 +59,11 @@ async def project_filings(
     f = tables.filings
     query = select(f).where(live(f), condition(filter))
 
-    async def load(codes: list[str]) -> list[Connection[Filing]]:
-        return await paginate_groups(
+    async def load(codes: list[str], conn: AsyncConnection | None = None) -> list[Any]:
+        if conn is None:
+            async with context.store.read() as own:
+                return await load(codes, own)
+        pages = await paginate_groups(
             context.store,
             query,
             ordering,
@@ -48,9 +72,91 @@ async def project_filings(
             Filing.from_row,
             first=size,
             after=after,
+            conn=conn,
         )
+        filings = [node for page in pages for node in page.nodes]
+        await prefetch_filing_children(context.loaders, names(), filings, conn)
+        return pages
 
-    return await context.loaders.per_field(info, load).load(code)
+    return load
+
+
+def project_filings(
+    code: str,
+    info: strawberry.Info[Context, None],
+    filter: FilingFilter | None,
+    order_by: list[Any] | None,
+    first: int | None,
+    after: str | None,
+) -> Any:
+    """The page of ``code``'s filings: already there when the projects' resolver prefetched
+    it (``prefetch_project_filings``), else an awaitable of the field's batch."""
+    context = info.context
+    load = filing_pages(
+        context,
+        lambda: node_field_names(info._raw_info),
+        filter,
+        order_by,
+        first,
+        after,
+    )
+    return cached_or_load(context.loaders.per_field(info, load), code)
+
+
+async def prefetch_project_filings(
+    info: strawberry.Info[Context, None],
+    codes: list[str],
+    conn: AsyncConnection,
+    *,
+    connection: bool = True,
+) -> None:
+    """Load the ``filings`` pages that a page of projects (``codes``) asks for on its nodes,
+    on the page's connection, and prime the fields' loaders: each project's ``filings`` then
+    resolves without an awaitable. Fields with bad arguments are left to their resolver,
+    which reports the error at its path. ``connection=False``: ``info`` resolves one project,
+    not a connection of them."""
+    raw = info._raw_info
+    context = info.context
+    project_type = raw.schema.get_type("Project")
+    if not isinstance(project_type, GraphQLObjectType) or not codes:
+        return
+    field_def = project_type.fields["filings"]
+    strawberry_schema = info.schema
+    root = field_key(raw.path)
+    # strawberry hands resolvers the coerced variables as a dict; graphql-core wants its own.
+    variables = raw.variable_values
+    if isinstance(variables, dict):
+        variables = VariableValues(sources={}, coerced=variables)
+    fields = node_fields(raw) if connection else [((), n) for n in children(raw, raw.field_nodes)]
+    for below, node in fields:
+        if node.name.value != "filings":
+            continue
+        key = (node.alias.value if node.alias else node.name.value, *reversed(below), *root)
+        if context.loaders.has_field(key):
+            continue
+        try:
+            arguments = convert_arguments(
+                get_argument_values(field_def, node, variables),
+                field_def.extensions[GraphQLCoreConverter.DEFINITION_BACKREF].arguments,
+                scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+                config=strawberry_schema.config,
+            )
+            load = filing_pages(
+                context,
+                functools.partial(_names_under, raw, node),
+                arguments.get("filter"),
+                arguments.get("order_by"),
+                arguments.get("first"),
+                arguments.get("after"),
+            )
+        except GraphQLError:
+            continue
+        pages = await load(codes, conn)
+        context.loaders.per_field_at(key, load).prime_many(dict(zip(codes, pages, strict=True)))
+
+
+def _names_under(raw: GraphQLResolveInfo, node: FieldNode) -> set[str]:
+    return {n.name.value for _, n in node_fields(raw, [node])}
 
 
 def snapshot_filings(

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.store import Store
@@ -43,18 +44,23 @@ class PageInfo:
 @strawberry.type
 class Edge(Generic[T]):
     node: T
-    cursor: str
+    # The cursor is encoded only when asked for (portals mostly read nodes).
+    key: strawberry.Private[tuple[Any, ...]]
+    ordering: strawberry.Private[Any]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return str(self.ordering.encode(self.key))
 
 
 @strawberry.type
 class Connection(Generic[T]):
     edges: list[Edge[T]]
+    nodes: list[T] = strawberry.field(
+        description="The nodes of this page (the edges' nodes, for convenience)."
+    )
     page_info: PageInfo
     count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field(description="The nodes of this page (the edges' nodes, for convenience).")
-    def nodes(self) -> list[T]:
-        return [edge.node for edge in self.edges]
 
     @strawberry.field(description="The number of items in the whole connection, all pages.")
     async def total_count(self) -> int:
@@ -177,8 +183,10 @@ async def paginate(
     *,
     first: int,
     after: str | None,
+    conn: AsyncConnection | None = None,
 ) -> Connection[T]:
-    """One page of ``query`` (a SELECT of whole rows, already filtered) in ``ordering``.
+    """One page of ``query`` (a SELECT of whole rows, already filtered) in ``ordering``, on
+    ``conn`` when given, else on a read connection of its own.
 
     Runs one statement for the page (``first + 1`` rows tell whether there is a next page) and,
     only when ``totalCount`` is asked for, one count statement.
@@ -187,13 +195,16 @@ async def paginate(
     page = query.order_by(*ordering.order_by()).limit(first + 1)
     if position is not None:
         page = page.where(ordering.after(position))
-    async with store.read() as conn:
+    if conn is None:
+        async with store.read() as own:
+            rows = (await own.execute(page)).all()
+    else:
         rows = (await conn.execute(page)).all()
 
     async def count() -> int:
         counted = select(func.count()).select_from(query.order_by(None).subquery())
-        async with store.read() as conn:
-            return int((await conn.execute(counted)).scalar_one())
+        async with store.read() as counting:
+            return int((await counting.execute(counted)).scalar_one())
 
     return page_of(rows, ordering, node, first, position, count)
 
@@ -209,16 +220,17 @@ def page_of(
     """A page from ``first + 1`` rows (the extra one tells there is a next page)."""
     keys = [c.key for c in ordering.columns()]
     edges = [
-        Edge(node=node(row), cursor=ordering.encode([getattr(row, k) for k in keys]))
+        Edge(node=node(row), key=tuple([getattr(row, k) for k in keys]), ordering=ordering)
         for row in rows[:first]
     ]
     return Connection(
         edges=edges,
+        nodes=[edge.node for edge in edges],
         page_info=PageInfo(
             has_next_page=len(rows) > first,
             has_previous_page=position is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=ordering.encode(edges[0].key) if edges else None,
+            end_cursor=ordering.encode(edges[-1].key) if edges else None,
         ),
         count=count,
     )
@@ -234,11 +246,14 @@ async def paginate_groups(
     *,
     first: int,
     after: str | None,
+    conn: AsyncConnection | None = None,
 ) -> list[Connection[T]]:
     """The first page of ``query`` within each of ``groups`` (e.g. the filings of each project of
     a page), in one statement: ``ROW_NUMBER() OVER (PARTITION BY group ORDER BY ...)`` keeps
-    ``first + 1`` rows per group. ``after`` applies to every group. The groups' totals, when
-    asked for, come from one ``GROUP BY`` statement shared by all the connections."""
+    ``first + 1`` rows per group. ``after`` applies to every group. The page runs on ``conn``
+    when given (a level's connection), else on a read connection of its own. The groups'
+    totals, when asked for, come from one ``GROUP BY`` statement shared by all the
+    connections."""
     position = ordering.decode(after) if after is not None else None
     within = query.where(group.in_(groups))
     filtered = within.where(ordering.after(position)) if position is not None else within
@@ -249,7 +264,10 @@ async def paginate_groups(
         .where(ranked.c.hub_rank <= first + 1)
         .order_by(ranked.c[group.key], ranked.c.hub_rank)
     )
-    async with store.read() as conn:
+    if conn is None:
+        async with store.read() as own:
+            rows = (await own.execute(page)).all()
+    else:
         rows = (await conn.execute(page)).all()
     by_group: dict[Any, list[Any]] = {g: [] for g in groups}
     for row in rows:
@@ -259,8 +277,8 @@ async def paginate_groups(
 
     async def count_all() -> dict[Any, int]:
         counted = within.with_only_columns(group, func.count()).group_by(group).order_by(None)
-        async with store.read() as conn:
-            return {key: int(n) for key, n in (await conn.execute(counted)).all()}
+        async with store.read() as counting:
+            return {key: int(n) for key, n in (await counting.execute(counted)).all()}
 
     def count_of(key: Any) -> Callable[[], Awaitable[int]]:
         async def count() -> int:

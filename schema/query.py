@@ -7,15 +7,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import Select, Table, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import entities, tables
 from schema.as_of import project_as_of
 from schema.filters import FilingFilter, OutcomeFilter, ProcessEventFilter, ProjectFilter
 from schema.lists import FILINGS, OUTCOMES, PROCESS_EVENTS, PROJECTS, RootList
 from schema.live import live
+from schema.nested import prefetch_project_filings
 from schema.operators import naive_utc
 from schema.ordering import FilingOrder, OutcomeOrder, ProcessEventOrder, ProjectOrder
 from schema.pagination import Connection, Ordering, SortField, paginate
+from schema.prefetch import node_field_names, prefetch_filing_children
 from schema.stats import filing_stats, project_stats
 from schema.types.conflict import Conflict
 from schema.types.department import Department
@@ -49,10 +52,17 @@ async def _page(
     node: Any,
     first: int | None,
     after: str | None,
+    conn: AsyncConnection | None = None,
 ) -> Connection[Any]:
     context = info.context
     return await paginate(
-        context.store, query, ordering, node, first=context.page_size(first), after=after
+        context.store,
+        query,
+        ordering,
+        node,
+        first=context.page_size(first),
+        after=after,
+        conn=conn,
     )
 
 
@@ -63,9 +73,10 @@ async def _root_list(
     order_by: list[Any] | None,
     first: int | None,
     after: str | None,
+    conn: AsyncConnection | None = None,
 ) -> Connection[Any]:
     ordering = root.ordering(order_by)
-    return await _page(info, root.query(given), ordering, root.node, first, after)
+    return await _page(info, root.query(given), ordering, root.node, first, after, conn)
 
 
 @strawberry.type
@@ -79,7 +90,17 @@ class Query:
     ) -> Project | None:
         if as_of is not None:
             return await project_as_of(info.context.store, code, naive_utc(as_of))
-        return await info.context.loaders.project.load(code)
+        loader = info.context.loaders.project
+        if loader.cache_map.get(code) is not None:
+            return await loader.load(code)
+        # The project (its loader's statement) and the filings pages it asks for, on one
+        # connection (schema.prefetch).
+        async with info.context.store.read() as conn:
+            (project,) = await loader.load_fn([code], conn)  # type: ignore[call-arg]
+            loader.prime(code, project)
+            if project is not None:
+                await prefetch_project_filings(info, [code], conn, connection=False)
+        return project
 
     @strawberry.field(description="Projects (a cursor connection), by code unless orderBy says.")
     async def projects(
@@ -90,9 +111,12 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Project]:
-        page = await _root_list(info, PROJECTS, filter, order_by, first, after)
-        # Filings of these projects that ask for their project find it without a query.
-        info.context.loaders.project.prime_many({edge.node.code: edge.node for edge in page.edges})
+        # The page, and the filings pages its nodes ask for, on one connection.
+        async with info.context.store.read() as conn:
+            page = await _root_list(info, PROJECTS, filter, order_by, first, after, conn)
+            # Filings of these projects that ask for their project find it without a query.
+            info.context.loaders.project.prime_many({node.code: node for node in page.nodes})
+            await prefetch_project_filings(info, [node.code for node in page.nodes], conn)
         return page
 
     @strawberry.field(description="Filings (a cursor connection), orphans included; by key.")
@@ -104,7 +128,12 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Filing]:
-        return await _root_list(info, FILINGS, filter, order_by, first, after)
+        # The page and the children its nodes ask for, on one connection (schema.prefetch).
+        async with info.context.store.read() as conn:
+            page = await _root_list(info, FILINGS, filter, order_by, first, after, conn)
+            names = node_field_names(info._raw_info)
+            await prefetch_filing_children(info.context.loaders, names, page.nodes, conn)
+        return page
 
     @strawberry.field(description="Process events of all filings (a cursor connection); by key.")
     async def process_events(

@@ -48,9 +48,17 @@ class Change:
     source: ChangeSource
     source_time: datetime | None
     recorded_at: datetime
+    cut_to: strawberry.Private[frozenset[str]] = frozenset()
+
+    @property
+    def event_key(self) -> tuple[int, frozenset[str]]:
+        """What identifies the content, for ``schema.shared_events``: the entry at a seq never
+        changes, and record values are cut to the subscriber's fields (``FeedScope.shape``)."""
+        return self.seq, self.cut_to
 
     @classmethod
-    def from_change(cls, change: FeedChange) -> Change:
+    def from_change(cls, change: FeedChange, cut_to: frozenset[str] = frozenset()) -> Change:
+        """The change as a subscriber whose filter has the fields ``cut_to`` receives it."""
         return cls(
             seq=change.seq,
             op=ChangeOp(change.op),
@@ -68,6 +76,7 @@ class Change:
             ),
             source_time=utc(change.source_time),
             recorded_at=utc(change.recorded_at),  # type: ignore[arg-type]
+            cut_to=cut_to,
         )
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from hub import entities
+from schema.prefetch import cached_or_load
 from schema.snapshot import Snapshot
 from schema.types.enums import FilingStatus
 from schema.types.history import FilingField, HistoryEntry, history
@@ -68,10 +69,11 @@ class Filing:
         return await info.context.loaders.project.load(self.project_code)
 
     @strawberry.field
-    async def matter(
+    def matter(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[Matter, strawberry.lazy("schema.types.matter")] | None:
-        return await info.context.loaders.matter.load(self.matter_code)
+        # Plain resolvers answer from a primed loader without an awaitable (schema.prefetch).
+        return cached_or_load(info.context.loaders.matter, self.matter_code)
 
     @strawberry.field(
         description="The department handling the filing (the matter's department if not given)."
@@ -89,20 +91,20 @@ class Filing:
         return await loaders.department.load(code)
 
     @strawberry.field(description="The steps of the filing's process, in time order.")
-    async def events(
+    def events(
         self, info: strawberry.Info[Context, None]
     ) -> list[Annotated[ProcessEvent, strawberry.lazy("schema.types.process_event")]]:
         if self.as_of is not None:
             return self.as_of.events.get(self.key, [])
-        return await info.context.loaders.events_by_filing.load(self.key)
+        return cached_or_load(info.context.loaders.events_by_filing, self.key)
 
     @strawberry.field(description="The outcome (批复/证照); null until the filing is decided.")
-    async def outcome(
+    def outcome(
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[Outcome, strawberry.lazy("schema.types.outcome")] | None:
         if self.as_of is not None:
             return self.as_of.outcome.get(self.key)
-        return await info.context.loaders.outcome_by_filing.load(self.key)
+        return cached_or_load(info.context.loaders.outcome_by_filing, self.key)
 
     @strawberry.field(description="The recorded changes of this filing, oldest first.")
     async def history(

@@ -70,7 +70,7 @@ class Project:
         description="The project's filings (a cursor connection), by submission time then key "
         "unless orderBy says otherwise. Pages of many projects load in one statement."
     )
-    async def filings(
+    def filings(
         self,
         info: strawberry.Info[Context, None],
         filter: FilingFilter | None = None,
@@ -80,7 +80,8 @@ class Project:
     ) -> Connection[Filing]:
         if self.as_of is not None:
             return snapshot_filings(self.as_of, info, filter, order_by, first, after)
-        return await project_filings(self.code, info, filter, order_by, first, after)
+        # The page itself when the projects' resolver prefetched it, else an awaitable.
+        return project_filings(self.code, info, filter, order_by, first, after)
 
     @strawberry.field(description="The outcomes of the project's filings, by issue time, then key.")
     async def outcomes(

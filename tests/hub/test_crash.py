@@ -52,7 +52,11 @@ fields = {{ key = "SBBH", project_code = "XMDM", matter_code = "SXBM", submitted
 
 async def last_seq(store: Store) -> int:
     async with store.read() as conn:
-        return int((await conn.execute(select(func.coalesce(func.max(tables.changes.c.seq), 0)))).scalar_one())
+        return int(
+            (
+                await conn.execute(select(func.coalesce(func.max(tables.changes.c.seq), 0)))
+            ).scalar_one()
+        )
 
 
 async def run_sync(config: Path, store: Store, kill_after_commit: float | None) -> bool:
@@ -60,8 +64,12 @@ async def run_sync(config: Path, store: Store, kill_after_commit: float | None) 
     batch. Returns whether it was killed (False: it finished first)."""
     before = await last_seq(store)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.sync_process", str(config),
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.sync_process",
+        str(config),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         if kill_after_commit is not None:
@@ -98,17 +106,24 @@ async def test_sigkill_at_random_points_loses_and_duplicates_nothing(
             # Real changes between rounds: new projects and filings, and renamed projects.
             stamp = f"2015-01-{round_number:02d} 00:00:00"
             base = 3000 + round_number * 1000
-            await src.execute(source_url, src.projects.insert(), [
-                src.project_row(n, GXSJ=stamp) for n in range(base, base + 150)
-            ])
-            await src.execute(source_url, src.filings.insert(), [
-                src.filing_row(n, n, GXSJ=stamp) for n in range(base, base + 150)
-            ])
+            await src.execute(
+                source_url,
+                src.projects.insert(),
+                [src.project_row(n, GXSJ=stamp) for n in range(base, base + 150)],
+            )
+            await src.execute(
+                source_url,
+                src.filings.insert(),
+                [src.filing_row(n, n, GXSJ=stamp) for n in range(base, base + 150)],
+            )
             renamed = [f"2014-440304-47-01-{n:06d}" for n in rng.sample(range(1, 600), 200)]
-            await src.execute_all(source_url, [
-                src.rename_project(code, f"第{round_number}轮更名{code[-4:]}", stamp)
-                for code in renamed
-            ])
+            await src.execute_all(
+                source_url,
+                [
+                    src.rename_project(code, f"第{round_number}轮更名{code[-4:]}", stamp)
+                    for code in renamed
+                ],
+            )
             renames.update(renamed)
         # Kill runs until one finishes by itself: the store has caught up with this round.
         while await run_sync(config, store, kill_after_commit=rng.uniform(0, 0.05)):
@@ -118,12 +133,20 @@ async def test_sigkill_at_random_points_loses_and_duplicates_nothing(
 
     source_projects, source_filings = await read_source(source_url)
     async with store.read() as conn:
-        stored = dict((await conn.execute(select(tables.projects.c.code, tables.projects.c.name))).all())
+        stored = dict(
+            (await conn.execute(select(tables.projects.c.code, tables.projects.c.name))).all()
+        )
         filing_keys = set((await conn.execute(select(tables.filings.c.key))).scalars())
-        logged = (await conn.execute(select(
-            tables.changes.c.op, tables.changes.c.entity, tables.changes.c.entity_key,
-            tables.changes.c.field,
-        ))).all()
+        logged = (
+            await conn.execute(
+                select(
+                    tables.changes.c.op,
+                    tables.changes.c.entity,
+                    tables.changes.c.entity_key,
+                    tables.changes.c.field,
+                )
+            )
+        ).all()
     assert stored == source_projects
     assert filing_keys == source_filings
     created = Counter((entity, key) for op, entity, key, _ in logged if op == "created")
@@ -142,7 +165,9 @@ async def read_source(url: str) -> tuple[dict[str, str], set[str]]:
 
     engine = create_async_engine(async_url(url))
     async with engine.connect() as conn:
-        projects = dict((await conn.execute(select(src.projects.c.XMDM, src.projects.c.XMMC))).all())
+        projects = dict(
+            (await conn.execute(select(src.projects.c.XMDM, src.projects.c.XMMC))).all()
+        )
         filings = set((await conn.execute(select(src.filings.c.SBBH))).scalars())
     await engine.dispose()
     return projects, filings

@@ -165,27 +165,37 @@ def test_the_written_config_loads_and_points_at_the_sources(demo_small: Path) ->
     departments = {c.name: c.department for c in config.connectors}
     assert departments == {"fgw": "FGW", "platform": None, "ghj": "GHJ", "zjj": "ZJJ", "rjw": "RJW"}
     entities = Counter(s.entity for c in config.connectors for s in c.streams)
-    assert entities == {"filing": 5, "process_event": 5, "outcome": 5, "department": 1,
-                        "matter": 1, "project": 1}
+    assert entities == {
+        "filing": 5,
+        "process_event": 5,
+        "outcome": 5,
+        "department": 1,
+        "matter": 1,
+        "project": 1,
+    }
 
 
 def test_every_source_has_its_own_schema(demo_small: Path) -> None:
     schemas: dict[str, dict[str, frozenset[str]]] = {}
     for source in SOURCES:
         with connect(demo_small, source) as conn:
-            names = [r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
+            names = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                )
+            ]
             schemas[source] = {
                 name: frozenset(r[1] for r in conn.execute(f"PRAGMA table_info({name})"))
                 for name in names
             }
     sources = list(schemas)
     for i, first in enumerate(sources):
-        for second in sources[i + 1:]:
+        for second in sources[i + 1 :]:
             assert not set(schemas[first]) & set(schemas[second]), (first, second)
     vocabularies = [frozenset().union(*schemas[s].values()) for s in sources]
     for i, mine in enumerate(vocabularies):
-        for theirs in vocabularies[i + 1:]:
+        for theirs in vocabularies[i + 1 :]:
             # Pinyin-initial systems share a few national field names (XMDM, GXSJ), no more.
             shared = mine & theirs
             assert len(shared) < min(len(mine), len(theirs)) / 3, sorted(shared)
@@ -243,7 +253,8 @@ def test_timelines_follow_the_rules(scale_one: Dataset) -> None:
     # Idle projects are idle by any reading of "more than two months".
     for days in (59, 60, 61, 62):
         idle = sum(
-            1 for p in data.projects
+            1
+            for p in data.projects
             if p.status not in (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED)
             and p.last_activity < AS_OF - timedelta(days=days)
         )

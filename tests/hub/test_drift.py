@@ -55,8 +55,10 @@ async def test_a_dropped_column_stops_the_run_and_names_it(store: Store, source_
     await src.create_source(source_url, projects_count=3, filings_count=0)
     config = src.source_config(source_url)
     assert (await sync(store, config)).state == "succeeded"
-    await alter(source_url, f"ALTER TABLE {quoted(source_url, 'XM_JBXX')} DROP COLUMN "
-                f"{quoted(source_url, 'XMDW')}")
+    await alter(
+        source_url,
+        f"ALTER TABLE {quoted(source_url, 'XM_JBXX')} DROP COLUMN {quoted(source_url, 'XMDW')}",
+    )
     report = await sync(store, config)
     assert report.state == "failed" and not report.transient
     assert "stream 'project': the source has no column 'XMDW'" in str(report.error)
@@ -71,16 +73,23 @@ async def test_an_optional_field_whose_column_is_gone_is_left_as_it_was(
     await src.create_source(source_url, projects_count=3, filings_count=0)
     config = optional_owner(src.source_config(source_url))
     await sync(store, config)
-    await alter(source_url, f"ALTER TABLE {quoted(source_url, 'XM_JBXX')} DROP COLUMN "
-                f"{quoted(source_url, 'XMDW')}")
-    await src.execute(source_url, text(
-        f"UPDATE {quoted(source_url, 'XM_JBXX')} SET {quoted(source_url, 'XMMC')} = '新名称', "
-        f"{quoted(source_url, 'GXSJ')} = '2014-09-01 00:00:00'"
-    ))
+    await alter(
+        source_url,
+        f"ALTER TABLE {quoted(source_url, 'XM_JBXX')} DROP COLUMN {quoted(source_url, 'XMDW')}",
+    )
+    await src.execute(
+        source_url,
+        text(
+            f"UPDATE {quoted(source_url, 'XM_JBXX')} SET {quoted(source_url, 'XMMC')} = '新名称', "
+            f"{quoted(source_url, 'GXSJ')} = '2014-09-01 00:00:00'"
+        ),
+    )
     report = await sync(store, config)
     assert report.state == "succeeded", report.error
     async with store.read() as conn:
-        rows = (await conn.execute(select(tables.projects.c.name, tables.projects.c.owner_name))).all()
+        rows = (
+            await conn.execute(select(tables.projects.c.name, tables.projects.c.owner_name))
+        ).all()
     assert set(rows) == {("新名称", "深圳市福田区建筑工务署")}
 
 
@@ -93,7 +102,9 @@ async def test_a_type_change_is_detected_by_name(store: Store, server_source_url
     if url.startswith("mysql"):
         await alter(url, f"ALTER TABLE {table} MODIFY {column} INTEGER")
     else:
-        await alter(url, f"ALTER TABLE {table} ALTER COLUMN {column} TYPE integer USING {column}::integer")
+        await alter(
+            url, f"ALTER TABLE {table} ALTER COLUMN {column} TYPE integer USING {column}::integer"
+        )
     report = await sync(store, config)
     assert report.state == "failed"
     assert "column 'DJRQ' changed type from VARCHAR(16) to INTEGER" in str(report.error)

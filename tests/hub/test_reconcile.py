@@ -61,7 +61,9 @@ async def test_rows_gone_from_the_source_are_soft_deleted_with_a_change(
             await conn.execute(select(tables.changes).where(tables.changes.c.op == "deleted"))
         ).all()
         run_row = (
-            await conn.execute(select(tables.sync_runs).where(tables.sync_runs.c.id == report.run_id))
+            await conn.execute(
+                select(tables.sync_runs).where(tables.sync_runs.c.id == report.run_id)
+            )
         ).one()
     assert sorted(c.entity_key for c in deleted) == [
         "2014-440304-47-01-000003",
@@ -79,9 +81,7 @@ async def test_a_deleted_row_that_comes_back_is_restored(
     url, config = synced
     await src.execute(url, drop(5))
     await run(store, config, "reconcile")
-    await src.execute(
-        url, src.projects.insert(), [src.project_row(5, GXSJ="2014-06-01 00:00:00")]
-    )
+    await src.execute(url, src.projects.insert(), [src.project_row(5, GXSJ="2014-06-01 00:00:00")])
     report = await run(store, config, "sync")
     assert report.total("updated") == 1
     assert await visible(store) == 20

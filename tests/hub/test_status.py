@@ -24,9 +24,11 @@ async def test_status_shows_the_last_run_rejects_cursor_and_lag(
     try:
         assert (await connector_status(store, [connector]))[0].state == "never run"
         await SyncEngine(store, config).sync(connector)
-        await src.execute(url, src.projects.insert(), [
-            src.project_row(n, GXSJ="2014-09-01 00:00:00") for n in (20, 21, 22)
-        ])
+        await src.execute(
+            url,
+            src.projects.insert(),
+            [src.project_row(n, GXSJ="2014-09-01 00:00:00") for n in (20, 21, 22)],
+        )
         project, filing = await connector_status(store, [connector])
     finally:
         await connector.close()

@@ -204,15 +204,15 @@ async def test_a_connector_syncs_once_at_a_time(store: Store, source_url: str) -
     await connector.close()
 
 
-async def test_every_commit_that_logs_changes_wakes_the_feed(
-    store: Store, source_url: str
-) -> None:
+async def test_every_commit_that_logs_changes_wakes_the_feed(store: Store, source_url: str) -> None:
     config = src.source_config(source_url)
     wakeups: list[int] = []
 
     async def on_commit() -> None:
         async with store.read() as conn:
-            wakeups.append(int((await conn.execute(select(func.max(tables.changes.c.seq)))).scalar_one()))
+            wakeups.append(
+                int((await conn.execute(select(func.max(tables.changes.c.seq)))).scalar_one())
+            )
 
     connector = build_connector(config.connectors[0], config)
     engine = SyncEngine(store, config, on_commit=on_commit)
@@ -234,21 +234,32 @@ async def test_pushed_rows_take_the_same_path_and_report_each_result(
     engine = SyncEngine(store, config)
     try:
         await engine.sync(connector)
-        report, results = await engine.ingest(connector, "project", [
-            src.project_row(1),
-            src.project_row(2, XMMC="改名"),
-            src.project_row(200),
-            src.project_row(201, XMDM="bad"),
-        ])
+        report, results = await engine.ingest(
+            connector,
+            "project",
+            [
+                src.project_row(1),
+                src.project_row(2, XMMC="改名"),
+                src.project_row(200),
+                src.project_row(201, XMDM="bad"),
+            ],
+        )
     finally:
         await connector.close()
     assert report.state == "succeeded" and report.mode == "push"
     assert [(r.index, r.result) for r in results] == [
-        (0, "unchanged"), (1, "updated"), (2, "inserted"), (3, "rejected"),
+        (0, "unchanged"),
+        (1, "updated"),
+        (2, "inserted"),
+        (3, "rejected"),
     ]
     assert "'bad' is not a project code" in results[3].reasons[0]
     async with store.read() as conn:
-        run = (await conn.execute(select(tables.sync_runs).where(tables.sync_runs.c.id == report.run_id))).one()
+        run = (
+            await conn.execute(
+                select(tables.sync_runs).where(tables.sync_runs.c.id == report.run_id)
+            )
+        ).one()
     assert (run.mode, run.rows_inserted, run.rows_updated, run.rows_rejected) == ("push", 1, 1, 1)
 
 
