@@ -116,6 +116,11 @@ class Connector(ABC):
         """Yield batches of raw rows holding ``columns`` (plus the cursor column), in cursor
         order when the stream has a cursor, starting at rows whose cursor is ``>= cursor``."""
 
+    async def committed(self, stream: StreamConfig, batch: list[RawRow]) -> None:  # noqa: B027
+        """Called once the transaction holding ``batch`` (a list ``read`` yielded) committed,
+        batches in the order they were read; a source with bookkeeping of its own (which files
+        were applied) records it here, never earlier."""
+
     async def pending(self, stream: StreamConfig, cursor: Any) -> int | None:
         """How many source rows lie past ``cursor`` (the lag of the store behind the source);
         None where the source cannot tell cheaply."""

@@ -9,11 +9,10 @@ applied in ``source_files``, and for each other file:
    never half-applied: it is recorded as ``failed`` with the reason, left in place, and tried
    again on later runs (a fixed ``encoding`` then takes effect);
 2. yields its rows in batches of raw values keyed by header name; a batch never spans two files;
-3. records the file as ``read`` once the engine asks for the batch after its last one. The
-   engine reads ahead of its commits, so that does not yet mean its rows are stored: the file
-   counts as ``applied`` only when the run it was read in has succeeded (the engine finishes a
-   run as succeeded only after every batch committed). Until then, and after a crash or a failed
-   run, the file is read again, which the engine's diff makes harmless.
+3. records the file as ``applied`` once the engine reports that the transaction holding its
+   last batch committed (``committed``; batches commit in read order, so all of the file is
+   stored by then). After a crash or a failed run before that, the file is read again, which
+   the engine's diff makes harmless.
 
 Row-level problems (a zero date, an unknown code, a missing value) are not the file's: those rows
 go to rejects through the engine like rows from any other source. Files are read in chunks, in a
@@ -33,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from connectors.base import Connector, RawRow, SourceColumns
 from hub import tables
@@ -113,6 +112,16 @@ class _Stamp:
         return cls(stat.st_size, stat.st_mtime_ns)
 
 
+@dataclass(frozen=True, slots=True)
+class _HandedOver:
+    """A file whose rows the engine has all been given: where it stands in ``source_files``."""
+
+    key: str
+    checksum: str
+    size: int
+    rows: int
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as file:
@@ -129,37 +138,16 @@ class FileLedger:
         self.connector = connector
 
     async def applied(self, path: str, checksum: str) -> bool:
-        """Whether this content of the file is in the store (see the module docstring)."""
-        files, runs = tables.source_files, tables.sync_runs
-        this_file = (
-            files.c.connector == self.connector,
-            files.c.path == path,
-            files.c.checksum == checksum,
+        """Whether this content of the file is in the store."""
+        files = tables.source_files
+        state = await self.store.scalar(
+            select(files.c.state).where(
+                files.c.connector == self.connector,
+                files.c.path == path,
+                files.c.checksum == checksum,
+            )
         )
-        async with self.store.read() as conn:
-            row = (
-                await conn.execute(select(files.c.state, files.c.processed_at).where(*this_file))
-            ).first()
-            if row is None or row.state != "read":
-                return row is not None and row.state == "applied"
-            # The pull that was running when the file was read: did it finish well?
-            outcome = (
-                await conn.execute(
-                    select(runs.c.state)
-                    .where(
-                        runs.c.connector == self.connector,
-                        runs.c.mode != "push",
-                        runs.c.started_at <= row.processed_at,
-                    )
-                    .order_by(runs.c.started_at.desc(), runs.c.id.desc())
-                    .limit(1)
-                )
-            ).scalar_one_or_none()
-        if outcome != "succeeded":
-            return False
-        async with self.store.write() as conn:
-            await conn.execute(update(files).where(*this_file).values(state="applied"))
-        return True
+        return bool(state == "applied")
 
     async def record(
         self, path: str, checksum: str, size: int, state: str, rows: int, error: str | None
@@ -196,6 +184,10 @@ class FileDropConnector(Connector):
             folder = Path(self.hub_config.path).parent / folder
         self.folder = folder
         self._store: Store | None = None
+        # Files whose rows were all handed over, by the last batch of each: recorded as applied
+        # when the engine reports that batch committed.
+        self._handed_over: list[tuple[list[RawRow], _HandedOver]] = []
+        self._last_committed: list[RawRow] | None = None
 
     @abstractmethod
     def records(self, path: Path, stream: StreamConfig) -> Records:
@@ -363,6 +355,8 @@ class FileDropConnector(Connector):
         # Each file is read once, so a cursor column only dates the changes (their source time);
         # it does not filter rows: a new file may well hold rows older than the last one.
         wanted = self.wanted_columns(stream, columns)
+        # Batches of an earlier run that failed will never commit: start afresh.
+        self._handed_over, self._last_committed = [], None
         settled_before = time.time() - self.options.settle_seconds
         for path in self._files(stream):
             stamp = _Stamp.of(path)
@@ -380,15 +374,34 @@ class FileDropConnector(Connector):
                 await self.ledger.record(key, checksum, stamp.size, "failed", 0, str(exc))
                 continue
             batches = self._batches(stream, path, wanted, batch_size)
+            last: list[RawRow] | None = None
             try:
                 while (batch := await asyncio.to_thread(next, batches, None)) is not None:
+                    last = batch
                     yield batch
             finally:
                 batches.close()
             if _Stamp.of(path) != stamp:
                 log.warning("%s: %s changed while it was read; it is read again", self.name, path)
                 continue
-            await self.ledger.record(key, checksum, stamp.size, "read", rows, None)
+            done = _HandedOver(key, checksum, stamp.size, rows)
+            if last is None or last is self._last_committed:
+                await self._record_applied(done)
+            else:
+                self._handed_over.append((last, done))
+
+    async def committed(self, stream: StreamConfig, batch: list[RawRow]) -> None:
+        self._last_committed = batch
+        waiting = []
+        for last, done in self._handed_over:
+            if last is batch:
+                await self._record_applied(done)
+            else:
+                waiting.append((last, done))
+        self._handed_over = waiting
+
+    async def _record_applied(self, done: _HandedOver) -> None:
+        await self.ledger.record(done.key, done.checksum, done.size, "applied", done.rows, None)
 
     async def close(self) -> None:
         if self._store is not None:

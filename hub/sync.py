@@ -49,7 +49,7 @@ from hub.source_check import SourceCheck
 from hub.store import Store
 
 if TYPE_CHECKING:
-    from connectors.base import Connector
+    from connectors.base import Connector, RawRow
 
 ProgressCallback = Callable[["StreamStats"], None]
 
@@ -309,6 +309,7 @@ class SyncEngine:
         progress: ProgressCallback | None,
     ) -> None:
         started = time.perf_counter()
+        configured = stream
         stream = await self.source_check.check(
             connector, stream, value_maps, accept_drift=report.accept_drift
         )
@@ -322,22 +323,22 @@ class SyncEngine:
         )
         # A pipeline: the source reads ahead while a batch is mapped, and a batch is mapped
         # while the one before commits. Commits stay one at a time, in read order.
-        committing: asyncio.Task[list[RowResult]] | None = None
+        committing: tuple[asyncio.Task[list[RowResult]], list[RawRow]] | None = None
         try:
             async for rows in read_ahead(batches):
                 prepared = self._prepare(plan, rows)
                 if committing is not None:
-                    await committing
-                    self._progress(stats, started, progress)
-                committing = asyncio.create_task(self._commit(prepared, stats, lease=True))
+                    await self._settle(connector, configured, committing, stats, started, progress)
+                task = asyncio.create_task(self._commit(prepared, stats, lease=True))
+                committing = (task, rows)
             if committing is not None:
-                await committing
-                self._progress(stats, started, progress)
+                await self._settle(connector, configured, committing, stats, started, progress)
+                committing = None
         finally:
-            if committing is not None and not committing.done():
-                committing.cancel()
+            if committing is not None and not committing[0].done():
+                committing[0].cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await committing
+                    await committing[0]
         stats.orphans = await self._count_orphans(connector.name, stream)
         stats.seconds = time.perf_counter() - started
         if progress is not None:
@@ -489,6 +490,21 @@ class SyncEngine:
         fresh = {r["fingerprint"]: r for r in rejects if r["fingerprint"] not in known}
         if fresh:
             await conn.execute(table.insert(), list(fresh.values()))
+
+    async def _settle(
+        self,
+        connector: Connector,
+        stream: StreamConfig,
+        committing: tuple[asyncio.Task[list[RowResult]], list[RawRow]],
+        stats: StreamStats,
+        started: float,
+        progress: ProgressCallback | None,
+    ) -> None:
+        """Wait for a batch's commit, then tell the connector and the progress display."""
+        task, rows = committing
+        await task
+        await connector.committed(stream, rows)
+        self._progress(stats, started, progress)
 
     @staticmethod
     def _progress(stats: StreamStats, started: float, progress: ProgressCallback | None) -> None:
