@@ -30,11 +30,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from connectors.registry import build_connector
+from hub.cli import sync_all
 from hub.config import load_config
 from hub.dburl import async_url
 from hub.store import Store
-from hub.sync import SyncEngine
 
 CONFIG = """
 [store]
@@ -108,17 +107,12 @@ async def child(config_path: str, full: bool) -> None:
     config = load_config(config_path)
     store = Store(config.resolve_url(config.store.url))
     await store.migrate()
-    engine = SyncEngine(store, config)
-    seconds = 0.0
-    for settings in config.connectors:
-        connector = build_connector(settings, config)
-        report = await engine.sync(connector, full=full)
-        await connector.close()
-        if report.state != "succeeded":
-            raise SystemExit(report.error)
-        seconds += report.seconds
+    reports = await sync_all(config, store, full=full, show_progress=False)
     await store.dispose()
-    print(json.dumps({"seconds": seconds}))
+    failed = [r.error for r in reports if r.state != "succeeded"]
+    if failed:
+        raise SystemExit("; ".join(str(e) for e in failed))
+    print(json.dumps({"seconds": sum(r.seconds for r in reports)}))
 
 
 def raw_executemany(store: Path, target: Path) -> tuple[float, int]:

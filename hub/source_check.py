@@ -62,7 +62,8 @@ class SourceCheck:
             raise SchemaDriftError(
                 connector.name, stream.stream_name, [d.describe() for d in drift]
             )
-        if remember:
+        # Written only when the columns changed: a sync of an unchanged source writes nothing.
+        if remember and dict(source.types) != before:
             await self._remember(connector.name, stream.stream_name, source.types)
         return usable
 

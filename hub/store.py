@@ -85,6 +85,16 @@ class Store:
         async with self.engine.connect() as conn:
             yield conn
 
+    @asynccontextmanager
+    async def connection(self, given: AsyncConnection | None) -> AsyncIterator[AsyncConnection]:
+        """``given`` when a caller already holds a connection (work of one level shares it),
+        else a read connection of its own for the block."""
+        if given is not None:
+            yield given
+            return
+        async with self.read() as own:
+            yield own
+
     async def scalar(self, statement: Executable) -> Any:
         """The single value ``statement`` selects, or None when it selects no row."""
         async with self.engine.connect() as conn:

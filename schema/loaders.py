@@ -107,12 +107,10 @@ class Loaders:
         """The rows of ``statement`` for ``keys``, on ``conn`` when given (a prefetch runs on
         its level's connection; see ``schema.prefetch``), else on a read connection of its own.
         """
-        if conn is None:
-            async with self.store.read() as own:
-                return await self._rows(statement, keys, own)
         rows: list[Row[Any]] = []
-        for chunk in _chunks(keys):
-            rows.extend((await conn.execute(statement(chunk))).all())
+        async with self.store.connection(conn) as reader:
+            for chunk in _chunks(keys):
+                rows.extend((await reader.execute(statement(chunk))).all())
         return rows
 
     def _by_key(self, table: Table, build: Callable[[Any], T]) -> LoadFn:

@@ -60,22 +60,20 @@ def filing_pages(
     query = select(f).where(live(f), condition(filter))
 
     async def load(codes: list[str], conn: AsyncConnection | None = None) -> list[Any]:
-        if conn is None:
-            async with context.store.read() as own:
-                return await load(codes, own)
-        pages = await paginate_groups(
-            context.store,
-            query,
-            ordering,
-            f.c.project_code,
-            codes,
-            Filing.from_row,
-            first=size,
-            after=after,
-            conn=conn,
-        )
-        filings = [node for page in pages for node in page.nodes]
-        await prefetch_filing_children(context.loaders, names(), filings, conn)
+        async with context.store.connection(conn) as reader:
+            pages = await paginate_groups(
+                context.store,
+                query,
+                ordering,
+                f.c.project_code,
+                codes,
+                Filing.from_row,
+                first=size,
+                after=after,
+                conn=reader,
+            )
+            filings = [node for page in pages for node in page.nodes]
+            await prefetch_filing_children(context.loaders, names(), filings, reader)
         return pages
 
     return load

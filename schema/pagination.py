@@ -195,11 +195,8 @@ async def paginate(
     page = query.order_by(*ordering.order_by()).limit(first + 1)
     if position is not None:
         page = page.where(ordering.after(position))
-    if conn is None:
-        async with store.read() as own:
-            rows = (await own.execute(page)).all()
-    else:
-        rows = (await conn.execute(page)).all()
+    async with store.connection(conn) as reader:
+        rows = (await reader.execute(page)).all()
 
     async def count() -> int:
         counted = select(func.count()).select_from(query.order_by(None).subquery())
@@ -264,11 +261,8 @@ async def paginate_groups(
         .where(ranked.c.hub_rank <= first + 1)
         .order_by(ranked.c[group.key], ranked.c.hub_rank)
     )
-    if conn is None:
-        async with store.read() as own:
-            rows = (await own.execute(page)).all()
-    else:
-        rows = (await conn.execute(page)).all()
+    async with store.connection(conn) as reader:
+        rows = (await reader.execute(page)).all()
     by_group: dict[Any, list[Any]] = {g: [] for g in groups}
     for row in rows:
         by_group[getattr(row, group.key)].append(row)
