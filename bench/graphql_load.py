@@ -168,16 +168,16 @@ async def hand_list(request: Request) -> JSONResponse:
 
 
 def serve(config_path: str, port: int) -> None:
-    """The child process: the hub app plus the hand-written endpoints, under uvicorn."""
-    import uvicorn
-
+    """The child process: the hub app plus the hand-written endpoints, served as `hub serve`
+    serves."""
     from hub.app import create_app
+    from hub.cli.serving import run_server
 
     settings = load_config(config_path)
     settings = settings.model_copy(update={"connectors": []})  # no scheduled syncs, no sources
     app = create_app(settings)
     app.router.routes += [Route("/hand/portal", hand_portal), Route("/hand/list", hand_list)]
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    run_server(app, "127.0.0.1", port, log_level="warning", access_log=False)
 
 
 async def _load(

@@ -21,11 +21,16 @@ MASKED_MESSAGE = "Internal server error."  # then "Quote request id ..." when th
 
 class HubSchema(strawberry.Schema):
     """Logs only the errors that are not meant for the client (with their traceback and the
-    request id the client is shown), and executes each subscription event once per distinct
-    subscription (``schema.shared_events``)."""
+    request id the client is shown), resolves plain fields directly (``schema.fast_fields``)
+    and executes each subscription event once per distinct subscription
+    (``schema.shared_events``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from schema.fast_fields import FastFieldExecutor, streamline
+
+        kwargs.setdefault("execution_context_class", FastFieldExecutor)
         super().__init__(*args, **kwargs)
+        streamline(self)
         self.event_results = ResultCache()
         self._subscription_executor = shared_event_executor(
             self.execution_context_class, self.event_results

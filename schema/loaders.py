@@ -82,20 +82,23 @@ class Loaders:
         self.history: DataLoader[tuple[str, str], list[Row[Any]]] = DataLoader(self._history)
         self._per_field: dict[tuple[str, ...], DataLoader[Any, Any]] = {}
 
-    def per_field(self, info: Info, load: LoadFn) -> DataLoader[Any, Any]:
+    def per_field(self, info: Info, make_load: Callable[[], LoadFn]) -> DataLoader[Any, Any]:
         """One DataLoader per field of the query (path without list indices, so per alias):
         a nested connection's arguments are the same for every parent the field appears under,
-        so its pages for all parents load in one batch."""
-        return self.per_field_at(field_key(info.path), load)
+        so its pages for all parents load in one batch. ``make_load`` builds the batch
+        function, only for the field's first parent."""
+        return self.per_field_at(field_key(info.path), make_load)
 
     def has_field(self, key: tuple[str, ...]) -> bool:
         return key in self._per_field
 
-    def per_field_at(self, key: tuple[str, ...], load: LoadFn) -> DataLoader[Any, Any]:
+    def per_field_at(
+        self, key: tuple[str, ...], make_load: Callable[[], LoadFn]
+    ) -> DataLoader[Any, Any]:
         """The DataLoader of the field at ``key`` (see ``field_key``)."""
         loader = self._per_field.get(key)
         if loader is None:
-            loader = self._per_field[key] = DataLoader(load)
+            loader = self._per_field[key] = DataLoader(make_load())
         return loader
 
     async def _rows(

@@ -90,15 +90,12 @@ def project_filings(
     """The page of ``code``'s filings: already there when the projects' resolver prefetched
     it (``prefetch_project_filings``), else an awaitable of the field's batch."""
     context = info.context
-    load = filing_pages(
-        context,
-        lambda: node_field_names(info._raw_info),
-        filter,
-        order_by,
-        first,
-        after,
-    )
-    return cached_or_load(context.loaders.per_field(info, load), code)
+
+    def make_load() -> FilingPages:
+        names = functools.partial(node_field_names, info._raw_info)
+        return filing_pages(context, names, filter, order_by, first, after)
+
+    return cached_or_load(context.loaders.per_field(info, make_load), code)
 
 
 async def prefetch_project_filings(
@@ -150,7 +147,8 @@ async def prefetch_project_filings(
         except GraphQLError:
             continue
         pages = await load(codes, conn)
-        context.loaders.per_field_at(key, load).prime_many(dict(zip(codes, pages, strict=True)))
+        loader = context.loaders.per_field_at(key, lambda load=load: load)  # type: ignore[misc]
+        loader.prime_many(dict(zip(codes, pages, strict=True)))
 
 
 def _names_under(raw: GraphQLResolveInfo, node: FieldNode) -> set[str]:

@@ -25,7 +25,8 @@ app = typer.Typer(
 )
 # Wide enough for the sync table when output is not a terminal (CI logs, pipes).
 console = Console(width=None if sys.stdout.isatty() else 140)
-errors = Console(stderr=True)
+# Errors are never wrapped by us: a path or URL broken over lines cannot be copied or grepped.
+errors = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 
 ConfigPath = Annotated[

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from schema.types.history import DepartmentField, HistoryEntry, history
-from schema.types.provenance import Provenance, provenance_of
+from schema.types.provenance import Provenance, provenance_field
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -22,7 +22,8 @@ class Department:
         description="Unified social credit code (统一社会信用代码)."
     )
     short_name: str | None
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
+    source_row: strawberry.Private[Any]  # the row it was built from
 
     @classmethod
     def from_row(cls, row: Any) -> Department:
@@ -31,7 +32,7 @@ class Department:
             name=row.name,
             credit_code=row.credit_code,
             short_name=row.short_name,
-            provenance=provenance_of(row),
+            source_row=row,
         )
 
     @strawberry.field(description="The matters of the catalogue this department handles.")

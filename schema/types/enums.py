@@ -25,9 +25,11 @@ Decision = strawberry.enum(entities.Decision, description="Decision of an outcom
 
 def to_enum(kind: type[E], value: str | None) -> E | None:
     """The member for a stored value; None for NULL or a value the enum does not know."""
-    if value is None:
-        return None
-    try:
-        return kind(value)
-    except ValueError:
-        return None
+    # The enum's own value map: calling the enum costs a list page's rows noticeably more.
+    return None if value is None else kind._value2member_map_.get(value)  # type: ignore[return-value]
+
+
+def member(kind: type[E], value: str) -> E:
+    """The member for a stored value of a NOT NULL column (ValueError for an unknown one)."""
+    found = kind._value2member_map_.get(value)
+    return found if found is not None else kind(value)  # type: ignore[return-value]

@@ -10,10 +10,10 @@ import strawberry
 from hub import entities
 from schema.prefetch import cached_or_load
 from schema.snapshot import Snapshot
-from schema.types.enums import FilingStatus
+from schema.types.enums import FilingStatus, member
 from schema.types.history import FilingField, HistoryEntry, history
-from schema.types.provenance import Provenance, provenance_of
-from schema.types.scalars import JSON, utc
+from schema.types.provenance import Provenance, provenance_field
+from schema.types.scalars import JSON, columns, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -36,25 +36,27 @@ class Filing:
         description="The time limit in working days that applied when the filing was accepted."
     )
     materials: JSON | None = strawberry.field(description="The submitted materials, as synced.")
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
+    source_row: strawberry.Private[Any]  # the row it was built from
     matter_code: strawberry.Private[str]
     department_code: strawberry.Private[str | None]
     as_of: strawberry.Private[Snapshot | None] = None
 
     @classmethod
     def from_row(cls, row: Any, as_of: Snapshot | None = None) -> Filing:
+        values = columns(row)
         return cls(
-            key=row.key,
-            project_code=row.project_code,
-            submitted_at=utc(row.submitted_at),
-            accepted_at=utc(row.accepted_at),
-            completed_at=utc(row.completed_at),
-            status=entities.FilingStatus(row.status),
-            time_limit_days=row.time_limit_days,
-            materials=row.materials,
-            provenance=provenance_of(row),
-            matter_code=row.matter_code,
-            department_code=row.department_code,
+            key=values["key"],
+            project_code=values["project_code"],
+            submitted_at=utc(values["submitted_at"]),
+            accepted_at=utc(values["accepted_at"]),
+            completed_at=utc(values["completed_at"]),
+            status=member(entities.FilingStatus, values["status"]),
+            time_limit_days=values["time_limit_days"],
+            materials=values["materials"],
+            source_row=row,
+            matter_code=values["matter_code"],
+            department_code=values["department_code"],
             as_of=as_of,
         )
 

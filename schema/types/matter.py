@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from hub import entities
-from schema.types.enums import Stage, TimeLimitClass, to_enum
+from schema.types.enums import Stage, TimeLimitClass, member, to_enum
 from schema.types.history import HistoryEntry, MatterField, history
-from schema.types.provenance import Provenance, provenance_of
+from schema.types.provenance import Provenance, provenance_field
+from schema.types.scalars import columns
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -23,21 +24,23 @@ class Matter:
     stage: Stage
     time_limit_class: TimeLimitClass | None
     time_limit_days: int | None = strawberry.field(description="Time limit in working days.")
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
+    source_row: strawberry.Private[Any]  # the row it was built from
     department_code: strawberry.Private[str]
     prerequisite_codes: strawberry.Private[list[str]]
 
     @classmethod
     def from_row(cls, row: Any) -> Matter:
-        prerequisites = row.prerequisites
+        values = columns(row)
+        prerequisites = values["prerequisites"]
         return cls(
-            code=row.code,
-            name=row.name,
-            stage=entities.Stage(row.stage),
-            time_limit_class=to_enum(entities.TimeLimitClass, row.time_limit_class),
-            time_limit_days=row.time_limit_days,
-            provenance=provenance_of(row),
-            department_code=row.department_code,
+            code=values["code"],
+            name=values["name"],
+            stage=member(entities.Stage, values["stage"]),
+            time_limit_class=to_enum(entities.TimeLimitClass, values["time_limit_class"]),
+            time_limit_days=values["time_limit_days"],
+            source_row=row,
+            department_code=values["department_code"],
             prerequisite_codes=[str(code) for code in prerequisites]
             if isinstance(prerequisites, list)
             else [],

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from hub import entities
-from schema.types.enums import Decision
+from schema.types.enums import Decision, member
 from schema.types.history import HistoryEntry, OutcomeField, history
-from schema.types.provenance import Provenance, provenance_of
-from schema.types.scalars import JSON, utc
+from schema.types.provenance import Provenance, provenance_field
+from schema.types.scalars import JSON, columns, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -31,25 +31,27 @@ class Outcome:
     attributes: JSON | None = strawberry.field(
         description="Further attributes, e.g. land parcel or floor area."
     )
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
+    source_row: strawberry.Private[Any]  # the row it was built from
     filing_key: strawberry.Private[str]
     project_code: strawberry.Private[str | None]
 
     @classmethod
     def from_row(cls, row: Any) -> Outcome:
+        values = columns(row)
         return cls(
-            key=row.key,
-            decision=entities.Decision(row.decision),
-            document_type=row.document_type,
-            document_number=row.document_number,
-            issued_at=utc(row.issued_at),
-            valid_until=row.valid_until,
-            issuer=row.issuer,
-            holder=row.holder,
-            attributes=row.attributes,
-            provenance=provenance_of(row),
-            filing_key=row.filing_key,
-            project_code=row.project_code,
+            key=values["key"],
+            decision=member(entities.Decision, values["decision"]),
+            document_type=values["document_type"],
+            document_number=values["document_number"],
+            issued_at=utc(values["issued_at"]),
+            valid_until=values["valid_until"],
+            issuer=values["issuer"],
+            holder=values["holder"],
+            attributes=values["attributes"],
+            source_row=row,
+            filing_key=values["filing_key"],
+            project_code=values["project_code"],
         )
 
     @strawberry.field(description="The filing this outcome decides.")

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from hub import entities
-from schema.types.enums import EventStep
+from schema.types.enums import EventStep, member
 from schema.types.history import HistoryEntry, ProcessEventField, history
-from schema.types.provenance import Provenance, provenance_of
-from schema.types.scalars import utc
+from schema.types.provenance import Provenance, provenance_field
+from schema.types.scalars import columns, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -25,20 +25,22 @@ class ProcessEvent:
     actor: str | None
     occurred_at: datetime
     opinion: str | None
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
+    source_row: strawberry.Private[Any]  # the row it was built from
     filing_key: strawberry.Private[str]
 
     @classmethod
     def from_row(cls, row: Any) -> ProcessEvent:
+        values = columns(row)
         return cls(
-            key=row.key,
-            step=entities.EventStep(row.step),
-            division=row.division,
-            actor=row.actor,
-            occurred_at=utc(row.occurred_at),
-            opinion=row.opinion,
-            provenance=provenance_of(row),
-            filing_key=row.filing_key,
+            key=values["key"],
+            step=member(entities.EventStep, values["step"]),
+            division=values["division"],
+            actor=values["actor"],
+            occurred_at=utc(values["occurred_at"]),
+            opinion=values["opinion"],
+            source_row=row,
+            filing_key=values["filing_key"],
         )
 
     @strawberry.field(description="The recorded changes of this process event, oldest first.")

@@ -17,8 +17,8 @@ from schema.types.district import District
 from schema.types.enums import Funding, ProjectCategory, ProjectStatus, to_enum
 from schema.types.filing import Filing
 from schema.types.history import HistoryEntry, ProjectField, history
-from schema.types.provenance import Provenance, provenance_of
-from schema.types.scalars import utc
+from schema.types.provenance import Provenance, provenance_field
+from schema.types.scalars import columns, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -44,25 +44,27 @@ class Project:
     total_investment: float | None
     registered_at: datetime | None
     status: ProjectStatus | None
-    provenance: Provenance
+    provenance: Provenance = provenance_field()
+    source_row: strawberry.Private[Any]  # the row it was built from
     as_of: strawberry.Private[Snapshot | None] = None
 
     @classmethod
     def from_row(cls, row: Any, as_of: Snapshot | None = None) -> Project:
-        owner_name, owner_credit_code = row.owner_name, row.owner_credit_code
+        values = columns(row)
+        owner_name, owner_credit_code = values["owner_name"], values["owner_credit_code"]
         return cls(
-            code=row.code,
-            name=row.name,
-            category=to_enum(entities.ProjectCategory, row.category),
-            funding=to_enum(entities.Funding, row.funding),
+            code=values["code"],
+            name=values["name"],
+            category=to_enum(entities.ProjectCategory, values["category"]),
+            funding=to_enum(entities.Funding, values["funding"]),
             owner=None
             if owner_name is None and owner_credit_code is None
             else Owner(name=owner_name, credit_code=owner_credit_code),
-            district=District.of(row.district),
-            total_investment=row.total_investment,
-            registered_at=utc(row.registered_at),
-            status=to_enum(entities.ProjectStatus, row.status),
-            provenance=provenance_of(row),
+            district=District.of(values["district"]),
+            total_investment=values["total_investment"],
+            registered_at=utc(values["registered_at"]),
+            status=to_enum(entities.ProjectStatus, values["status"]),
+            source_row=row,
             as_of=as_of,
         )
 

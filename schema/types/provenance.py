@@ -33,6 +33,19 @@ class Provenance:
 
 
 def provenance_of(row: Any) -> Provenance:
+    """The provenance columns of an entity row."""
     return Provenance(
         connector=row.src_connector, source_key=row.src_key, synced_at=utc(row.synced_at)
+    )
+
+
+def _provenance(root: Any) -> Provenance:
+    return provenance_of(root.source_row)
+
+
+def provenance_field() -> Any:
+    """The ``provenance`` field of an entity type, built from the type's ``source_row`` only
+    when asked for (list pages rarely ask, and building it for every row cost them)."""
+    return strawberry.field(
+        resolver=_provenance, description="The connector and source record the row came from."
     )

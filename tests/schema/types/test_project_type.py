@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC
 
 from schema.types.project import Owner, Project
+from schema.types.provenance import provenance_of
 from tests.schema import seed
 from tests.schema.types.rows import row
 
@@ -14,8 +15,8 @@ def test_project_from_row() -> None:
     assert project.owner == Owner(name="深圳市建筑工务署", credit_code="11440300MB2C39106K")
     assert project.district is not None and project.district.name == "福田区"
     assert project.registered_at is not None and project.registered_at.tzinfo is UTC
-    assert project.provenance.source_key == seed.project_code(1)
-    assert project.provenance.synced_at.tzinfo is UTC
+    assert provenance_of(project.source_row).source_key == seed.project_code(1)
+    assert provenance_of(project.source_row).synced_at.tzinfo is UTC
 
 
 def test_project_without_owner_or_optional_values() -> None:
