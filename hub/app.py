@@ -38,6 +38,7 @@ from hub.request_ids import RequestIdMiddleware
 from hub.store import Store
 from hub.sync import CommitHook, SyncEngine
 from hub.webhooks import DeliverySettings, Webhooks, WebhookWorker
+from hub.ws_frames import SharedFrames
 from jobs.sync_jobs import SyncJobs
 from schema import build_schema
 from schema.context import Context
@@ -48,7 +49,8 @@ HEALTH_TIMEOUT_SECONDS = 5.0
 
 class HubGraphQL(GraphQL):
     """strawberry's ASGI view with the hub's per-request context, access check, per-request
-    timeout and the status codes of GraphQL over HTTP."""
+    timeout, the status codes of GraphQL over HTTP, and subscription frames whose payload is
+    serialized once for all the subscribers it reaches."""
 
     def __init__(self, config: HubConfig, **options: Any) -> None:
         super().__init__(
@@ -58,6 +60,11 @@ class HubGraphQL(GraphQL):
             **options,
         )
         self.config = config
+        self.frames = SharedFrames()
+
+    def encode_json(self, data: object) -> str | bytes:
+        frame = self.frames.encode(data) if isinstance(data, dict) else None
+        return super().encode_json(data) if frame is None else frame
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):

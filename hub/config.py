@@ -198,6 +198,9 @@ class ServerConfig(_Strict):
     request_timeout_seconds: float = Field(default=30.0, gt=0)
     # When true, /graphql and /export need a bearer token (hub.auth); otherwise anonymous.
     require_token: bool = False
+    # permessage-deflate on websockets. Change events are a few hundred bytes: compressing
+    # each costs the server (and every subscriber) more CPU than the bytes it saves.
+    websocket_compression: bool = False
 
 
 class BusConfig(_Strict):

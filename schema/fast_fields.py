@@ -29,9 +29,10 @@ from graphql import (
     GraphQLField,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLScalarType,
     GraphQLSchema,
     Undefined,
-    is_leaf_type,
+    get_nullable_type,
 )
 from graphql.execution.collect_fields import GroupedFieldSet
 from strawberry import Schema
@@ -92,8 +93,8 @@ def _leaf_plan(field_def: GraphQLField, definition: StrawberryField) -> LeafPlan
     if definition.base_resolver is not None or field_def.args:
         return None
     non_null = isinstance(field_def.type, GraphQLNonNull)
-    leaf = field_def.type.of_type if non_null else field_def.type
-    if not is_leaf_type(leaf):
+    leaf = get_nullable_type(field_def.type)
+    if not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
         return None
     serialize = _enum_serializer(leaf) if isinstance(leaf, GraphQLEnumType) else leaf.serialize
     return LeafPlan(definition.default_resolver, definition.python_name, serialize, non_null)
@@ -127,7 +128,7 @@ def _direct_resolver(
     resolver = definition.base_resolver
     if resolver is None or definition.is_async:
         return None
-    function = resolver.wrapped_func
+    function: Callable[..., Any] = resolver.wrapped_func  # type: ignore[assignment]
     takes_self = resolver.self_parameter is not None
     source_names = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
     info_name = resolver.info_parameter.name if resolver.info_parameter else None
@@ -210,7 +211,7 @@ class FastFieldExecutor(StrawberryGraphQLCoreExecutionContext):
         others = super().execute_fields(parent_type, source_value, path, rest, position_context)
         if self.is_awaitable(others):
             return _merge_when_done(results, rest, others)
-        return _merge(results, rest, others)
+        return _merge(results, rest, others)  # type: ignore[arg-type]
 
 
 def _complete(plan: LeafPlan, source: Any) -> Any:

@@ -81,6 +81,10 @@ async def test_a_change_synced_by_one_instance_reaches_a_subscriber_of_the_other
     ):
         await asyncio.gather(healthy(a, syncing), healthy(b, serving))
         async with Subscriber.open(b, {"entities": ["project"]}, after=0) as subscriber:
+            # The client offers permessage-deflate; `hub serve` declines it by default
+            # (server.websocket_compression).
+            assert subscriber.socket.response is not None
+            assert "Sec-WebSocket-Extensions" not in subscriber.socket.response.headers
             created = await subscriber.take(10, timeout=30)
             # A later change in the source: synced by A's schedule, pushed by B.
             await src.execute(

@@ -54,6 +54,7 @@ def _serve(settings: HubConfig, host: str | None, port: int | None, *, scheduler
         host or settings.server.host,
         port or settings.server.port,
         log_level="info",
+        ws_per_message_deflate=settings.server.websocket_compression,
     )
 
 

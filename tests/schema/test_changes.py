@@ -238,13 +238,15 @@ async def test_identical_subscriptions_execute_each_change_once_and_filters_stil
             Subscriber.open(hub.address, {"entities": ["filing"]})
         )
         await asyncio.sleep(0.1)  # every subscription is registered: live changes only
-        before = results.executions
+        before, serialized = results.executions, graphql.frames.encodings
         await hub.sync(store, fgw)
         received = [await s.take(6) for s in same]
         whole = await projects.take(6)
         filed = await filings.take(6)
     # 6 projects cut to their names, 6 whole projects, 6 filings: 18, not 4 x 6 + 6 + 6.
     assert results.executions - before == 18
+    # ... and each result is serialized once for all the subscribers it reaches.
+    assert graphql.frames.encodings - serialized == 18
     assert all(r == received[0] for r in received)
     assert [c["seq"] for c in received[0]] == [c["seq"] for c in whole]
     assert all(set(c["newValue"]) == {"name"} for c in received[0])

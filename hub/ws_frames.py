@@ -1,0 +1,50 @@
+"""Websocket ``next`` frames whose payload is serialized once for every subscriber it reaches.
+
+Subscribers of one subscription receive the very same result object for an event
+(``schema.shared_events``), and with many subscribers serializing it again for each of them
+was a large share of delivery. ``SharedFrames`` keeps the JSON of the most recent results by
+identity and wraps it in each subscriber's frame (which differs only in the operation id).
+A strong reference to each result is kept with its JSON, so that an identity is never reused
+while it is cached.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+COMPACT = (",", ":")  # as strawberry encodes its other messages
+# Results whose JSON is kept: every distinct subscription's latest events.
+SHARED_FRAMES = 1024
+
+
+class SharedFrames:
+    """Encodes graphql-transport-ws messages, ``next`` frames from shared payload JSON."""
+
+    def __init__(self, size: int = SHARED_FRAMES) -> None:
+        self.size = size
+        self.encodings = 0  # payloads serialized rather than found
+        self._json: OrderedDict[int, tuple[object, str]] = OrderedDict()
+
+    def encode(self, message: Mapping[str, Any]) -> str | None:
+        """The frame of ``message`` when it is a ``next`` carrying data only, else None."""
+        if message.get("type") != "next":
+            return None
+        payload = message.get("payload")
+        if not isinstance(payload, Mapping) or payload.keys() != {"data"}:
+            return None
+        data = payload["data"]
+        found = self._json.get(id(data))
+        if found is not None and found[0] is data:
+            self._json.move_to_end(id(data))
+            encoded = found[1]
+        else:
+            encoded = json.dumps(data, separators=COMPACT)
+            self.encodings += 1
+            self._json[id(data)] = (data, encoded)
+            if len(self._json) > self.size:
+                self._json.popitem(last=False)
+        operation = json.dumps(message["id"])
+        return f'{{"id":{operation},"type":"next","payload":{{"data":{encoded}}}}}'
