@@ -10,6 +10,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from hub.config import ServerConfig
@@ -74,7 +75,9 @@ def build_schema(server: ServerConfig | None = None, **options: Any) -> strawber
     from schema.changes import ChangesMutation, ChangesQuery, ChangesSubscription
     from schema.limits import guard_extensions
     from schema.query import Query
+    from schema.types.scalars import SCALAR_MAP
 
+    options.setdefault("config", StrawberryConfig(scalar_map=SCALAR_MAP))
     return HubSchema(
         query=merge_types("Query", (Query, ChangesQuery)),
         mutation=ChangesMutation,

@@ -16,6 +16,7 @@ from hub.feed_reader import FeedReader
 from hub.webhooks import WebhookError, WebhookNotFoundError, Webhooks
 from schema.errors import UserInputError
 from schema.types.change import Change, ChangeFilter, ChangePage, build_filter
+from schema.types.scalars import BigInt
 from schema.types.webhook import Webhook, WebhookRegistration
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class ChangesQuery:
         self,
         info: strawberry.Info[Context, None],
         filter: ChangeFilter | None = None,
-        after: int = 0,
+        after: BigInt = 0,  # type: ignore[assignment]
         first: int | None = None,
     ) -> ChangePage:
         scope = _scope(info, filter)
@@ -90,7 +91,7 @@ class ChangesSubscription:
         self,
         info: strawberry.Info[Context, None],
         filter: ChangeFilter | None = None,
-        after: int | None = None,
+        after: BigInt | None = None,
     ) -> AsyncGenerator[Change, None]:
         scope = _scope(info, filter)
         reader: FeedReader = _state(info).feed
@@ -111,7 +112,7 @@ class ChangesMutation:
         url: str,
         filter: ChangeFilter | None = None,
         department: str | None = None,
-        after: int | None = None,
+        after: BigInt | None = None,
     ) -> WebhookRegistration:
         hook = await _webhook_call(
             _webhooks(info).register(
@@ -122,7 +123,7 @@ class ChangesMutation:
 
     @strawberry.mutation(description="Deliver every matching change from seq `fromSeq` again.")
     async def redeliver_webhook(
-        self, info: strawberry.Info[Context, None], name: str, from_seq: int
+        self, info: strawberry.Info[Context, None], name: str, from_seq: BigInt
     ) -> Webhook:
         return Webhook.from_webhook(await _webhook_call(_webhooks(info).redeliver(name, from_seq)))
 

@@ -28,7 +28,7 @@ from hub.sync import CommitHook, RunReport, SyncEngine
 from tests import department_source as src
 
 SUBSCRIPTION = """
-subscription ($filter: ChangeFilter, $after: Int) {
+subscription ($filter: ChangeFilter, $after: BigInt) {
   changes(filter: $filter, after: $after) {
     seq op entity key projectCode matterCode field oldValue newValue
     source { connector department syncRun } sourceTime recordedAt

@@ -11,7 +11,7 @@ from hub.feed import Change as FeedChange
 from hub.feed import ChangeFilter as FeedFilter
 from hub.feed import FeedFilterError
 from schema.errors import UserInputError
-from schema.types.scalars import JSON, utc
+from schema.types.scalars import JSON, BigInt, utc
 
 
 @strawberry.enum(description="What happened to a record.")
@@ -31,7 +31,7 @@ class ChangeSource:
 
 @strawberry.type(description="One entry of the change log (变更日志), in seq order.")
 class Change:
-    seq: int = strawberry.field(description="Position in the log; resume after it.")
+    seq: BigInt = strawberry.field(description="Position in the log; resume after it.")
     op: ChangeOp
     entity: str
     key: str
@@ -137,7 +137,7 @@ class ChangeFilterSpec:
 @strawberry.type(description="Changes after a seq, for clients that poll.")
 class ChangePage:
     nodes: list[Change]
-    end_seq: int = strawberry.field(
+    end_seq: BigInt = strawberry.field(
         description="Pass as `after` next time; beyond the last node when the page is not "
         "full, so that a narrow filter does not rescan the log."
     )

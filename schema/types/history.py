@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from hub.entities import ENTITIES
-from schema.types.scalars import JSON, utc
+from schema.types.scalars import JSON, BigInt, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -22,7 +22,7 @@ def camel_case(name: str) -> str:
 
 @strawberry.type(description="One change the hub recorded for an entity (from the change log).")
 class HistoryEntry:
-    seq: int = strawberry.field(description="Position in the change log (monotonic).")
+    seq: BigInt = strawberry.field(description="Position in the change log (monotonic).")
     op: str = strawberry.field(description="created, updated, deleted or restored.")
     field: str | None = strawberry.field(
         description="The changed field (GraphQL name); null for a whole-record change."

@@ -4,11 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NewType
 
+import strawberry
 from strawberry.scalars import JSON
 
-__all__ = ["JSON", "columns", "utc"]
+__all__ = ["JSON", "SCALAR_MAP", "BigInt", "columns", "utc"]
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _parse_big_int(value: object) -> int:
+    """A BigInt input: an integer, or a string of one (for clients whose numbers are doubles)."""
+    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value not in _INT64:
+        raise ValueError(f"BigInt takes a 64-bit integer or a string of one, not {value!r}")
+    return value
+
+
+BigInt = NewType("BigInt", int)
+
+# The schema's own scalars, for ``StrawberryConfig.scalar_map``.
+SCALAR_MAP = {
+    BigInt: strawberry.scalar(
+        name="BigInt",
+        description="A 64-bit integer, such as a change-log seq: a JSON number in results "
+        "(exact in JavaScript up to 2^53); an integer or a string of one as input.",
+        serialize=int,
+        parse_value=_parse_big_int,
+    )
+}
 
 
 def columns(row: Any) -> Mapping[str, Any]:

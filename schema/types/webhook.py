@@ -9,7 +9,7 @@ import strawberry
 
 from hub import webhooks
 from schema.types.change import ChangeFilterSpec
-from schema.types.scalars import utc
+from schema.types.scalars import BigInt, utc
 
 
 @strawberry.enum(
@@ -31,7 +31,7 @@ class Webhook:
     department: str | None
     filter: ChangeFilterSpec
     state: WebhookState
-    delivered_up_to: int = strawberry.field(
+    delivered_up_to: BigInt = strawberry.field(
         description="Every matching change up to this seq has been accepted by the receiver."
     )
     attempts: int = strawberry.field(description="Failed attempts since the last success.")

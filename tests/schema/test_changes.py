@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 
 from hub.app import HubGraphQL, create_app
 from hub.config import HubConfig
+from hub import tables
 from hub.store import Store
 from schema import build_schema
 from schema.shared_events import subscription_key
@@ -26,7 +27,7 @@ from tests.feed_support import Department, Subscriber, live_server, logged
 pytestmark = pytest.mark.anyio
 
 POLL = """
-query ($filter: ChangeFilter, $after: Int!, $first: Int) {
+query ($filter: ChangeFilter, $after: BigInt!, $first: Int) {
   changes(filter: $filter, after: $after, first: $first) {
     nodes { seq op entity key projectCode matterCode field oldValue newValue
             source { connector department syncRun } sourceTime recordedAt }
@@ -35,7 +36,7 @@ query ($filter: ChangeFilter, $after: Int!, $first: Int) {
 }
 """
 REGISTER = """
-mutation ($name: String!, $url: String!, $filter: ChangeFilter, $after: Int) {
+mutation ($name: String!, $url: String!, $filter: ChangeFilter, $after: BigInt) {
   registerWebhook(name: $name, url: $url, filter: $filter, department: "ZJJ", after: $after) {
     secret webhook { name url department state deliveredUpTo filter { entities fields } }
   }
@@ -103,12 +104,30 @@ async def test_polling_pages_through_the_log_with_a_filter(
     assert {(n["entity"], n["matterCode"]) for n in matter["nodes"]} == {("filing", "FGW-001")}
 
 
+async def test_seqs_past_32_bits_are_exact_numbers_and_strings_are_accepted(
+    store: Store, fgw: Department, client: GraphQLClient
+) -> None:
+    await fgw.sync(store)
+    beyond = 3_000_000_000  # a log past 2^31 rows: GraphQL's Int would fail here
+    async with store.write() as conn:
+        await conn.execute(tables.changes.update().values(seq=tables.changes.c.seq + beyond))
+    seqs = await logged(store)
+    page = (await client.data(POLL, after=str(seqs[1]), first=3))["changes"]
+    assert [n["seq"] for n in page["nodes"]] == seqs[2:5]
+    assert page["endSeq"] == seqs[4] > 2**31
+    again = (await client.data(POLL, after=page["endSeq"], first=1))["changes"]
+    assert [n["seq"] for n in again["nodes"]] == seqs[5:6]
+
+
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
         ({"filter": {"entities": ["permit"]}, "after": 0}, "unknown entity permit"),
         ({"filter": {"fields": ["colour"]}, "after": 0}, "unknown field colour of any entity"),
         ({"after": -1}, "after must be a seq (0 or more), not -1"),
+        ({"after": 2**63}, "BigInt takes a 64-bit integer or a string of one"),
+        ({"after": "12x"}, "BigInt takes a 64-bit integer or a string of one, not '12x'"),
+        ({"after": 1.5}, "BigInt takes a 64-bit integer"),
         ({"after": 0, "first": 100_000}, "first"),
     ],
 )
@@ -258,7 +277,7 @@ async def test_identical_subscriptions_execute_each_change_once_and_filters_stil
 def test_a_subscription_key_holds_the_variables_events_read_but_not_root_arguments() -> None:
     schema = build_schema()._schema
     document = parse(
-        "subscription ($filter: ChangeFilter, $after: Int, $values: Boolean!) {"
+        "subscription ($filter: ChangeFilter, $after: BigInt, $values: Boolean!) {"
         "  changes(filter: $filter, after: $after) { seq newValue @include(if: $values) } }"
     )
 
