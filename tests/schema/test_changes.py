@@ -15,9 +15,9 @@ from graphql import parse
 from graphql.execution import Executor
 from starlette.applications import Starlette
 
+from hub import tables
 from hub.app import HubGraphQL, create_app
 from hub.config import HubConfig
-from hub import tables
 from hub.store import Store
 from schema import build_schema
 from schema.shared_events import subscription_key
