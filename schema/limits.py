@@ -1,24 +1,28 @@
 """Schema extensions that guard the server and label errors for clients.
 
-- Depth, token and alias limits (strawberry's validators; parse/validation errors), and a
-  cache of validated queries (portals repeat a few query texts). Parsing is not cached:
-  strawberry's parser cache would raise parse errors outside the operation, unlabelled.
+- Depth, token and alias limits (strawberry's validators; parse/validation errors), and caches
+  of parsed and of validated queries (portals and subscribers repeat a few query texts). Only
+  successful parses are cached: a text that fails is parsed again by strawberry, which reports
+  the error as usual (strawberry's own parser cache would raise it outside the operation,
+  unlabelled).
 - ``ClientErrors``: every error gets ``extensions.code``; unexpected errors are masked to a
   generic message with the request id, which the server log shows beside the traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import DocumentNode, GraphQLError, GraphQLSyntaxError, parse
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxTokensLimiter,
+    SchemaExtension,
     ValidationCache,
     max_aliases,
     query_depth_limiter,
@@ -61,6 +65,20 @@ def _code(error: GraphQLError, parsed: bool) -> str:
     return "GRAPHQL_VALIDATION_FAILED"
 
 
+class ParsedQueries(SchemaExtension):
+    """The document of a query text parsed before (see the module)."""
+
+    def __init__(self, parse: Callable[..., DocumentNode]) -> None:
+        self.parse = parse
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query and context.graphql_document is None:
+            with contextlib.suppress(GraphQLError):
+                context.graphql_document = self.parse(context.query, **context.parse_options)
+        yield
+
+
 class ClientErrors(MaskErrors):
     """Masks unexpected errors (logged with their traceback and request id) and gives every
     error a code: parse, validation and limit errors get one from their kind."""
@@ -95,7 +113,7 @@ class ClientErrors(MaskErrors):
 
 
 def guard_extensions(server: ServerConfig) -> list[Any]:
-    """The limits of ``server``, the error labelling and the validation cache, as
+    """The limits of ``server``, the error labelling and the parse and validation caches, as
     schema extensions. The limit rules are built once, so that the validation cache (keyed by
     document and rules) answers a repeated query without validating it again."""
     rules = [
@@ -103,7 +121,9 @@ def guard_extensions(server: ServerConfig) -> list[Any]:
         max_aliases.create_validator(server.max_aliases),
     ]
     return [
+        # Before the parse cache: its parse options (the token limit) are part of the key.
         functools.partial(MaxTokensLimiter, max_token_count=server.max_tokens),
+        functools.partial(ParsedQueries, functools.lru_cache(QUERY_CACHE_SIZE)(parse)),
         functools.partial(AddValidationRules, rules),
         functools.partial(ValidationCache, maxsize=QUERY_CACHE_SIZE),
         ClientErrors,

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 
 import pytest
 
 from hub.store import Store
-from schema import pagination
+from schema import build_schema, pagination
+from schema.limits import ParsedQueries
 from tests.asgi import GraphQLClient, serve
 
 pytestmark = pytest.mark.anyio
@@ -70,3 +72,19 @@ async def test_a_request_over_the_time_limit_is_stopped(
         monkeypatch.setattr("schema.query.paginate", real)
         status, body, _ = await post(gql, "{ projects { totalCount } }")
         assert (status, body) == (200, {"data": {"projects": {"totalCount": 0}}})
+
+
+async def test_a_repeated_query_is_parsed_once_and_a_failing_one_each_time() -> None:
+    schema = build_schema()
+    (parse,) = [
+        factory.args[0]
+        for factory in schema.extensions
+        if isinstance(factory, functools.partial) and factory.func is ParsedQueries
+    ]
+    for _ in range(3):
+        assert (await schema.execute("{ __typename }")).data == {"__typename": "Query"}
+    assert (parse.cache_info().hits, parse.cache_info().currsize) == (2, 1)
+    for _ in range(2):  # not cached: reported, with its code, as any parse error
+        result = await schema.execute("{ __typename ")
+        assert result.errors and result.errors[0].extensions == {"code": "GRAPHQL_PARSE_FAILED"}
+    assert parse.cache_info().currsize == 1
