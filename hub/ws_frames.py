@@ -11,9 +11,10 @@ while it is cached.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
+
+from hub.lru import Lru
 
 COMPACT = (",", ":")  # as strawberry encodes its other messages
 # Results whose JSON is kept: every distinct subscription's latest events.
@@ -24,9 +25,13 @@ class SharedFrames:
     """Encodes graphql-transport-ws messages, ``next`` frames from shared payload JSON."""
 
     def __init__(self, size: int = SHARED_FRAMES) -> None:
-        self.size = size
-        self.encodings = 0  # payloads serialized rather than found
-        self._json: OrderedDict[int, tuple[object, str]] = OrderedDict()
+        # By the payload's identity, with the payload itself (see the module).
+        self._json: Lru[int, tuple[object, str]] = Lru(size)
+
+    @property
+    def encodings(self) -> int:
+        """Payloads serialized rather than found."""
+        return self._json.stored
 
     def encode(self, message: Mapping[str, Any]) -> str | None:
         """The frame of ``message`` when it is a ``next`` carrying data only, else None."""
@@ -37,14 +42,8 @@ class SharedFrames:
             return None
         data = payload["data"]
         found = self._json.get(id(data))
-        if found is not None and found[0] is data:
-            self._json.move_to_end(id(data))
-            encoded = found[1]
-        else:
-            encoded = json.dumps(data, separators=COMPACT)
-            self.encodings += 1
-            self._json[id(data)] = (data, encoded)
-            if len(self._json) > self.size:
-                self._json.popitem(last=False)
+        if found is None:
+            found = (data, json.dumps(data, separators=COMPACT))
+            self._json.put(id(data), found)
         operation = json.dumps(message["id"])
-        return f'{{"id":{operation},"type":"next","payload":{{"data":{encoded}}}}}'
+        return f'{{"id":{operation},"type":"next","payload":{{"data":{found[1]}}}}}'

@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 
 from hub.config import ServerConfig
 from schema.errors import is_intended
+from schema.fast_fields import FastFieldExecutor, streamline
 from schema.shared_events import ResultCache, shared_event_executor
 
 MASKED_MESSAGE = "Internal server error."  # then "Quote request id ..." when there is one
@@ -27,8 +28,6 @@ class HubSchema(strawberry.Schema):
     (``schema.shared_events``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from schema.fast_fields import FastFieldExecutor, streamline
-
         kwargs.setdefault("execution_context_class", FastFieldExecutor)
         super().__init__(*args, **kwargs)
         streamline(self)

@@ -92,6 +92,10 @@ class Loaders:
     def has_field(self, key: tuple[str, ...]) -> bool:
         return key in self._per_field
 
+    def prime_field(self, key: tuple[str, ...], load: LoadFn, values: dict[Any, Any]) -> None:
+        """Make the loader of the field at ``key`` with ``load`` and give it ``values``."""
+        self.per_field_at(key, lambda: load).prime_many(values)
+
     def per_field_at(
         self, key: tuple[str, ...], make_load: Callable[[], LoadFn]
     ) -> DataLoader[Any, Any]:

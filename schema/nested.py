@@ -147,8 +147,7 @@ async def prefetch_project_filings(
         except GraphQLError:
             continue
         pages = await load(codes, conn)
-        loader = context.loaders.per_field_at(key, lambda load=load: load)  # type: ignore[misc]
-        loader.prime_many(dict(zip(codes, pages, strict=True)))
+        context.loaders.prime_field(key, load, dict(zip(codes, pages, strict=True)))
 
 
 def _names_under(raw: GraphQLResolveInfo, node: FieldNode) -> set[str]:

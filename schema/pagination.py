@@ -145,9 +145,6 @@ class Ordering:
     def order_by(self) -> list[ColumnElement[Any]]:
         return [f.order_by() for f in self.fields]
 
-    def columns(self) -> list[ColumnElement[Any]]:
-        return [f.column for f in self.fields]
-
     def after(self, values: Sequence[Any]) -> ColumnElement[bool]:
         """Rows after the row whose ordering key is ``values`` (a lexicographic keyset)."""
         terms: list[ColumnElement[bool]] = []

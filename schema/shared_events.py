@@ -14,37 +14,29 @@ executed again: the cache's size bounds memory, never correctness.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Awaitable, Hashable
 from typing import Any, ClassVar
 
 from graphql import ExecutionResult, FieldNode, Node, VariableNode, Visitor, print_ast, visit
 from graphql.execution import Executor
 
+from hub.lru import Lru
+
 # Distinct (subscription, event) results kept: enough for a burst of changes to reach every
 # subscriber of a few hundred distinct subscriptions before its entries are evicted.
 RESULT_CACHE_SIZE = 8192
 
 
-class ResultCache:
+class ResultCache(Lru[tuple[Hashable, Hashable], ExecutionResult]):
     """The least recently used results, by (subscription key, event key)."""
 
     def __init__(self, size: int = RESULT_CACHE_SIZE) -> None:
-        self.size = size
-        self.executions = 0  # results executed rather than served from the cache
-        self._results: OrderedDict[tuple[Hashable, Hashable], ExecutionResult] = OrderedDict()
+        super().__init__(size)
 
-    def get(self, key: tuple[Hashable, Hashable]) -> ExecutionResult | None:
-        result = self._results.get(key)
-        if result is not None:
-            self._results.move_to_end(key)
-        return result
-
-    def put(self, key: tuple[Hashable, Hashable], result: ExecutionResult) -> None:
-        self.executions += 1
-        self._results[key] = result
-        if len(self._results) > self.size:
-            self._results.popitem(last=False)
+    @property
+    def executions(self) -> int:
+        """Results executed rather than served from the cache."""
+        return self.stored
 
 
 def _event_variables(executor: Executor) -> list[str]:
