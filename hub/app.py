@@ -128,14 +128,8 @@ async def scheduled_syncs(
 ) -> AsyncIterator[SyncJobs]:
     """Run each connector's sync on its schedule for as long as the block lasts."""
     connectors = [build_connector(c, config) for c in config.connectors if c.enabled]
-    jobs = SyncJobs(SyncEngine(store, config, on_commit=on_commit), connectors)
-    jobs.start()
-    try:
+    async with SyncJobs(SyncEngine(store, config, on_commit=on_commit), connectors) as jobs:
         yield jobs
-    finally:
-        jobs.shutdown()
-        for connector in connectors:
-            await connector.close()
 
 
 def create_app(

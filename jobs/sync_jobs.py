@@ -7,8 +7,10 @@ retrying cannot fix it. Each job runs at most once at a time and missed runs coa
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -25,6 +27,9 @@ RETRY_DELAYS = (30, 60, 120, 300, 600, 1800)
 
 
 class SyncJobs:
+    """The scheduled syncs of ``connectors``, which it owns: ``shutdown()`` (or leaving the
+    ``async with`` block) waits for the runs in progress to stop and closes the connectors."""
+
     def __init__(
         self,
         engine: SyncEngine,
@@ -39,6 +44,7 @@ class SyncJobs:
         self.retry_delays = tuple(retry_delays)
         self.failures: dict[str, int] = {}
         self.last_reports: dict[str, RunReport] = {}
+        self._running: set[asyncio.Task[object]] = set()
 
     def start(self) -> None:
         """Add a job per scheduled connector and start the scheduler (inside a running loop)."""
@@ -50,6 +56,13 @@ class SyncJobs:
             if connector.config.reconcile_schedule:
                 self._add(self.reconcile, "reconcile", name, connector.config.reconcile_schedule)
         self.scheduler.start()
+
+    async def __aenter__(self) -> SyncJobs:
+        self.start()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.shutdown()
 
     def _add(
         self, job: Callable[[str], Awaitable[RunReport | None]], kind: str, name: str, when: str
@@ -69,7 +82,8 @@ class SyncJobs:
         """Scan ``name``'s keys for deletes; a refusal by the safety cap is logged, not retried
         (it needs a person to look at the source)."""
         try:
-            report = await self.engine.reconcile(self.connectors[name])
+            with self._tracked():
+                report = await self.engine.reconcile(self.connectors[name])
         except SyncLockedError:
             log.info("reconcile %s skipped: a run of it is in progress", name)
             return None
@@ -83,7 +97,8 @@ class SyncJobs:
     async def run(self, name: str) -> RunReport | None:
         """Sync ``name`` now; schedule a retry if it failed for a reason that may pass."""
         try:
-            report = await self.engine.sync(self.connectors[name])
+            with self._tracked():
+                report = await self.engine.sync(self.connectors[name])
         except SyncLockedError:
             log.info("sync %s skipped: another instance is running it", name)
             return None
@@ -122,6 +137,27 @@ class SyncJobs:
             )
         return report
 
-    def shutdown(self) -> None:
+    @contextlib.contextmanager
+    def _tracked(self) -> Iterator[None]:
+        """Remember the current task as a run in progress while the block lasts."""
+        task = asyncio.current_task()
+        assert task is not None, "runs are coroutines on the scheduler's loop"
+        self._running.add(task)
+        try:
+            yield
+        finally:
+            self._running.discard(task)
+
+    async def shutdown(self) -> None:
+        """Stop scheduling, cancel the runs in progress and wait until they have rolled back and
+        let go of their connections, then close the connectors. (APScheduler's own shutdown
+        only requests the cancellation; a loop that closes before the runs have unwound leaves
+        their connections open.)"""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        running = list(self._running)
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+        for connector in self.connectors.values():
+            await connector.close()

@@ -88,14 +88,10 @@ def worker(config: ConfigPath = Path("hub.toml")) -> None:
             WebhookWorker(store, bus, DeliverySettings.from_config(settings.webhooks)),
         ):
             engine = SyncEngine(store, settings, on_commit=bus.publish)
-            jobs = SyncJobs(engine, build_connectors(settings))
-            jobs.start()
             try:
-                await asyncio.Event().wait()
+                async with SyncJobs(engine, build_connectors(settings)):
+                    await asyncio.Event().wait()
             finally:
-                jobs.shutdown()
-                for connector in jobs.connectors.values():
-                    await connector.close()
                 await store.dispose()
 
     try:

@@ -41,8 +41,7 @@ async def test_scheduled_sync_runs_on_its_schedule(store: Store, tmp_path: Path)
         await src.execute(url, src.projects.insert(), [src.project_row(6)])
         await eventually(lambda: _has(store, 6))
     finally:
-        jobs.shutdown()
-        await jobs.connectors["fgw"].close()
+        await jobs.shutdown()
 
 
 async def _has(store: Store, n: int) -> bool:
@@ -69,8 +68,7 @@ async def test_an_outage_is_retried_until_the_source_answers(store: Store, tmp_p
         await eventually(lambda: _has(store, 3))
         await eventually(lambda: _no_failures(jobs))
     finally:
-        jobs.shutdown()
-        await jobs.connectors["fgw"].close()
+        await jobs.shutdown()
 
 
 async def _no_failures(jobs: SyncJobs) -> bool:
@@ -94,8 +92,7 @@ async def test_a_mapping_error_is_not_retried(store: Store, tmp_path: Path) -> N
         assert report is not None and report.state == "failed" and not report.transient
         assert jobs.scheduler.get_job("retry:fgw") is None
     finally:
-        jobs.shutdown()
-        await jobs.connectors["fgw"].close()
+        await jobs.shutdown()
 
 
 async def test_reconcile_runs_on_its_own_schedule(store: Store, tmp_path: Path) -> None:
@@ -113,11 +110,32 @@ async def test_reconcile_runs_on_its_own_schedule(store: Store, tmp_path: Path) 
     try:
         await eventually(lambda: _visible(store, 9))
     finally:
-        jobs.shutdown()
-        await connector.close()
+        await jobs.shutdown()
 
 
 async def _visible(store: Store, n: int) -> bool:
     query = select(func.count()).where(tables.projects.c.deleted_at.is_(None))
     async with store.read() as conn:
         return int((await conn.execute(query)).scalar_one()) == n
+
+
+async def test_shutdown_waits_for_a_run_in_progress_to_let_go_of_its_connections(
+    store: Store, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fgw.db'}"
+    await src.create_source(url, projects_count=3000, filings_count=0)
+    config = src.source_config(url, schedule="every 1s", batch_size=100)
+    jobs = SyncJobs(SyncEngine(store, config), [build_connector(config.connectors[0], config)])
+    async with jobs:
+        await eventually(lambda: _running_runs(store), timeout=20)
+        running = set(jobs._running)
+        assert running, "a scheduled run is in progress"
+    assert all(task.done() for task in running)
+    assert store.engine.pool.checkedout() == 0
+    assert await project_count(store) < 3000, "the run was stopped, not waited out"
+
+
+async def _running_runs(store: Store) -> bool:
+    query = select(func.count()).where(tables.sync_runs.c.state == "running")
+    async with store.read() as conn:
+        return int((await conn.execute(query)).scalar_one()) > 0
