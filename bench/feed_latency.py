@@ -11,7 +11,11 @@
    ``updated`` change each, and every subscriber must receive them all;
 5. prints, per run, the delay from each change's ``recordedAt`` (taken just before its
    transaction commits, so the figure errs on the high side) to its arrival, p50 and p99, and
-   the events per second delivered across all subscribers.
+   the events per second delivered across all subscribers;
+6. runs the same clients against a hand-written broadcaster (``bench.feed_broadcast``: no log,
+   no GraphQL, each event's JSON built once and one frame sent per subscriber, under the same
+   uvicorn) and prints the hub's figures as ratios of it: what the hub adds to the cost of
+   sending the frames at all on this machine.
 The server and the clients share the machine's cores; the clients' own parsing is included.
 """
 
@@ -26,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -96,6 +101,9 @@ class Client:
             self.received += 1
 
 
+Trigger = Callable[[], Awaitable[None]]
+
+
 async def wait_healthy(address: str, process: subprocess.Popen[bytes]) -> None:
     async with httpx.AsyncClient() as http:
         for _ in range(300):
@@ -110,7 +118,11 @@ async def wait_healthy(address: str, process: subprocess.Popen[bytes]) -> None:
     raise SystemExit("hub serve did not become healthy in 30 s")
 
 
-async def run(address: str, source: Source, subscribers: int, rounds: int) -> dict[str, float]:
+async def run(
+    address: str, trigger: Trigger, per_round: int, subscribers: int, rounds: int
+) -> dict[str, float]:
+    """Connect ``subscribers``, then ``rounds`` times ``trigger`` ``per_round`` changes and wait
+    until every subscriber has them all."""
     clients: list[Client] = []
     for start in range(0, subscribers, 100):  # connect in waves: the server's backlog is finite
         count = min(100, subscribers - start)
@@ -120,8 +132,8 @@ async def run(address: str, source: Source, subscribers: int, rounds: int) -> di
     started = time.perf_counter()
     expected = 0
     for _ in range(rounds):
-        source.rename_all()
-        expected += source.projects
+        await trigger()
+        expected += per_round
         async with asyncio.timeout(ROUND_TIMEOUT_SECONDS):
             while min(c.received for c in clients) < expected:
                 await asyncio.sleep(0.01)
@@ -132,7 +144,7 @@ async def run(address: str, source: Source, subscribers: int, rounds: int) -> di
     delays = sorted(d for c in clients for d in c.delays)
     # Events/s while delivering: the deliveries over the time from each sync's commit to its
     # last arrival, summed over rounds (the waits for the next scheduled sync are left out).
-    busy = sum(_round_spans(clients, source.projects, rounds))
+    busy = sum(_round_spans(clients, per_round, rounds))
     return {
         "subscribers": subscribers,
         "events": len(delays),
@@ -152,6 +164,72 @@ def _round_spans(clients: list[Client], per_round: int, rounds: int) -> list[flo
     return spans
 
 
+def _start(command: list[str | Path]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    process.wait(10)
+
+
+async def measure_hub(root: Path, args: argparse.Namespace) -> list[dict[str, float]]:
+    """One subscriber, then ``--subscribers``, on one ``hub serve`` process."""
+    source = Source(root / "fgw.db", args.changes)
+    config = root / "hub.toml"
+    config.write_text(
+        HUB_TOML.format(
+            store=f"sqlite+aiosqlite:///{root / 'hub.db'}",
+            bus="memory://",
+            poll_seconds=2,
+            source=f"sqlite:///{root / 'fgw.db'}",
+        )
+    )
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    hub = Path(sys.executable).with_name("hub")
+    process = _start([hub, "serve", "-c", config, "--port", str(port), "--host", "127.0.0.1"])
+
+    async def rename() -> None:  # the next scheduled sync commits the changes
+        source.rename_all()
+
+    try:
+        await wait_healthy(address, process)
+        await asyncio.sleep(2)  # the first scheduled sync creates the projects
+        return [
+            await run(address, rename, args.changes, 1, args.rounds),
+            await run(address, rename, args.changes, args.subscribers, args.rounds),
+        ]
+    finally:
+        _stop(process)
+
+
+async def measure_broadcast(args: argparse.Namespace) -> dict[str, float]:
+    """``--subscribers`` on the hand-written broadcaster."""
+    port = free_port()
+    address = f"127.0.0.1:{port}"
+    process = _start([sys.executable, "-m", "bench.feed_broadcast", "--port", str(port)])
+    async with httpx.AsyncClient() as http:
+
+        async def fire() -> None:
+            await asyncio.sleep(1.0)  # as the hub waits for its next scheduled sync
+            response = await http.post(f"http://{address}/fire", params={"changes": args.changes})
+            response.raise_for_status()
+
+        try:
+            await wait_healthy(address, process)
+            return await run(address, fire, args.changes, args.subscribers, args.rounds)
+        finally:
+            _stop(process)
+
+
+def _row(label: str, r: dict[str, float]) -> str:
+    return (
+        f"{label:<14} {r['subscribers']:>11,} {r['events']:>8,} {r['p50_ms']:>8.1f} "
+        f"{r['p99_ms']:>8.1f} {r['max_ms']:>8.1f} {r['events_per_s']:>10,.0f}"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=1000)
@@ -159,43 +237,23 @@ async def main() -> None:
     parser.add_argument("--changes", type=int, default=10, help="changes per round")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        source = Source(root / "fgw.db", args.changes)
-        config = root / "hub.toml"
-        config.write_text(
-            HUB_TOML.format(
-                store=f"sqlite+aiosqlite:///{root / 'hub.db'}",
-                bus="memory://",
-                poll_seconds=2,
-                source=f"sqlite:///{root / 'fgw.db'}",
-            )
-        )
-        port = free_port()
-        address = f"127.0.0.1:{port}"
-        hub = Path(sys.executable).with_name("hub")
-        command = [hub, "serve", "-c", config, "--port", str(port), "--host", "127.0.0.1"]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            await wait_healthy(address, process)
-            await asyncio.sleep(2)  # the first scheduled sync creates the projects
-            results = [
-                await run(address, source, 1, args.rounds),
-                await run(address, source, args.subscribers, args.rounds),
-            ]
-        finally:
-            process.terminate()
-            process.wait(10)
-    print(f"change feed: {args.rounds} rounds x {args.changes} changes, one hub process")
+        results = await measure_hub(Path(folder), args)
+    baseline = await measure_broadcast(args)
+    print(f"change feed: {args.rounds} rounds x {args.changes} changes, one server process")
     print(
-        f"{'subscribers':>11} {'events':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-        f"{'events/s':>10}"
+        f"{'server':<14} {'subscribers':>11} {'events':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'max ms':>8} {'events/s':>10}"
     )
     for r in results:
-        print(
-            f"{r['subscribers']:>11,} {r['events']:>8,} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} "
-            f"{r['max_ms']:>8.1f} {r['events_per_s']:>10,.0f}"
-        )
-    p99 = results[-1]["p99_ms"]
+        print(_row("hub", r))
+    print(_row("hand-written", baseline))
+    hub = results[-1]
+    print(
+        f"with {args.subscribers:,} subscribers, hub / hand-written broadcaster: "
+        f"events/s {hub['events_per_s'] / baseline['events_per_s']:.2f}, "
+        f"p99 {hub['p99_ms'] / baseline['p99_ms']:.2f}x"
+    )
+    p99 = hub["p99_ms"]
     verdict = "meets" if p99 < 500 else "misses"
     print(f"p99 with {args.subscribers:,} subscribers: {p99:.0f} ms ({verdict} the 500 ms aim)")
 
