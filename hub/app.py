@@ -42,6 +42,7 @@ from hub.ws_frames import SharedFrames
 from jobs.sync_jobs import SyncJobs
 from schema import build_schema
 from schema.context import Context
+from schema.live_delivery import LiveOperationHandler
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 5.0
@@ -52,6 +53,8 @@ class HubGraphQL(GraphQL):
     timeout, the status codes of GraphQL over HTTP, and subscription frames whose payload is
     serialized once for all the subscribers it reaches."""
 
+    graphql_transport_ws_handler_class = LiveOperationHandler
+
     def __init__(self, config: HubConfig, **options: Any) -> None:
         super().__init__(
             build_schema(config.server),
@@ -60,7 +63,7 @@ class HubGraphQL(GraphQL):
             **options,
         )
         self.config = config
-        self.frames = SharedFrames()
+        self.frames: SharedFrames = self.schema.frames  # type: ignore[attr-defined]
 
     def encode_json(self, data: object) -> str | bytes:
         frame = self.frames.encode(data) if isinstance(data, dict) else None

@@ -36,7 +36,8 @@ class _Subscriber:
         self.position = 0
 
     def offer(self, change: Change) -> None:
-        if self.overflowed or not self.scope.matches(change):
+        """Queue ``change``, which the subscriber's scope lets through."""
+        if self.overflowed:
             return
         if len(self.queue) >= self.size:
             # Drop the backlog: the log holds it, and the subscriber re-reads it from there.
@@ -113,10 +114,17 @@ class FeedReader:
             while True:
                 async with self.store.read() as conn:
                     rows = (await conn.execute(select_changes(self.position, self.page_size))).all()
+                # Subscribers mostly share a few scopes (a department portal's clients send the
+                # same filter): each change is matched once per scope, not once per subscriber.
+                by_scope: dict[FeedScope, list[_Subscriber]] = {}
+                for subscriber in self._subscribers:
+                    by_scope.setdefault(subscriber.scope, []).append(subscriber)
                 for row in rows:
                     change = Change.from_row(row)
-                    for subscriber in self._subscribers:
-                        subscriber.offer(change)
+                    for scope, subscribers in by_scope.items():
+                        if scope.matches(change):
+                            for subscriber in subscribers:
+                                subscriber.offer(change)
                     self.position = change.seq
                 if len(rows) < self.page_size:
                     return

@@ -41,8 +41,10 @@ class RequestIdMiddleware:
                 MutableHeaders(scope=message)[HEADER] = request_id
             await send(message)
 
+        # A websocket has no response headers to stamp, and wrapping its send would cost every
+        # subscription event a call.
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_with_id if scope["type"] == "http" else send)
         finally:
             _current.reset(token)
 

@@ -40,10 +40,13 @@ class SharedFrames:
         payload = message.get("payload")
         if not isinstance(payload, Mapping) or payload.keys() != {"data"}:
             return None
-        data = payload["data"]
+        return self.next_frame(json.dumps(message["id"]), payload["data"])
+
+    def next_frame(self, operation: str, data: object) -> str:
+        """The ``next`` frame of ``data`` for the operation whose id is ``operation`` (as
+        JSON)."""
         found = self._json.get(id(data))
         if found is None:
             found = (data, json.dumps(data, separators=COMPACT))
             self._json.put(id(data), found)
-        operation = json.dumps(message["id"])
         return f'{{"id":{operation},"type":"next","payload":{{"data":{found[1]}}}}}'

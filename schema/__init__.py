@@ -14,8 +14,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from hub.config import ServerConfig
+from hub.ws_frames import SharedFrames
 from schema.errors import is_intended
 from schema.fast_fields import FastFieldExecutor, streamline
+from schema.live_delivery import LiveDelivery
 from schema.shared_events import ResultCache, shared_event_executor
 
 MASKED_MESSAGE = "Internal server error."  # then "Quote request id ..." when there is one
@@ -25,13 +27,16 @@ class HubSchema(strawberry.Schema):
     """Logs only the errors that are not meant for the client (with their traceback and the
     request id the client is shown), resolves plain fields directly (``schema.fast_fields``)
     and executes each subscription event once per distinct subscription
-    (``schema.shared_events``)."""
+    (``schema.shared_events``), sending it on to further subscribers directly
+    (``schema.live_delivery``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("execution_context_class", FastFieldExecutor)
         super().__init__(*args, **kwargs)
         streamline(self)
         self.event_results = ResultCache()
+        self.frames = SharedFrames()
+        self.live = LiveDelivery(self.event_results, self.frames)
         self._subscription_executor = shared_event_executor(
             self.execution_context_class, self.event_results
         )

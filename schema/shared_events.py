@@ -14,17 +14,30 @@ executed again: the cache's size bounds memory, never correctness.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Hashable, Mapping
 from typing import Any, ClassVar
 
-from graphql import ExecutionResult, FieldNode, Node, VariableNode, Visitor, print_ast, visit
+from graphql import (
+    ExecutionResult,
+    FieldNode,
+    FragmentDefinitionNode,
+    Node,
+    OperationDefinitionNode,
+    VariableNode,
+    Visitor,
+    print_ast,
+    visit,
+)
 from graphql.execution import Executor
+from graphql.execution.values import VariableValues
 
 from hub.lru import Lru
 
 # Distinct (subscription, event) results kept: enough for a burst of changes to reach every
 # subscriber of a few hundred distinct subscriptions before its entries are evicted.
 RESULT_CACHE_SIZE = 8192
+# Distinct subscription operations whose printed shape is kept.
+SHAPE_CACHE_SIZE = 1024
 
 
 class ResultCache(Lru[tuple[Hashable, Hashable], ExecutionResult]):
@@ -39,7 +52,9 @@ class ResultCache(Lru[tuple[Hashable, Hashable], ExecutionResult]):
         return self.stored
 
 
-def _event_variables(executor: Executor) -> list[str]:
+def _event_variables(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> list[str]:
     """The variables that an event's execution reads. The root field's arguments are left out:
     they choose the events (in the subscription's resolver), while each event's root field
     resolves to the event itself, so that subscribers resuming from different ``after`` seqs
@@ -50,11 +65,8 @@ def _event_variables(executor: Executor) -> list[str]:
         def enter_variable(self, node: VariableNode, *_: Any) -> None:
             used.add(node.name.value)
 
-    parts: list[Node] = [
-        *(executor.operation.directives or ()),
-        *executor.fragment_definitions.values(),
-    ]
-    for selection in executor.operation.selection_set.selections:
+    parts: list[Node] = [*(operation.directives or ()), *fragments.values()]
+    for selection in operation.selection_set.selections:
         if isinstance(selection, FieldNode):
             parts += selection.directives or ()
             parts += [selection.selection_set] if selection.selection_set else []
@@ -65,18 +77,44 @@ def _event_variables(executor: Executor) -> list[str]:
     return sorted(used)
 
 
-def subscription_key(executor: Executor) -> Hashable:
+OperationShape = tuple[str, tuple[str, ...], list[str]]
+# Operations whose printed shape is kept, by identity (the parse cache hands every subscriber
+# of a query the same document), each with its node so that an identity is never reused.
+_shapes: Lru[int, tuple[OperationDefinitionNode, OperationShape]] = Lru(SHAPE_CACHE_SIZE)
+
+
+def _shape(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> OperationShape:
+    """The operation and its fragments as printed, and the variables an event reads."""
+    found = _shapes.get(id(operation))
+    if found is None:
+        shape = (
+            print_ast(operation),
+            tuple(sorted(print_ast(f) for f in fragments.values())),
+            _event_variables(operation, fragments),
+        )
+        found = (operation, shape)
+        _shapes.put(id(operation), found)
+    return found[1]
+
+
+def subscription_key(
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: VariableValues,
+    context: Any,
+) -> Hashable:
     """What decides a subscription's result for an event, besides the event: the operation
-    and fragments as printed, the variables read per event, the viewer."""
-    fragments = sorted(print_ast(f) for f in executor.fragment_definitions.values())
-    coerced = executor.variable_values.coerced
-    variables = {name: coerced.get(name) for name in _event_variables(executor)}
-    viewer = getattr(executor.context_value, "viewer", None)
+    and fragments as printed, the variables read per event, the viewer. The same for the
+    subscription's executor and for its resolver's info."""
+    printed, printed_fragments, event_variables = _shape(operation, fragments)
+    read = {name: variables.coerced.get(name) for name in event_variables}
     return (
-        print_ast(executor.operation),
-        tuple(fragments),
-        json.dumps(variables, sort_keys=True, default=repr),
-        viewer,
+        printed,
+        printed_fragments,
+        json.dumps(read, sort_keys=True, default=repr),
+        getattr(context, "viewer", None),
     )
 
 
@@ -91,7 +129,12 @@ class SharedEventExecutor(Executor):
     def build(cls, *args: Any, **kwargs: Any) -> Any:
         executor = super().build(*args, **kwargs)
         if isinstance(executor, SharedEventExecutor):  # otherwise: errors, returned as they are
-            executor.shared_key = subscription_key(executor)
+            executor.shared_key = subscription_key(
+                executor.operation,
+                executor.fragment_definitions,
+                executor.variable_values,
+                executor.context_value,
+            )
         return executor
 
     def execute_operation(self, serially: bool | None = None) -> Any:

@@ -9,6 +9,7 @@ import json
 import socket
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,18 @@ async def live_server(app: ASGIApp, port: int = 0) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await asyncio.wait_for(task, 10)
+
+
+@dataclass
+class Hub:
+    """The real app on a real port (websockets need one)."""
+
+    address: str
+    app: Starlette
+
+    async def sync(self, store: Store, department: Department) -> None:
+        """Sync in this process, waking the app's feed as a scheduled sync in it would."""
+        await department.sync(store, self.app.state.bus.publish)
 
 
 class Subscriber:

@@ -1,14 +1,19 @@
-"""Fixtures for schema tests: the real app, its lifespan running, on the test's store."""
+"""Fixtures for schema tests: the real app, its lifespan running, on the test's store; for the
+change feed, the app on a real port and a department source to sync."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
+from hub.app import create_app
+from hub.config import HubConfig
 from hub.store import Store
 from tests.asgi import GraphQLClient, StatementLog, serve
+from tests.feed_support import Department, Hub, live_server
 
 
 @pytest.fixture
@@ -25,3 +30,17 @@ def sql_log(store: Store) -> Iterator[StatementLog]:
     event.listen(store.engine.sync_engine, "before_cursor_execute", log)
     yield log
     event.remove(store.engine.sync_engine, "before_cursor_execute", log)
+
+
+@pytest.fixture
+async def fgw(tmp_path: Path) -> Department:
+    return await Department(tmp_path, "fgw", 1, 6).create()
+
+
+@pytest.fixture
+async def hub(store: Store) -> AsyncIterator[Hub]:
+    # The feed polls rarely, so that deliveries in these tests come from wake-ups.
+    config = HubConfig.model_validate({"bus": {"poll_seconds": 30, "queue_size": 4}})
+    app = create_app(config, store=store)
+    async with live_server(app) as address:
+        yield Hub(address, app)

@@ -6,23 +6,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Hashable
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 from graphql import parse
 from graphql.execution import Executor
-from starlette.applications import Starlette
 
 from hub import tables
-from hub.app import HubGraphQL, create_app
-from hub.config import HubConfig
+from hub.app import HubGraphQL
 from hub.store import Store
 from schema import build_schema
 from schema.shared_events import subscription_key
 from tests.asgi import GraphQLClient
-from tests.feed_support import Department, Subscriber, live_server, logged
+from tests.feed_support import Department, Hub, Subscriber, logged
 
 pytestmark = pytest.mark.anyio
 
@@ -43,32 +39,6 @@ mutation ($name: String!, $url: String!, $filter: ChangeFilter, $after: BigInt) 
 }
 """
 STATE = "{ webhooks { name state deliveredUpTo attempts lastError lastAttemptAt nextAttemptAt } }"
-
-
-@pytest.fixture
-async def fgw(tmp_path: Path) -> Department:
-    return await Department(tmp_path, "fgw", 1, 6).create()
-
-
-@dataclass
-class Hub:
-    """The real app on a real port (websockets need one)."""
-
-    address: str
-    app: Starlette
-
-    async def sync(self, store: Store, department: Department) -> None:
-        """Sync in this process, waking the app's feed as a scheduled sync in it would."""
-        await department.sync(store, self.app.state.bus.publish)
-
-
-@pytest.fixture
-async def hub(store: Store) -> AsyncIterator[Hub]:
-    # The feed polls rarely, so that deliveries in these tests come from wake-ups.
-    config = HubConfig.model_validate({"bus": {"poll_seconds": 30, "queue_size": 4}})
-    app = create_app(config, store=store)
-    async with live_server(app) as address:
-        yield Hub(address, app)
 
 
 @pytest.fixture
@@ -258,14 +228,17 @@ async def test_identical_subscriptions_execute_each_change_once_and_filters_stil
         )
         await asyncio.sleep(0.1)  # every subscription is registered: live changes only
         before, serialized = results.executions, graphql.frames.encodings
+        sent_directly = graphql.schema.live.sent  # type: ignore[attr-defined]
         await hub.sync(store, fgw)
         received = [await s.take(6) for s in same]
         whole = await projects.take(6)
         filed = await filings.take(6)
     # 6 projects cut to their names, 6 whole projects, 6 filings: 18, not 4 x 6 + 6 + 6.
     assert results.executions - before == 18
-    # ... and each result is serialized once for all the subscribers it reaches.
+    # ... each result is serialized once for all the subscribers it reaches ...
     assert graphql.frames.encodings - serialized == 18
+    # ... and the other three clients of the portal get the names straight from the cache.
+    assert graphql.schema.live.sent - sent_directly == 3 * 6  # type: ignore[attr-defined]
     assert all(r == received[0] for r in received)
     assert [c["seq"] for c in received[0]] == [c["seq"] for c in whole]
     assert all(set(c["newValue"]) == {"name"} for c in received[0])
@@ -282,7 +255,13 @@ def test_a_subscription_key_holds_the_variables_events_read_but_not_root_argumen
     )
 
     def key(**variables: object) -> Hashable:
-        return subscription_key(Executor.build(schema, document, None, None, variables))
+        executor = Executor.build(schema, document, None, None, variables)
+        return subscription_key(
+            executor.operation,
+            executor.fragment_definitions,
+            executor.variable_values,
+            executor.context_value,
+        )
 
     shown = key(after=1, values=True)
     # Where to resume and which events to pass choose the events, not how each one shows (the
