@@ -1,5 +1,5 @@
-"""The Starlette application: ``/graphql``, ``/healthz``, ``/ingest`` (pushed records) and
-``/export`` (streaming CSV/NDJSON).
+"""The Starlette application: ``/graphql``, ``/healthz``, ``/metrics`` (Prometheus), ``/ingest``
+(pushed records) and ``/export`` (streaming CSV/NDJSON).
 
 This is a composition root: it wires the store into the GraphQL schema. The lifespan owns the
 store: it creates one from the config unless one is passed in, migrates it on start and disposes
@@ -34,6 +34,7 @@ from hub.export import ExportEndpoint
 from hub.feed_reader import FeedReader
 from hub.graphql_http import http_status_for, run_with_timeout
 from hub.ingest import IngestEndpoint
+from hub.metrics import MetricsEndpoint
 from hub.request_ids import RequestIdMiddleware
 from hub.store import Store
 from hub.sync import CommitHook, SyncEngine
@@ -189,6 +190,7 @@ def create_app(
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", MetricsEndpoint(config.server).handle, methods=["GET"]),
             Route("/ingest/{connector}/{stream}", ingest.handle, methods=["POST"]),
             Route(
                 "/export/{list}.{format}",

@@ -1,0 +1,195 @@
+"""Prometheus metrics at ``/metrics``.
+
+The sync, reject, conflict, change-log and webhook figures are read from the store when
+scraped, so every instance of a scaled-out hub reports the same truth whichever one is asked
+(and a sync run by ``hub worker`` or ``hub sync`` counts as much as one run in this process).
+What only this process knows -- its live subscribers, its CPU, memory and garbage collector --
+comes from the process itself. Access is checked like ``/graphql``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector, CollectorRegistry
+from sqlalchemy import func, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from hub import tables
+from hub.access import authorize
+from hub.config import ServerConfig
+from hub.feed import head_seq
+from hub.store import Store
+
+ROW_OUTCOMES = ("read", "inserted", "updated", "unchanged", "rejected", "deleted")
+
+
+@dataclass
+class StoreFigures:
+    """What the store says, read once per scrape."""
+
+    finished_runs: dict[tuple[str, str], int] = field(default_factory=dict)
+    running: dict[str, int] = field(default_factory=dict)
+    rows: dict[tuple[str, str], int] = field(default_factory=dict)
+    last_success: dict[str, datetime] = field(default_factory=dict)
+    rejects: dict[tuple[str, str], int] = field(default_factory=dict)
+    open_conflicts: dict[str, int] = field(default_factory=dict)
+    head_seq: int = 0
+    webhook_lag: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @classmethod
+    async def read(cls, store: Store) -> StoreFigures:
+        runs, rejects, conflicts = tables.sync_runs, tables.rejects, tables.conflicts
+        figures = cls(head_seq=await head_seq(store))
+        async with store.read() as conn:
+            for connector, state, count in await conn.execute(
+                select(runs.c.connector, runs.c.state, func.count()).group_by(
+                    runs.c.connector, runs.c.state
+                )
+            ):
+                if state == "running":
+                    figures.running[connector] = count
+                else:
+                    figures.finished_runs[connector, state] = count
+            sums = [func.coalesce(func.sum(runs.c[f"rows_{o}"]), 0) for o in ROW_OUTCOMES]
+            for connector, *totals in await conn.execute(
+                select(runs.c.connector, *sums).group_by(runs.c.connector)
+            ):
+                for outcome, total in zip(ROW_OUTCOMES, totals, strict=True):
+                    figures.rows[connector, outcome] = int(total)
+            for connector, finished in await conn.execute(
+                select(runs.c.connector, func.max(runs.c.finished_at))
+                .where(runs.c.state == "succeeded")
+                .group_by(runs.c.connector)
+            ):
+                figures.last_success[connector] = finished
+            figures.rejects = {
+                (connector, stream): count
+                for connector, stream, count in await conn.execute(
+                    select(rejects.c.connector, rejects.c.stream, func.count()).group_by(
+                        rejects.c.connector, rejects.c.stream
+                    )
+                )
+            }
+            figures.open_conflicts = dict(
+                (
+                    await conn.execute(
+                        select(conflicts.c.connector, func.count())
+                        .where(conflicts.c.resolved_at.is_(None))
+                        .group_by(conflicts.c.connector)
+                    )
+                ).all()
+            )
+            hooks = tables.webhooks
+            figures.webhook_lag = {
+                (name, state): max(figures.head_seq - delivered, 0)
+                for name, state, delivered in await conn.execute(
+                    select(hooks.c.name, hooks.c.state, hooks.c.delivered_seq)
+                )
+            }
+        return figures
+
+
+class HubCollector(Collector):
+    """The families of one scrape: ``figures`` from the store, subscribers from this
+    process."""
+
+    def __init__(self, figures: StoreFigures, subscribers: int) -> None:
+        self.figures = figures
+        self.subscribers = subscribers
+
+    def collect(self) -> Iterator[Metric]:
+        f = self.figures
+        runs = CounterMetricFamily(
+            "hub_sync_runs",
+            "Finished sync runs by connector and result.",
+            labels=["connector", "state"],
+        )
+        for (connector, state), count in sorted(f.finished_runs.items()):
+            runs.add_metric([connector, state], count)
+        yield runs
+        running = GaugeMetricFamily(
+            "hub_sync_running", "Sync runs in progress by connector.", labels=["connector"]
+        )
+        for connector, count in sorted(f.running.items()):
+            running.add_metric([connector], count)
+        yield running
+        rows = CounterMetricFamily(
+            "hub_sync_rows",
+            "Source rows handled by syncs, by connector and outcome.",
+            labels=["connector", "outcome"],
+        )
+        for (connector, outcome), total in sorted(f.rows.items()):
+            rows.add_metric([connector, outcome], total)
+        yield rows
+        last = GaugeMetricFamily(
+            "hub_sync_last_success_timestamp_seconds",
+            "When each connector's last successful run finished (Unix time).",
+            labels=["connector"],
+        )
+        for connector, finished in sorted(f.last_success.items()):
+            last.add_metric([connector], finished.replace(tzinfo=UTC).timestamp())
+        yield last
+        rejects = GaugeMetricFamily(
+            "hub_rejects",
+            "Quarantined source rows by connector and stream.",
+            labels=["connector", "stream"],
+        )
+        for (connector, stream), count in sorted(f.rejects.items()):
+            rejects.add_metric([connector, stream], count)
+        yield rejects
+        conflicts = GaugeMetricFamily(
+            "hub_conflicts_open",
+            "Unresolved authority conflicts by the connector that disagrees.",
+            labels=["connector"],
+        )
+        for connector, count in sorted(f.open_conflicts.items()):
+            conflicts.add_metric([connector], count)
+        yield conflicts
+        yield GaugeMetricFamily(
+            "hub_change_log_head_seq", "The newest seq in the change log.", value=f.head_seq
+        )
+        lag = GaugeMetricFamily(
+            "hub_webhook_lag_changes",
+            "Change-log positions between the head and each webhook's delivered-up-to seq.",
+            labels=["webhook", "state"],
+        )
+        for (name, state), behind in sorted(f.webhook_lag.items()):
+            lag.add_metric([name, state], behind)
+        yield lag
+        yield GaugeMetricFamily(
+            "hub_feed_subscribers",
+            "Live change-feed subscriptions served by this process.",
+            value=self.subscribers,
+        )
+
+
+class MetricsEndpoint:
+    """``GET /metrics`` in the Prometheus text format."""
+
+    def __init__(self, server: ServerConfig) -> None:
+        self.server = server
+
+    async def handle(self, request: Request) -> Response:
+        state = request.app.state
+        denied = await authorize(request, self.server, state.store)
+        if denied is not None:
+            return denied
+        registry = CollectorRegistry(auto_describe=False)
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            registry.register(collector)
+        registry.register(
+            HubCollector(await StoreFigures.read(state.store), state.feed.subscribers)
+        )
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

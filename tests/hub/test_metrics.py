@@ -1,0 +1,76 @@
+"""``/metrics``: the store's sync, reject, change-log and webhook figures and this process's
+subscribers, in the Prometheus text format, checked like ``/graphql``."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
+
+from connectors.registry import build_connector
+from hub import tables
+from hub.app import create_app
+from hub.config import HubConfig, ServerConfig
+from hub.feed import ChangeFilter
+from hub.store import Store
+from hub.sync import SyncEngine
+from tests import department_source as src
+from tests.hub.test_app import running
+
+pytestmark = pytest.mark.anyio
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def samples(text: str) -> Samples:
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+async def test_the_figures_are_the_stores(store: Store, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fgw.db'}"
+    await src.create_source(url, projects_count=4, filings_count=0)
+    await src.execute(url, src.projects.insert(), [src.project_row(101, DJRQ="20140230")])
+    config = src.source_config(url)
+    connector = build_connector(config.connectors[0], config)
+    try:
+        report = await SyncEngine(store, config).sync(connector)
+    finally:
+        await connector.close()
+    assert report.state == "succeeded", report.error
+    app = create_app(HubConfig(), store=store)
+    async with running(app) as client:
+        hooks = app.state.webhooks
+        await hooks.register("ops", "http://127.0.0.1:9/hook", ChangeFilter(), after=0)
+        await hooks.pause("ops")
+        response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=")
+    found = samples(response.text)
+    async with store.read() as conn:
+        head = (await conn.execute(select(func.max(tables.changes.c.seq)))).scalar_one()
+        finished = (await conn.execute(select(tables.sync_runs.c.finished_at))).scalar_one()
+    assert found["hub_sync_runs_total", (("connector", "fgw"), ("state", "succeeded"))] == 1
+    assert found["hub_sync_rows_total", (("connector", "fgw"), ("outcome", "read"))] == 5
+    assert found["hub_sync_rows_total", (("connector", "fgw"), ("outcome", "inserted"))] == 4
+    assert found["hub_sync_rows_total", (("connector", "fgw"), ("outcome", "rejected"))] == 1
+    assert found["hub_rejects", (("connector", "fgw"), ("stream", "project"))] == 1
+    assert found["hub_change_log_head_seq", ()] == head
+    assert found["hub_webhook_lag_changes", (("state", "paused"), ("webhook", "ops"))] == head
+    assert found["hub_feed_subscribers", ()] == 0
+    last_success = found["hub_sync_last_success_timestamp_seconds", (("connector", "fgw"),)]
+    assert last_success == finished.replace(tzinfo=UTC).timestamp()
+    assert any(name.startswith("process_") for name, _ in found)
+
+
+async def test_metrics_need_a_read_token_when_the_api_does(store: Store) -> None:
+    config = HubConfig(server=ServerConfig(require_token=True))
+    async with running(create_app(config, store=store)) as client:
+        response = await client.get("/metrics")
+    assert response.status_code == 401
