@@ -101,6 +101,22 @@ class StoreFigures:
         return figures
 
 
+Labelled = dict[tuple[str, ...], float]
+
+
+def _family(
+    kind: type[CounterMetricFamily | GaugeMetricFamily],
+    name: str,
+    documentation: str,
+    labels: list[str],
+    values: Labelled,
+) -> Metric:
+    family = kind(name, documentation, labels=labels)
+    for label_values, value in sorted(values.items()):
+        family.add_metric(list(label_values), value)
+    return family
+
+
 class HubCollector(Collector):
     """The families of one scrape: ``figures`` from the store, subscribers from this
     process."""
@@ -111,63 +127,59 @@ class HubCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         f = self.figures
-        runs = CounterMetricFamily(
+        by_connector = ["connector"]
+        yield _family(
+            CounterMetricFamily,
             "hub_sync_runs",
             "Finished sync runs by connector and result.",
-            labels=["connector", "state"],
+            ["connector", "state"],
+            dict(f.finished_runs),
         )
-        for (connector, state), count in sorted(f.finished_runs.items()):
-            runs.add_metric([connector, state], count)
-        yield runs
-        running = GaugeMetricFamily(
-            "hub_sync_running", "Sync runs in progress by connector.", labels=["connector"]
+        yield _family(
+            GaugeMetricFamily,
+            "hub_sync_running",
+            "Sync runs in progress by connector.",
+            by_connector,
+            {(c,): n for c, n in f.running.items()},
         )
-        for connector, count in sorted(f.running.items()):
-            running.add_metric([connector], count)
-        yield running
-        rows = CounterMetricFamily(
+        yield _family(
+            CounterMetricFamily,
             "hub_sync_rows",
             "Source rows handled by syncs, by connector and outcome.",
-            labels=["connector", "outcome"],
+            ["connector", "outcome"],
+            dict(f.rows),
         )
-        for (connector, outcome), total in sorted(f.rows.items()):
-            rows.add_metric([connector, outcome], total)
-        yield rows
-        last = GaugeMetricFamily(
+        yield _family(
+            GaugeMetricFamily,
             "hub_sync_last_success_timestamp_seconds",
             "When each connector's last successful run finished (Unix time).",
-            labels=["connector"],
+            by_connector,
+            {(c,): t.replace(tzinfo=UTC).timestamp() for c, t in f.last_success.items()},
         )
-        for connector, finished in sorted(f.last_success.items()):
-            last.add_metric([connector], finished.replace(tzinfo=UTC).timestamp())
-        yield last
-        rejects = GaugeMetricFamily(
+        yield _family(
+            GaugeMetricFamily,
             "hub_rejects",
             "Quarantined source rows by connector and stream.",
-            labels=["connector", "stream"],
+            ["connector", "stream"],
+            dict(f.rejects),
         )
-        for (connector, stream), count in sorted(f.rejects.items()):
-            rejects.add_metric([connector, stream], count)
-        yield rejects
-        conflicts = GaugeMetricFamily(
+        yield _family(
+            GaugeMetricFamily,
             "hub_conflicts_open",
             "Unresolved authority conflicts by the connector that disagrees.",
-            labels=["connector"],
+            by_connector,
+            {(c,): n for c, n in f.open_conflicts.items()},
         )
-        for connector, count in sorted(f.open_conflicts.items()):
-            conflicts.add_metric([connector], count)
-        yield conflicts
+        yield _family(
+            GaugeMetricFamily,
+            "hub_webhook_lag_changes",
+            "Change-log positions between the head and each webhook's delivered-up-to seq.",
+            ["webhook", "state"],
+            dict(f.webhook_lag),
+        )
         yield GaugeMetricFamily(
             "hub_change_log_head_seq", "The newest seq in the change log.", value=f.head_seq
         )
-        lag = GaugeMetricFamily(
-            "hub_webhook_lag_changes",
-            "Change-log positions between the head and each webhook's delivered-up-to seq.",
-            labels=["webhook", "state"],
-        )
-        for (name, state), behind in sorted(f.webhook_lag.items()):
-            lag.add_metric([name, state], behind)
-        yield lag
         yield GaugeMetricFamily(
             "hub_feed_subscribers",
             "Live change-feed subscriptions served by this process.",

@@ -12,8 +12,11 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, update
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from connectors.registry import build_connector
 from hub.config import HubConfig, parse_config
 from hub.dburl import async_url
+from hub.store import Store
+from hub.sync import RunReport, SyncEngine
 
 metadata = MetaData()
 projects = Table(
@@ -175,3 +178,13 @@ def source_config(
             ],
         }
     )
+
+
+async def sync_once(store: Store, config: HubConfig, **options: Any) -> RunReport:
+    """One sync of ``config``'s first connector into ``store`` (``options`` as for
+    ``SyncEngine.sync``)."""
+    connector = build_connector(config.connectors[0], config)
+    try:
+        return await SyncEngine(store, config).sync(connector, **options)
+    finally:
+        await connector.close()

@@ -20,7 +20,7 @@ from connectors.registry import build_connector
 from hub import tables
 from hub.config import HubConfig, parse_config
 from hub.store import Store
-from hub.sync import RunReport, SyncEngine
+from hub.sync import SyncEngine
 from tests import department_source as src
 
 pytestmark = pytest.mark.anyio
@@ -126,12 +126,7 @@ def store_config(store: Store) -> str:
     return store.url.render_as_string(hide_password=False)
 
 
-async def sync(store: Store, config: HubConfig) -> RunReport:
-    connector = build_connector(config.connectors[0], config)
-    try:
-        return await SyncEngine(store, config).sync(connector)
-    finally:
-        await connector.close()
+sync = src.sync_once
 
 
 async def source_files(store: Store) -> dict[str, Any]:

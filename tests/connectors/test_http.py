@@ -22,7 +22,6 @@ from connectors.registry import build_connector
 from hub import tables
 from hub.config import HubConfig, parse_config
 from hub.store import Store
-from hub.sync import RunReport, SyncEngine
 from tests import department_source as src
 
 pytestmark = pytest.mark.anyio
@@ -172,12 +171,7 @@ def token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_TEST_FGW_TOKEN", TOKEN)
 
 
-async def sync(store: Store, config: HubConfig) -> RunReport:
-    connector = build_connector(config.connectors[0], config)
-    try:
-        return await SyncEngine(store, config).sync(connector)
-    finally:
-        await connector.close()
+sync = src.sync_once
 
 
 async def project_count(store: Store) -> int:

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from connectors.registry import build_connector
 from hub import tables
 from hub.config import HubConfig
 from hub.dburl import async_url
 from hub.drift import type_family
 from hub.store import Store
-from hub.sync import RunReport, SyncEngine
 from tests import department_source as src
 
 pytestmark = pytest.mark.anyio
 
 
-async def sync(store: Store, config: HubConfig, **options: Any) -> RunReport:
-    connector = build_connector(config.connectors[0], config)
-    try:
-        return await SyncEngine(store, config).sync(connector, **options)
-    finally:
-        await connector.close()
+sync = src.sync_once
 
 
 async def alter(url: str, *statements: str) -> None:

@@ -10,12 +10,11 @@ import pytest
 from sqlalchemy import Column, DateTime, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from connectors.registry import build_connector
 from hub import tables
 from hub.config import HubConfig
 from hub.dburl import async_url
 from hub.store import Store
-from hub.sync import RunReport, SyncEngine
+from hub.sync import RunReport
 from tests import department_source as src
 
 pytestmark = pytest.mark.anyio
@@ -30,11 +29,7 @@ def with_stream_options(config: HubConfig, **options: Any) -> HubConfig:
 
 
 async def sync(store: Store, config: HubConfig) -> RunReport:
-    connector = build_connector(config.connectors[0], config)
-    try:
-        report = await SyncEngine(store, config).sync(connector)
-    finally:
-        await connector.close()
+    report = await src.sync_once(store, config)
     assert report.state == "succeeded", report.error
     return report
 

@@ -10,13 +10,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from connectors.registry import build_connector
 from hub import tables
 from hub.app import create_app
 from hub.config import HubConfig, ServerConfig
 from hub.feed import ChangeFilter
 from hub.store import Store
-from hub.sync import SyncEngine
 from tests import department_source as src
 from tests.hub.test_app import running
 
@@ -37,12 +35,7 @@ async def test_the_figures_are_the_stores(store: Store, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'fgw.db'}"
     await src.create_source(url, projects_count=4, filings_count=0)
     await src.execute(url, src.projects.insert(), [src.project_row(101, DJRQ="20140230")])
-    config = src.source_config(url)
-    connector = build_connector(config.connectors[0], config)
-    try:
-        report = await SyncEngine(store, config).sync(connector)
-    finally:
-        await connector.close()
+    report = await src.sync_once(store, src.source_config(url))
     assert report.state == "succeeded", report.error
     app = create_app(HubConfig(), store=store)
     async with running(app) as client:

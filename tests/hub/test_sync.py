@@ -9,10 +9,9 @@ from sqlalchemy import func, select
 
 from connectors.registry import build_connector
 from hub import tables
-from hub.config import HubConfig
 from hub.errors import SyncLockedError
 from hub.store import Store
-from hub.sync import RunReport, SyncEngine
+from hub.sync import SyncEngine
 from tests import department_source as src
 
 pytestmark = pytest.mark.anyio
@@ -25,12 +24,7 @@ async def source_url(tmp_path: Path) -> str:
     return url
 
 
-async def run_sync(store: Store, config: HubConfig, *, full: bool = False) -> RunReport:
-    connector = build_connector(config.connectors[0], config)
-    try:
-        return await SyncEngine(store, config).sync(connector, full=full)
-    finally:
-        await connector.close()
+run_sync = src.sync_once
 
 
 async def count(store: Store, table: Any, *where: Any) -> int:
