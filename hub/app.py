@@ -36,6 +36,7 @@ from hub.graphql_http import http_status_for, run_with_timeout
 from hub.ingest import IngestEndpoint
 from hub.metrics import MetricsEndpoint
 from hub.request_ids import RequestIdMiddleware
+from hub.request_metrics import RequestMetrics, RequestMetricsMiddleware
 from hub.store import Store
 from hub.sync import CommitHook, SyncEngine
 from hub.webhooks import DeliverySettings, Webhooks, WebhookWorker
@@ -177,6 +178,7 @@ def create_app(
                 await active.dispose()
 
     graphql = HubGraphQL(config)
+    request_metrics = RequestMetrics()
     ingest = IngestEndpoint(
         config,
         {
@@ -190,7 +192,11 @@ def create_app(
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/metrics", MetricsEndpoint(config.server).handle, methods=["GET"]),
+            Route(
+                "/metrics",
+                MetricsEndpoint(config.server, request_metrics.registry).handle,
+                methods=["GET"],
+            ),
             Route("/ingest/{connector}/{stream}", ingest.handle, methods=["POST"]),
             Route(
                 "/export/{list}.{format}",
@@ -198,6 +204,9 @@ def create_app(
                 methods=["GET", "POST"],
             ),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(RequestMetricsMiddleware, metrics=request_metrics),
+        ],
         lifespan=lifespan,
     )

@@ -3,8 +3,8 @@
 The sync, reject, conflict, change-log and webhook figures are read from the store when
 scraped, so every instance of a scaled-out hub reports the same truth whichever one is asked
 (and a sync run by ``hub worker`` or ``hub sync`` counts as much as one run in this process).
-What only this process knows -- its live subscribers, its CPU, memory and garbage collector --
-comes from the process itself. Access is checked like ``/graphql``.
+What only this process knows -- its live subscribers, the HTTP requests it answered, its CPU,
+memory and garbage collector -- comes from the process itself. Access is checked like ``/graphql``.
 """
 
 from __future__ import annotations
@@ -188,10 +188,12 @@ class HubCollector(Collector):
 
 
 class MetricsEndpoint:
-    """``GET /metrics`` in the Prometheus text format."""
+    """``GET /metrics`` in the Prometheus text format, with the request series of ``requests``
+    (``hub.request_metrics``)."""
 
-    def __init__(self, server: ServerConfig) -> None:
+    def __init__(self, server: ServerConfig, requests: CollectorRegistry) -> None:
         self.server = server
+        self.requests = requests
 
     async def handle(self, request: Request) -> Response:
         state = request.app.state
@@ -204,4 +206,5 @@ class MetricsEndpoint:
         registry.register(
             HubCollector(await StoreFigures.read(state.store), state.feed.subscribers)
         )
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        body = generate_latest(registry) + generate_latest(self.requests)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)

@@ -67,3 +67,28 @@ async def test_metrics_need_a_read_token_when_the_api_does(store: Store) -> None
     async with running(create_app(config, store=store)) as client:
         response = await client.get("/metrics")
     assert response.status_code == 401
+
+
+async def test_requests_are_counted_by_route_template_method_and_status(store: Store) -> None:
+    async with running(create_app(HubConfig(), store=store)) as client:
+        await client.post("/graphql", json={"query": "{ departments { code } }"})
+        await client.post(
+            "/graphql",
+            json={"query": "{ nope }"},
+            headers={"accept": "application/graphql-response+json"},
+        )
+        await client.post("/ingest/nobody/projects", json=[])
+        await client.post("/ingest/someone/filings", json=[])
+        await client.get("/no/such/page")
+        found = samples((await client.get("/metrics")).text)
+    requests = "hub_http_requests_total"
+    assert found[requests, (("method", "POST"), ("route", "/graphql"), ("status", "200"))] == 1
+    assert found[requests, (("method", "POST"), ("route", "/graphql"), ("status", "400"))] == 1
+    # Two connectors, one template: the series does not grow with the names in the path.
+    ingest = [
+        k for k in found if k[0] == requests and ("route", "/ingest/{connector}/{stream}") in k[1]
+    ]
+    assert sum(found[k] for k in ingest) == 2
+    assert found[requests, (("method", "GET"), ("route", "unmatched"), ("status", "404"))] == 1
+    durations = "hub_http_request_duration_seconds_count"
+    assert found[durations, (("method", "POST"), ("route", "/graphql"))] == 2
