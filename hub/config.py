@@ -206,7 +206,8 @@ class ServerConfig(_Strict):
 class BusConfig(_Strict):
     """The wake-up channel between hub processes, and the change feed's limits."""
 
-    # memory:// (one process), redis://host:port/db (several processes on one store)
+    # memory:// (one process); redis://host:port/db or postgresql://... (LISTEN/NOTIFY) for
+    # several processes on one store
     url: str = "memory://"
     poll_seconds: float = Field(default=2.0, gt=0)  # fallback when a wake-up is lost
     queue_size: int = Field(default=1000, ge=1)  # per subscriber, before it re-reads the log

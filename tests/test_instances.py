@@ -1,5 +1,6 @@
-"""Two real ``hub serve`` processes on one PostgreSQL store with Redis as the wake-up channel:
-a change synced by one instance reaches a websocket subscriber connected to the other."""
+"""Two real ``hub serve`` processes on one PostgreSQL store, with Redis or the store's own
+LISTEN/NOTIFY as the wake-up channel: a change synced by one instance reaches a websocket
+subscriber connected to the other."""
 
 from __future__ import annotations
 
@@ -53,15 +54,20 @@ async def healthy(address: str, log: Path, timeout: float = 30) -> None:
     raise AssertionError(log.read_text())
 
 
-@pytest.fixture
-async def config(postgres_database: URL, tmp_path: Path) -> AsyncIterator[Path]:
+@pytest.fixture(params=["redis", "postgres"])
+async def config(
+    request: pytest.FixtureRequest, postgres_database: URL, tmp_path: Path
+) -> AsyncIterator[Path]:
     source = f"sqlite:///{tmp_path / 'fgw.db'}"
     await src.create_source(source, projects_count=10, filings_count=0)
+    store = postgres_database.render_as_string(hide_password=False)
     path = tmp_path / "hub.toml"
     path.write_text(
         HUB_TOML.format(
-            store=postgres_database.render_as_string(hide_password=False),
-            bus=service_url(REDIS_ENV, "redis://127.0.0.1:6379/0"),
+            store=store,
+            bus=service_url(REDIS_ENV, "redis://127.0.0.1:6379/0")
+            if request.param == "redis"
+            else store,
             # Far beyond this test: deliveries must come from wake-ups.
             poll_seconds=60,
             source=source,

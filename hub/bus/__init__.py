@@ -1,11 +1,12 @@
-"""Event buses by URL scheme: ``memory://`` (in-process) and ``redis://`` / ``rediss://``."""
+"""Event buses by URL scheme: ``memory://`` (in-process), ``redis://`` / ``rediss://`` and
+``postgresql://`` (LISTEN/NOTIFY)."""
 
 from __future__ import annotations
 
 from hub.bus.base import EventBus, Listener
 from hub.errors import UnknownNameError
 
-SCHEMES = ("memory", "redis", "rediss")
+SCHEMES = ("memory", "redis", "rediss", "postgresql", "postgres")
 
 
 def create_bus(url: str) -> EventBus:
@@ -19,6 +20,10 @@ def create_bus(url: str) -> EventBus:
         from hub.bus.redis import RedisBus
 
         return RedisBus(url)
+    if scheme in {"postgresql", "postgres"}:
+        from hub.bus.postgres import PostgresBus
+
+        return PostgresBus(url)
     raise UnknownNameError("event bus scheme", scheme, SCHEMES)
 
 

@@ -1,17 +1,21 @@
-"""Event buses: a publish wakes listeners in this process and, over Redis, in every other."""
+"""Event buses: a publish wakes listeners in this process and, over Redis or PostgreSQL
+LISTEN/NOTIFY, in every other."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 
+import asyncpg
 import pytest
 
-from hub.bus import create_bus
+from hub.bus import EventBus, create_bus
 from hub.bus.memory import MemoryBus
+from hub.bus.postgres import PostgresBus
 from hub.bus.redis import RedisBus
 from hub.errors import UnknownNameError
-from tests.conftest import REDIS_ENV, service_url
+from tests.conftest import REDIS_ENV, postgres_admin_url, service_url
 
 pytestmark = pytest.mark.anyio
 
@@ -32,11 +36,26 @@ def test_an_unknown_scheme_lists_the_known_ones() -> None:
         create_bus("kafka://localhost")
 
 
-async def test_redis_bus_wakes_another_process_bus() -> None:
-    url = service_url(REDIS_ENV, "redis://127.0.0.1:6379/0")
-    channel = f"hub-test-{uuid.uuid4().hex}"
+def _shared_bus(backend: str) -> Callable[[], EventBus]:
+    """Buses on one fresh channel of ``backend`` (redis, postgres), as separate processes
+    would open them."""
+    if backend == "redis":
+        url = service_url(REDIS_ENV, "redis://127.0.0.1:6379/0")
+        channel = f"hub-test-{uuid.uuid4().hex}"
+        return lambda: RedisBus(url, channel=channel)
+    url = postgres_admin_url()
+    channel = f"hub_test_{uuid.uuid4().hex}"
+    return lambda: PostgresBus(url, channel=channel)
+
+
+SHARED = ["redis", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.mark.parametrize("backend", SHARED)
+async def test_a_shared_bus_wakes_another_process_bus(backend: str) -> None:
+    open_bus = _shared_bus(backend)
     woken = asyncio.Event()
-    async with RedisBus(url, channel=channel) as sender, RedisBus(url, channel=channel) as other:
+    async with open_bus() as sender, open_bus() as other:
         other.listen(woken.set)
         local: list[int] = []
         sender.listen(lambda: local.append(1))
@@ -45,10 +64,37 @@ async def test_redis_bus_wakes_another_process_bus() -> None:
     assert local  # the publishing process is woken too
 
 
-async def test_redis_bus_survives_an_unreachable_server() -> None:
+@pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:1/0", "postgresql://postgres@127.0.0.1:1/postgres"]
+)
+async def test_a_shared_bus_survives_an_unreachable_server(url: str) -> None:
     # Nothing listens on port 1: publishing logs and returns; the change is in the log anyway.
     woken: list[int] = []
-    async with RedisBus("redis://127.0.0.1:1/0") as bus:
+    async with create_bus(url) as bus:
         bus.listen(lambda: woken.append(1))
         await bus.publish()
     assert woken
+
+
+async def test_the_postgres_bus_listens_again_after_its_connection_is_killed() -> None:
+    open_bus = _shared_bus("postgres")
+    woken = asyncio.Event()
+    async with open_bus() as sender, open_bus() as other:
+        assert isinstance(other, PostgresBus)
+        other.listen(woken.set)
+        admin = await asyncpg.connect(other.dsn)
+        try:
+            killed = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE query = $1 AND pid <> pg_backend_pid()",
+                f'LISTEN "{other.channel}"',
+            )
+        finally:
+            await admin.close()
+        assert killed == 2  # both buses' listeners
+        await asyncio.wait_for(woken.wait(), 5)  # a lost listener wakes once, then listens again
+        woken.clear()
+        async with asyncio.timeout(10):
+            while not woken.is_set():
+                await sender.publish()
+                await asyncio.sleep(0.1)
