@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
+from typing import NamedTuple
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -35,18 +36,21 @@ from hub.store import Store
 ROW_OUTCOMES = ("read", "inserted", "updated", "unchanged", "rejected", "deleted")
 
 
+Labelled = dict[tuple[str, ...], float]
+
+
 @dataclass
 class StoreFigures:
-    """What the store says, read once per scrape."""
+    """What the store says, read once per scrape: each figure by its label values."""
 
-    finished_runs: dict[tuple[str, str], int] = field(default_factory=dict)
-    running: dict[str, int] = field(default_factory=dict)
-    rows: dict[tuple[str, str], int] = field(default_factory=dict)
-    last_success: dict[str, datetime] = field(default_factory=dict)
-    rejects: dict[tuple[str, str], int] = field(default_factory=dict)
-    open_conflicts: dict[str, int] = field(default_factory=dict)
+    finished_runs: Labelled = field(default_factory=dict)
+    running: Labelled = field(default_factory=dict)
+    rows: Labelled = field(default_factory=dict)
+    last_success: Labelled = field(default_factory=dict)  # Unix time
+    rejects: Labelled = field(default_factory=dict)
+    open_conflicts: Labelled = field(default_factory=dict)
+    webhook_lag: Labelled = field(default_factory=dict)
     head_seq: int = 0
-    webhook_lag: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @classmethod
     async def read(cls, store: Store) -> StoreFigures:
@@ -59,7 +63,7 @@ class StoreFigures:
                 )
             ):
                 if state == "running":
-                    figures.running[connector] = count
+                    figures.running[connector,] = count
                 else:
                     figures.finished_runs[connector, state] = count
             sums = [func.coalesce(func.sum(runs.c[f"rows_{o}"]), 0) for o in ROW_OUTCOMES]
@@ -73,48 +77,88 @@ class StoreFigures:
                 .where(runs.c.state == "succeeded")
                 .group_by(runs.c.connector)
             ):
-                figures.last_success[connector] = finished
-            figures.rejects = {
-                (connector, stream): count
-                for connector, stream, count in await conn.execute(
-                    select(rejects.c.connector, rejects.c.stream, func.count()).group_by(
-                        rejects.c.connector, rejects.c.stream
-                    )
+                figures.last_success[connector,] = finished.replace(tzinfo=UTC).timestamp()
+            for connector, stream, count in await conn.execute(
+                select(rejects.c.connector, rejects.c.stream, func.count()).group_by(
+                    rejects.c.connector, rejects.c.stream
                 )
-            }
-            figures.open_conflicts = dict(
-                (
-                    await conn.execute(
-                        select(conflicts.c.connector, func.count())
-                        .where(conflicts.c.resolved_at.is_(None))
-                        .group_by(conflicts.c.connector)
-                    )
-                ).all()
-            )
+            ):
+                figures.rejects[connector, stream] = count
+            for connector, count in await conn.execute(
+                select(conflicts.c.connector, func.count())
+                .where(conflicts.c.resolved_at.is_(None))
+                .group_by(conflicts.c.connector)
+            ):
+                figures.open_conflicts[connector,] = count
             hooks = tables.webhooks
-            figures.webhook_lag = {
-                (name, state): max(figures.head_seq - delivered, 0)
-                for name, state, delivered in await conn.execute(
-                    select(hooks.c.name, hooks.c.state, hooks.c.delivered_seq)
-                )
-            }
+            for name, state, delivered in await conn.execute(
+                select(hooks.c.name, hooks.c.state, hooks.c.delivered_seq)
+            ):
+                figures.webhook_lag[name, state] = max(figures.head_seq - delivered, 0)
         return figures
 
 
-Labelled = dict[tuple[str, ...], float]
+class Family(NamedTuple):
+    """A labelled family of the store's figures, its values from a ``StoreFigures`` field."""
+
+    kind: type[CounterMetricFamily | GaugeMetricFamily]
+    name: str
+    documentation: str
+    labels: list[str]
+    source: str
 
 
-def _family(
-    kind: type[CounterMetricFamily | GaugeMetricFamily],
-    name: str,
-    documentation: str,
-    labels: list[str],
-    values: Labelled,
-) -> Metric:
-    family = kind(name, documentation, labels=labels)
-    for label_values, value in sorted(values.items()):
-        family.add_metric(list(label_values), value)
-    return family
+FAMILIES = (
+    Family(
+        CounterMetricFamily,
+        "hub_sync_runs",
+        "Finished sync runs by connector and result.",
+        ["connector", "state"],
+        "finished_runs",
+    ),
+    Family(
+        GaugeMetricFamily,
+        "hub_sync_running",
+        "Sync runs in progress by connector.",
+        ["connector"],
+        "running",
+    ),
+    Family(
+        CounterMetricFamily,
+        "hub_sync_rows",
+        "Source rows handled by syncs, by connector and outcome.",
+        ["connector", "outcome"],
+        "rows",
+    ),
+    Family(
+        GaugeMetricFamily,
+        "hub_sync_last_success_timestamp_seconds",
+        "When each connector's last successful run finished (Unix time).",
+        ["connector"],
+        "last_success",
+    ),
+    Family(
+        GaugeMetricFamily,
+        "hub_rejects",
+        "Quarantined source rows by connector and stream.",
+        ["connector", "stream"],
+        "rejects",
+    ),
+    Family(
+        GaugeMetricFamily,
+        "hub_conflicts_open",
+        "Unresolved authority conflicts by the connector that disagrees.",
+        ["connector"],
+        "open_conflicts",
+    ),
+    Family(
+        GaugeMetricFamily,
+        "hub_webhook_lag_changes",
+        "Change-log positions between the head and each webhook's delivered-up-to seq.",
+        ["webhook", "state"],
+        "webhook_lag",
+    ),
+)
 
 
 class HubCollector(Collector):
@@ -126,59 +170,16 @@ class HubCollector(Collector):
         self.subscribers = subscribers
 
     def collect(self) -> Iterator[Metric]:
-        f = self.figures
-        by_connector = ["connector"]
-        yield _family(
-            CounterMetricFamily,
-            "hub_sync_runs",
-            "Finished sync runs by connector and result.",
-            ["connector", "state"],
-            dict(f.finished_runs),
-        )
-        yield _family(
-            GaugeMetricFamily,
-            "hub_sync_running",
-            "Sync runs in progress by connector.",
-            by_connector,
-            {(c,): n for c, n in f.running.items()},
-        )
-        yield _family(
-            CounterMetricFamily,
-            "hub_sync_rows",
-            "Source rows handled by syncs, by connector and outcome.",
-            ["connector", "outcome"],
-            dict(f.rows),
-        )
-        yield _family(
-            GaugeMetricFamily,
-            "hub_sync_last_success_timestamp_seconds",
-            "When each connector's last successful run finished (Unix time).",
-            by_connector,
-            {(c,): t.replace(tzinfo=UTC).timestamp() for c, t in f.last_success.items()},
-        )
-        yield _family(
-            GaugeMetricFamily,
-            "hub_rejects",
-            "Quarantined source rows by connector and stream.",
-            ["connector", "stream"],
-            dict(f.rejects),
-        )
-        yield _family(
-            GaugeMetricFamily,
-            "hub_conflicts_open",
-            "Unresolved authority conflicts by the connector that disagrees.",
-            by_connector,
-            {(c,): n for c, n in f.open_conflicts.items()},
-        )
-        yield _family(
-            GaugeMetricFamily,
-            "hub_webhook_lag_changes",
-            "Change-log positions between the head and each webhook's delivered-up-to seq.",
-            ["webhook", "state"],
-            dict(f.webhook_lag),
-        )
+        for spec in FAMILIES:
+            family = spec.kind(spec.name, spec.documentation, labels=spec.labels)
+            values: Labelled = getattr(self.figures, spec.source)
+            for label_values, value in sorted(values.items()):
+                family.add_metric(list(label_values), value)
+            yield family
         yield GaugeMetricFamily(
-            "hub_change_log_head_seq", "The newest seq in the change log.", value=f.head_seq
+            "hub_change_log_head_seq",
+            "The newest seq in the change log.",
+            value=self.figures.head_seq,
         )
         yield GaugeMetricFamily(
             "hub_feed_subscribers",
