@@ -109,11 +109,6 @@ class BatchWriter:
         conflicts: list[dict[str, Any]] = []
         fields = self.fields
         entity = self.entity.name
-        created, updated, restored = (
-            ChangeRecord.created,
-            ChangeRecord.updated,
-            ChangeRecord.restored,
-        )
         for record in records:
             values = record.values
             key = values[0]
@@ -121,7 +116,9 @@ class BatchWriter:
             previous = stored.get(key)
             if previous is None:
                 row = dict(zip(fields, values, strict=True))
-                changes.append(created(entity, key, project_code, row, record.source_time))
+                changes.append(
+                    ChangeRecord.created(entity, key, project_code, row, record.source_time)
+                )
                 row["src_connector"] = provenance.connector
                 row["src_key"] = record.source_key
                 row["synced_at"] = now
@@ -146,11 +143,13 @@ class BatchWriter:
                 }
             )
             if deleted_at is not None:
-                changes.append(restored(entity, key, project_code, record.source_time))
+                changes.append(ChangeRecord.restored(entity, key, project_code, record.source_time))
             for name, old, new in zip(fields, old_values, values, strict=True):
                 if old != new:
                     changes.append(
-                        updated(entity, key, project_code, name, old, new, record.source_time)
+                        ChangeRecord.updated(
+                            entity, key, project_code, name, old, new, record.source_time
+                        )
                     )
             outcome.updated.append(key)
         if inserts:

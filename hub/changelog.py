@@ -22,6 +22,8 @@ from hub.mapping import json_safe
 from hub.store import Store
 
 CommitHook = Callable[[], Awaitable[None]]
+# Builds a ChangeRecord without NamedTuple's Python-level __new__ (half the cost of a record).
+_record = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,9 @@ class ChangeRecord(NamedTuple):
     ) -> ChangeRecord:
         """A new record, carrying its values."""
         new = {name: json_safe(value) for name, value in values.items()}
-        return cls("created", entity, str(key), project_code, None, None, new, source_time)
+        return _record(
+            cls, ("created", entity, str(key), project_code, None, None, new, source_time)
+        )
 
     @classmethod
     def updated(
@@ -72,12 +76,14 @@ class ChangeRecord(NamedTuple):
     ) -> ChangeRecord:
         """One changed field of a record."""
         old, new = json_safe(old), json_safe(new)
-        return cls("updated", entity, str(key), project_code, field, old, new, source_time)
+        return _record(
+            cls, ("updated", entity, str(key), project_code, field, old, new, source_time)
+        )
 
     @classmethod
     def deleted(cls, entity: str, key: Any, project_code: str | None) -> ChangeRecord:
         """A record gone from its source (soft-deleted by reconcile)."""
-        return cls("deleted", entity, str(key), project_code, None, None, None, None)
+        return _record(cls, ("deleted", entity, str(key), project_code, None, None, None, None))
 
     @classmethod
     def restored(
@@ -88,7 +94,9 @@ class ChangeRecord(NamedTuple):
         source_time: datetime | None = None,
     ) -> ChangeRecord:
         """A soft-deleted record that its source delivers again."""
-        return cls("restored", entity, str(key), project_code, None, None, None, source_time)
+        return _record(
+            cls, ("restored", entity, str(key), project_code, None, None, None, source_time)
+        )
 
     @classmethod
     def derived(
@@ -103,7 +111,8 @@ class ChangeRecord(NamedTuple):
     ) -> ChangeRecord:
         """An event the hub concludes rather than reads (a filing's SLA state changed, a
         finding opened or closed): ``op`` names it, ``field`` and the values say what moved."""
-        return cls(op, entity, str(key), project_code, field, json_safe(old), json_safe(new), None)
+        old, new = json_safe(old), json_safe(new)
+        return _record(cls, (op, entity, str(key), project_code, field, old, new, None))
 
 
 async def append(

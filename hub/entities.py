@@ -180,6 +180,7 @@ DEPARTMENT = Entity(
         Field("credit_code", Kind.CREDIT_CODE, length=18),
         _text("short_name", length=32),
     ),
+    links=(Link("matters", "matter", "code", "department_code", many=True),),
 )
 
 MATTER = Entity(
