@@ -2,7 +2,8 @@
 
 One query loads the stored rows for the batch's keys; records are diffed against them as tuples;
 inserts, updates and change-log rows are written with one executemany each. Only the fields the
-stream maps take part in the diff, so two sources can feed different fields of one entity.
+stream maps take part in the diff, so two sources can feed different fields of one entity. The
+entity's declared snapshots (``hub.entities.Snapshot``) fill unmapped fields of inserted rows.
 """
 
 from __future__ import annotations
@@ -16,21 +17,12 @@ from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
-from hub.entities import Entity
+from hub.changelog import ChangeRecord, Provenance, Transaction
+from hub.entities import Entity, Snapshot
 from hub.mapping import json_safe
-from hub.store import Store
 
 # Keeps IN lists under every backend's bound-parameter limit.
 LOOKUP_CHUNK = 900
-
-
-@dataclass(frozen=True, slots=True)
-class Provenance:
-    """Who is writing: stamped on entity rows and change-log rows."""
-
-    connector: str
-    department: str | None
-    sync_run_id: int | None
 
 
 @dataclass(slots=True)
@@ -67,12 +59,10 @@ class BatchWriter:
 
     def __init__(
         self,
-        store: Store,
         entity: Entity,
         fields: Sequence[str],
         authority: Mapping[str, str] | None = None,
     ) -> None:
-        self.store = store
         self.entity = entity
         self.fields = tuple(fields)
         # Position of each field another connector is authoritative for -> that connector.
@@ -99,11 +89,11 @@ class BatchWriter:
                 }
             )
         )
-        self._enrich_time_limit = entity.name == "filing" and "time_limit_days" not in self.fields
+        self._snapshots = tuple(s for s in entity.snapshots if s.field not in self.fields)
 
     async def apply(
         self,
-        conn: AsyncConnection,
+        transaction: Transaction,
         records: Sequence[MappedRecord],
         provenance: Provenance,
         now: datetime,
@@ -111,45 +101,28 @@ class BatchWriter:
         outcome = BatchOutcome()
         if not records:
             return outcome
+        conn = transaction.conn
         stored = await _stored_rows(conn, self.table, self.fields, [r.values[0] for r in records])
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
-        changes: list[dict[str, Any]] = []
+        changes: list[ChangeRecord] = []
         conflicts: list[dict[str, Any]] = []
         fields = self.fields
-        base_change = {
-            "entity": self.entity.name,
-            "connector": provenance.connector,
-            "department_code": provenance.department,
-            "sync_run_id": provenance.sync_run_id,
-            "recorded_at": now,
-        }
+        entity = self.entity.name
         for record in records:
             values = record.values
             key = values[0]
             project_code = values[self.project_index] if self.project_index is not None else None
             previous = stored.get(key)
             if previous is None:
-                inserts.append(
-                    dict(zip(fields, values, strict=True))
-                    | {
-                        "src_connector": provenance.connector,
-                        "src_key": record.source_key,
-                        "synced_at": now,
-                    }
-                )
+                row = dict(zip(fields, values, strict=True))
                 changes.append(
-                    base_change
-                    | {
-                        "op": "created",
-                        "entity_key": str(key),
-                        "project_code": project_code,
-                        "field": None,
-                        "old_value": None,
-                        "new_value": {f: json_safe(v) for f, v in zip(fields, values, strict=True)},
-                        "source_time": record.source_time,
-                    }
+                    ChangeRecord.created(entity, key, project_code, row, record.source_time)
                 )
+                row["src_connector"] = provenance.connector
+                row["src_key"] = record.source_key
+                row["synced_at"] = now
+                inserts.append(row)
                 outcome.inserted.append(key)
                 continue
             old_values, deleted_at = previous
@@ -170,45 +143,24 @@ class BatchWriter:
                 }
             )
             if deleted_at is not None:
-                changes.append(
-                    base_change
-                    | {
-                        "op": "restored",
-                        "entity_key": str(key),
-                        "project_code": project_code,
-                        "field": None,
-                        "old_value": None,
-                        "new_value": None,
-                        "source_time": record.source_time,
-                    }
-                )
+                changes.append(ChangeRecord.restored(entity, key, project_code, record.source_time))
             for name, old, new in zip(fields, old_values, values, strict=True):
                 if old != new:
                     changes.append(
-                        base_change
-                        | {
-                            "op": "updated",
-                            "entity_key": str(key),
-                            "project_code": project_code,
-                            "field": name,
-                            "old_value": json_safe(old),
-                            "new_value": json_safe(new),
-                            "source_time": record.source_time,
-                        }
+                        ChangeRecord.updated(
+                            entity, key, project_code, name, old, new, record.source_time
+                        )
                     )
             outcome.updated.append(key)
         if inserts:
-            if self._enrich_time_limit:
-                await self._snapshot_time_limits(conn, inserts)
+            for snapshot in self._snapshots:
+                await self._take_snapshot(conn, snapshot, inserts)
             await conn.execute(self.table.insert(), inserts)
         if updates:
             await conn.execute(self._update, updates)
         if conflicts:
             outcome.conflicts = await self._record_conflicts(conn, conflicts)
-        if changes:
-            await self.store.serialize_changes(conn)
-            await conn.execute(tables.changes.insert(), changes)
-        outcome.changes = len(changes)
+        outcome.changes = await transaction.append(changes, provenance, now)
         return outcome
 
     def _respect_authority(
@@ -270,20 +222,20 @@ class BatchWriter:
             await conn.execute(table.insert(), new)
         return len(new)
 
-    async def _snapshot_time_limits(
-        self, conn: AsyncConnection, inserts: list[dict[str, Any]]
+    async def _take_snapshot(
+        self, conn: AsyncConnection, snapshot: Snapshot, inserts: list[dict[str, Any]]
     ) -> None:
-        """A filing keeps the time limit its matter had when the filing arrived (the catalogue
-        is versioned; later changes of the limit do not move existing deadlines)."""
-        codes = sorted({row["matter_code"] for row in inserts})
-        limits: dict[str, int | None] = {}
-        matters = tables.matters
+        """Copy ``snapshot``'s value from each inserted row's linked row, as it is now."""
+        link = self.entity.link(snapshot.link)
+        target = tables.entity_tables[link.target]
+        remote, source = target.c[link.remote_field], target.c[snapshot.source_field]
+        codes = sorted({c for row in inserts if (c := row.get(link.local_field)) is not None})
+        found: dict[Any, Any] = {}
         for start in range(0, len(codes), LOOKUP_CHUNK):
-            result = await conn.execute(
-                select(matters.c.code, matters.c.time_limit_days).where(
-                    matters.c.code.in_(codes[start : start + LOOKUP_CHUNK])
-                )
+            chunk = codes[start : start + LOOKUP_CHUNK]
+            found.update(
+                tuple(r)
+                for r in await conn.execute(select(remote, source).where(remote.in_(chunk)))
             )
-            limits.update((code, limit) for code, limit in result)
         for row in inserts:
-            row["time_limit_days"] = limits.get(row["matter_code"])
+            row[snapshot.field] = found.get(row.get(link.local_field))

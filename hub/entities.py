@@ -102,25 +102,64 @@ class Field:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A reference to another entity: the rows of ``target`` whose ``remote_field`` equals this
+    entity's ``local_field`` (one row, or a list of them when ``many``). A ``local_field`` of
+    kind JSON holds a list of values, each naming one target row."""
+
+    name: str
+    target: str
+    local_field: str
+    remote_field: str
+    many: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A value taken over on insert: ``field`` is copied from ``source_field`` of the row that
+    ``link`` names, when the stream does not map ``field`` itself. Later changes of the source
+    value do not move it (the linked catalogue is versioned)."""
+
+    field: str
+    link: str
+    source_field: str
+
+
+@dataclass(frozen=True, slots=True)
 class Entity:
     """A canonical entity: ``key`` names its identifying field, ``project_field`` the field that
-    links it to a project (the join key across departments), if any."""
+    links it to a project (the join key across departments), if any; ``links`` its references
+    to other entities and ``snapshots`` the values it copies from them on insert."""
 
     name: str
     table: str
     key: str
     fields: tuple[Field, ...]
     project_field: str | None = None
+    links: tuple[Link, ...] = ()
+    snapshots: tuple[Snapshot, ...] = ()
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
+    links_by_name: Mapping[str, Link] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "links_by_name", {link.name: link for link in self.links})
+        for snapshot in self.snapshots:  # a misdeclared snapshot fails at import
+            self.field(snapshot.field)
+            self.link(snapshot.link)
 
     def field(self, name: str) -> Field:
         try:
             return self.by_name[name]
         except KeyError:
             raise UnknownNameError(f"field of {self.name}", name, self.by_name) from None
+
+    def link(self, name: str) -> Link:
+        """The link called ``name``; an unknown name lists the known ones."""
+        try:
+            return self.links_by_name[name]
+        except KeyError:
+            raise UnknownNameError(f"link of {self.name}", name, self.links_by_name) from None
 
 
 def _text(name: str, required: bool = False, length: int = 200) -> Field:
@@ -141,6 +180,7 @@ DEPARTMENT = Entity(
         Field("credit_code", Kind.CREDIT_CODE, length=18),
         _text("short_name", length=32),
     ),
+    links=(Link("matters", "matter", "code", "department_code", many=True),),
 )
 
 MATTER = Entity(
@@ -155,6 +195,10 @@ MATTER = Entity(
         _enum("time_limit_class", TimeLimitClass),
         Field("time_limit_days", Kind.INT),
         Field("prerequisites", Kind.JSON),
+    ),
+    links=(
+        Link("department", "department", "department_code", "code"),
+        Link("prerequisites", "matter", "prerequisites", "code", many=True),
     ),
 )
 
@@ -175,6 +219,7 @@ PROJECT = Entity(
         Field("registered_at", Kind.DATETIME),
         _enum("status", ProjectStatus),
     ),
+    links=(Link("filings", "filing", "code", "project_code", many=True),),
 )
 
 FILING = Entity(
@@ -194,6 +239,15 @@ FILING = Entity(
         Field("time_limit_days", Kind.INT),
         Field("materials", Kind.JSON),
     ),
+    links=(
+        Link("matter", "matter", "matter_code", "code"),
+        Link("project", "project", "project_code", "code"),
+        Link("department", "department", "department_code", "code"),
+        Link("events", "process_event", "key", "filing_key", many=True),
+        Link("outcome", "outcome", "key", "filing_key"),  # of several, the latest issued
+    ),
+    # A filing keeps the time limit its matter had when the filing arrived.
+    snapshots=(Snapshot("time_limit_days", "matter", "time_limit_days"),),
 )
 
 PROCESS_EVENT = Entity(
@@ -211,6 +265,7 @@ PROCESS_EVENT = Entity(
         Field("occurred_at", Kind.DATETIME, required=True),
         _text("opinion", length=2000),
     ),
+    links=(Link("filing", "filing", "filing_key", "key"),),
 )
 
 OUTCOME = Entity(
@@ -231,6 +286,7 @@ OUTCOME = Entity(
         _text("holder", length=400),
         Field("attributes", Kind.JSON),
     ),
+    links=(Link("filing", "filing", "filing_key", "key"),),
 )
 
 ENTITIES: Mapping[str, Entity] = {

@@ -24,7 +24,8 @@ from sqlalchemy import exists, func, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
-from hub.batch import LOOKUP_CHUNK, BatchWriter, MappedRecord, Provenance
+from hub.batch import LOOKUP_CHUNK, BatchWriter, MappedRecord
+from hub.changelog import ChangeLog, ChangeRecord, CommitHook, Provenance
 from hub.clock import utcnow
 from hub.config import CodeTable, HubConfig, StreamConfig
 from hub.cursors import decode_cursor, encode_cursor, step_back
@@ -84,9 +85,6 @@ class _PreparedBatch:
     cursor: Any = None
 
 
-CommitHook = Callable[[], Awaitable[None]]
-
-
 class SyncEngine:
     """Runs connectors' syncs against one store. Each connector syncs once at a time across all
     hub processes sharing the store (a lease row, renewed with every batch). ``on_commit`` is
@@ -102,7 +100,7 @@ class SyncEngine:
     ) -> None:
         self.store = store
         self.config = config
-        self.on_commit = on_commit
+        self.changelog = ChangeLog(store, on_commit)
         self.leases = Leases(store, timedelta(seconds=lease_seconds))
         self.runs = RunLog(store)
         self.source_check = SourceCheck(store)
@@ -212,6 +210,7 @@ class SyncEngine:
                 )
             }
         missing = sorted(set(stored) - present)
+        provenance = Provenance(connector.name, connector.config.department, report.run_id)
         cap = connector.config.max_delete_share
         if missing and not force and len(missing) > cap * len(stored):
             raise ReconcileRefusedError(
@@ -220,36 +219,19 @@ class SyncEngine:
         for start in range(0, len(missing), LOOKUP_CHUNK):
             chunk = missing[start : start + LOOKUP_CHUNK]
             now = utcnow()
-            async with self.store.write() as conn:
+            async with self.changelog.write() as transaction:
+                conn = transaction.conn
                 await conn.execute(
                     update(table)
                     .where(key_column.in_(chunk), table.c.deleted_at.is_(None))
                     .values(deleted_at=now, synced_at=now)
                 )
-                await self.store.serialize_changes(conn)
-                await conn.execute(
-                    tables.changes.insert(),
-                    [
-                        {
-                            "op": "deleted",
-                            "entity": entity.name,
-                            "entity_key": str(key),
-                            "project_code": stored[key],
-                            "field": None,
-                            "old_value": None,
-                            "new_value": None,
-                            "connector": connector.name,
-                            "department_code": connector.config.department,
-                            "sync_run_id": report.run_id,
-                            "source_time": None,
-                            "recorded_at": now,
-                        }
-                        for key in chunk
-                    ],
+                await transaction.append(
+                    [ChangeRecord.deleted(entity.name, key, stored[key]) for key in chunk],
+                    provenance,
+                    now,
                 )
                 await self.leases.renew(conn, connector.name, now)
-            if self.on_commit is not None:
-                await self.on_commit()
             stats.deleted += len(chunk)
             stats.changes += len(chunk)
         stats.unchanged = len(stored) - len(missing)
@@ -293,7 +275,7 @@ class SyncEngine:
             stream=stream,
             mapper=mapper,
             writer=BatchWriter(
-                self.store, mapper.entity, mapper.fields, self.config.authority_for(stream.entity)
+                mapper.entity, mapper.fields, self.config.authority_for(stream.entity)
             ),
             provenance=Provenance(connector.name, connector.config.department, run_id),
             zone=ZoneInfo(connector.config.timezone),
@@ -422,8 +404,9 @@ class SyncEngine:
     ) -> list[RowResult]:
         """Write a prepared batch, its rejects and its cursor in one transaction."""
         plan, now = batch.plan, batch.now
-        async with self.store.write() as conn:
-            outcome = await plan.writer.apply(conn, batch.records, plan.provenance, now)
+        async with self.changelog.write() as transaction:
+            conn = transaction.conn
+            outcome = await plan.writer.apply(transaction, batch.records, plan.provenance, now)
             if batch.rejects:
                 await self._record_rejects(conn, plan, batch.rejects)
             if batch.cursor is not None:
@@ -432,8 +415,6 @@ class SyncEngine:
                 )
             if lease:
                 await self.leases.renew(conn, plan.connector, now)
-        if outcome.changes and self.on_commit is not None:
-            await self.on_commit()
         status = dict.fromkeys(outcome.inserted, "inserted")
         status.update(dict.fromkeys(outcome.updated, "updated"))
         results = batch.results

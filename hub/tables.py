@@ -90,7 +90,7 @@ changes = Table(
     "changes",
     metadata,
     Column("seq", Serial, primary_key=True, autoincrement=True),
-    Column("op", String(16), nullable=False),  # created / updated / deleted
+    Column("op", String(16), nullable=False),  # see hub.changelog.ChangeRecord
     Column("entity", String(32), nullable=False),
     Column("entity_key", String(200), nullable=False),
     Column("project_code", String(32)),

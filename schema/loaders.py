@@ -20,6 +20,7 @@ from strawberry import Info
 from strawberry.dataloader import DataLoader
 
 from hub import tables
+from hub.entities import DEPARTMENT, FILING, Link
 from hub.store import Store
 from schema.live import live
 from schema.prefetch import field_key
@@ -64,12 +65,11 @@ class Loaders:
             self._by_key(t.filings, Filing.from_row)
         )
         self.matters_by_department: DataLoader[str, list[Matter]] = DataLoader(
-            self._grouped(t.matters, t.matters.c.department_code, Matter.from_row, t.matters.c.code)
+            self._grouped(DEPARTMENT.link("matters"), Matter.from_row, t.matters.c.code)
         )
         self.events_by_filing: DataLoader[str, list[ProcessEvent]] = DataLoader(
             self._grouped(
-                t.process_events,
-                t.process_events.c.filing_key,
+                FILING.link("events"),
                 ProcessEvent.from_row,
                 t.process_events.c.occurred_at,
                 t.process_events.c.key,
@@ -133,13 +133,12 @@ class Loaders:
         return load
 
     def _grouped(
-        self,
-        table: Table,
-        column: ColumnElement[Any],
-        build: Callable[[Any], T],
-        *order_by: ColumnElement[Any],
+        self, link: Link, build: Callable[[Any], T], *order_by: ColumnElement[Any]
     ) -> LoadFn:
-        name = column.key
+        """The live rows ``link`` names, by the value they match (``link.local_field``'s)."""
+        table = tables.entity_tables[link.target]
+        name = link.remote_field
+        column = table.c[name]
 
         async def load(keys: list[Any], conn: AsyncConnection | None = None) -> list[list[T]]:
             rows = await self._rows(
@@ -160,17 +159,18 @@ class Loaders:
         self, keys: list[str], conn: AsyncConnection | None = None
     ) -> list[Outcome | None]:
         """A filing's outcome; if a source sent several, the last issued (then highest key)."""
-        o = tables.outcomes
+        link = FILING.link("outcome")
+        o = tables.entity_tables[link.target]
         rows = await self._rows(
             lambda chunk: (
                 select(o)
-                .where(o.c.filing_key.in_(chunk), live(o))
+                .where(o.c[link.remote_field].in_(chunk), live(o))
                 .order_by(o.c.issued_at.asc().nulls_first(), o.c.key)
             ),
             keys,
             conn,
         )
-        latest = {row.filing_key: row for row in rows}
+        latest = {getattr(row, link.remote_field): row for row in rows}
         return [Outcome.from_row(latest[k]) if k in latest else None for k in keys]
 
     async def _history(self, keys: list[tuple[str, str]]) -> list[list[Row[Any]]]:

@@ -15,6 +15,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from hub import tables
+from hub.entities import PROJECT
 from schema.errors import InvalidCursorError, UserInputError
 from schema.filters import FilingFilter, condition
 from schema.live import live
@@ -56,7 +57,9 @@ def filing_pages(
     ordering = FILING_ORDER.ordering(order_by, default=BY_SUBMISSION)
     if after is not None:
         ordering.decode(after)  # a bad cursor fails here, before any statement
-    f = tables.filings
+    link = PROJECT.link("filings")
+    f = tables.entity_tables[link.target]
+    group = f.c[link.remote_field]
     query = select(f).where(live(f), condition(filter))
 
     async def load(codes: list[str], conn: AsyncConnection | None = None) -> list[Any]:
@@ -65,7 +68,7 @@ def filing_pages(
                 context.store,
                 query,
                 ordering,
-                f.c.project_code,
+                group,
                 codes,
                 Filing.from_row,
                 first=size,
