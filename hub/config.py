@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from hub.calendar import check_disjoint
 from hub.entities import ENTITIES
 from hub.errors import ConfigError, UnknownNameError
 from hub.schedules import parse_duration, parse_schedule
@@ -232,11 +234,25 @@ class WebhookConfig(_Strict):
     max_backoff_seconds: float = Field(default=3600.0, gt=0)
 
 
+class CalendarConfig(_Strict):
+    """Overrides of the working-day calendar (hub.calendar): days ``chinese_calendar`` lacks or
+    gets wrong, e.g. a year it has not published yet."""
+
+    holidays: list[date] = []
+    working_days: list[date] = []
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> CalendarConfig:
+        check_disjoint(self.holidays, self.working_days)
+        return self
+
+
 class HubConfig(_Strict):
     store: StoreConfig = StoreConfig()
     server: ServerConfig = ServerConfig()
     bus: BusConfig = BusConfig()
     webhooks: WebhookConfig = WebhookConfig()
+    calendar: CalendarConfig = CalendarConfig()
     connectors: list[ConnectorConfig] = []
     # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
     authority: dict[str, str | dict[str, str]] = {}

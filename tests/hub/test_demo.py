@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import chinese_calendar  # type: ignore[import-untyped]
@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub import identifiers, tables
+from hub.calendar import standard_calendar
 from hub.config import HubConfig, load_config
 from hub.demo import (
     AS_OF,
@@ -29,7 +30,6 @@ from hub.demo import (
 from hub.demo.counts import count, is_overdue
 from hub.demo.filings import OPEN
 from hub.demo.sources import BAD_ROWS
-from hub.demo.workdays import WorkCalendar
 from hub.entities import EventStep, FilingStatus, ProjectStatus
 
 pytestmark = pytest.mark.anyio
@@ -220,7 +220,7 @@ def test_identifiers_are_valid(demo_one: Path) -> None:
 
 def test_timelines_follow_the_rules(scale_one: Dataset) -> None:
     data = scale_one
-    calendar = WorkCalendar(date(2007, 1, 1), date(2014, 12, 31))
+    calendar = standard_calendar()
     approved_at: dict[tuple[str, str], datetime] = {}
     for filing in data.filings:
         if filing.status is FilingStatus.APPROVED and filing.completed_at is not None:
@@ -248,7 +248,7 @@ def test_timelines_follow_the_rules(scale_one: Dataset) -> None:
         assert late == filing.overdue
         if filing.accepted_at is not None:  # counting the acceptance day too changes nothing
             end = (filing.completed_at or AS_OF).date()
-            inclusive = calendar.elapsed(filing.accepted_at.date(), end) + 1
+            inclusive = calendar.working_days_between(filing.accepted_at.date(), end) + 1
             assert (inclusive > filing.time_limit_days) == late
     # Idle projects are idle by any reading of "more than two months".
     for days in (59, 60, 61, 62):
