@@ -29,7 +29,7 @@ from hub.demo import (
 )
 from hub.demo.counts import count, is_overdue
 from hub.demo.filings import OPEN
-from hub.demo.sources import BAD_ROWS
+from hub.demo.sources import BAD_ROWS, rjw
 from hub.entities import EventStep, FilingStatus, ProjectStatus
 
 pytestmark = pytest.mark.anyio
@@ -199,6 +199,30 @@ def test_every_source_has_its_own_schema(demo_small: Path) -> None:
             # Pinyin-initial systems share a few national field names (XMDM, GXSJ), no more.
             shared = mine & theirs
             assert len(shared) < min(len(mine), len(theirs)) / 3, sorted(shared)
+
+
+def test_each_system_is_written_and_mapped_from_its_declaration(demo_small: Path) -> None:
+    for name, system in SOURCES.items():
+        with connect(demo_small, name) as conn:
+            for table in system.tables:
+                written = [r[1] for r in conn.execute(f"PRAGMA table_info({table.name})")]
+                assert written == [c.name for c in table.columns], (name, table.name)
+        read = [t for t in system.tables if t.entity is not None]
+        for table, stream in zip(read, system.connector()["streams"], strict=True):
+            assert stream["entity"] == table.entity
+            if "query" in stream:
+                continue
+            for mapping in stream["fields"].values():
+                column = mapping if isinstance(mapping, str) else mapping.get("column")
+                assert column is None or column in {c.name for c in table.columns}, column
+    # rjw's row versions run on across its tables, one number per written row.
+    with connect(demo_small, "rjw") as conn:
+        versions = sorted(
+            row[0]
+            for table in ("TB_HPSP_SQ", "TB_HPSP_LC", "TB_HPSP_PF")
+            for row in conn.execute(f"SELECT SCN FROM {table} WHERE SCN >= ?", (rjw.FIRST_SCN,))
+        )
+    assert versions == list(range(rjw.FIRST_SCN, rjw.FIRST_SCN + len(versions)))
 
 
 def test_identifiers_are_valid(demo_one: Path) -> None:

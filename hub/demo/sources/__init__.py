@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from hub.demo.dataset import Dataset
 from hub.demo.sources import fgw, ghj, platform, rjw, zjj
@@ -29,9 +28,4 @@ def write_sources(folder: Path, data: Dataset) -> dict[str, Path]:
     return written
 
 
-def connectors() -> list[dict[str, Any]]:
-    """The ``[[connectors]]`` sections of hub.toml, one per source."""
-    return [system.connector() for system in SOURCES.values()]
-
-
-__all__ = ["BAD_ROWS", "SOURCES", "BadRow", "System", "connectors", "write_sources"]
+__all__ = ["BAD_ROWS", "SOURCES", "BadRow", "System", "write_sources"]

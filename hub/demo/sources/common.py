@@ -125,7 +125,7 @@ class Column:
     name: str
     type: str
     value: Value
-    field: str | None = None
+    hub_field: str | None = None
     mapping: str | Mapping[str, Any] | None = None
     codes: Codes | None = None
 
@@ -214,8 +214,8 @@ class Table:
         return ddl
 
     def stream(self, department: str | None) -> dict[str, Any]:
-        fields = dict(self.fields)
-        fields.update((c.field, c.field_mapping) for c in self.columns if c.field is not None)
+        fields = {c.hub_field: c.field_mapping for c in self.columns if c.hub_field}
+        fields.update(self.fields)
         if self.entity == "filing" and department is not None:
             fields["department_code"] = {"default": department}
         source = {"query": self.query} if self.query is not None else {"table": self.name}
@@ -259,10 +259,17 @@ def shared_code_table(
 @dataclass(frozen=True, slots=True)
 class RowVersions:
     """A row version column instead of an update time (like Oracle's ORA_ROWSCN): numbers from
-    ``first`` in the order the rows were last written, across every table that has it."""
+    ``first`` in the order the rows were last written, across every table that has it (as its
+    last column)."""
 
     column: str
     first: int
+
+    def number(self, written: list[tuple[Record, int, list[Any]]]) -> None:
+        """Fill the version column, the last, of rows given as (record, table number, row)."""
+        written.sort(key=lambda w: (w[0].item.updated_at, w[1], w[0].item.native_id))
+        for version, (_, _, row) in enumerate(written, start=self.first):
+            row[-1] = version
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,22 +288,15 @@ class System:
 
     def write(self, path: Path, data: Dataset) -> None:
         tables: dict[str, Rows] = {}
-        versioned: list[tuple[datetime, int, int, list[Any], int]] = []
+        versioned: list[tuple[Record, int, list[Any]]] = []
         for number, table in enumerate(self.tables):
             records = table.rows_from(data, self.name)
             rows = [[c.value(r) for c in table.columns] for r in records]
-            names = [c.name for c in table.columns]
-            tables[table.name] = (names, rows)
+            tables[table.name] = ([c.name for c in table.columns], rows)
             if self.versions is not None and table.cursor == self.versions.column:
-                at = names.index(self.versions.column)
-                versioned += [
-                    (r.item.updated_at, number, r.item.native_id, row, at)
-                    for r, row in zip(records, rows, strict=True)
-                ]
-        versioned.sort(key=lambda w: w[:3])
-        first = 0 if self.versions is None else self.versions.first
-        for version, (*_, row, at) in enumerate(versioned, start=first):
-            row[at] = version
+                versioned += [(r, number, row) for r, row in zip(records, rows, strict=True)]
+        if self.versions is not None:
+            self.versions.number(versioned)
         write_database(path, self.schema(), tables, self.bad_rows)
 
     def connector(self) -> dict[str, Any]:
