@@ -26,6 +26,7 @@ import chinese_calendar  # type: ignore[import-untyped]
 from sqlalchemy import Integer, case, cast, func, literal, literal_column, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
+from hub.config import check_disjoint
 from hub.store import Store
 
 EPOCH = date(1970, 1, 1)
@@ -63,6 +64,7 @@ class WorkingCalendar:
         self.last = date(max(self.years), 12, 31)
         span = [self.first + timedelta(days=k) for k in range((self.last - self.first).days + 1)]
         working = [_is_working(d, extra_holidays, extra_working) for d in span]
+        self._working = working
         self._days = [d for d, w in zip(span, working, strict=True) if w]
         self._through = list(accumulate(int(w) for w in working))  # working days first..day
         # (day number, running total of exceptions to Monday to Friday) for the SQL steps.
@@ -81,7 +83,7 @@ class WorkingCalendar:
 
     def is_working_day(self, day: date) -> bool:
         self.check_years(day, day)
-        return self._through[(day - self.first).days] > self._previous_total(day)
+        return self._working[(day - self.first).days]
 
     def working_index(self, day: date) -> int:
         """The working days from the calendar's first day through ``day``."""
@@ -135,19 +137,6 @@ class WorkingCalendar:
             else_=literal(0),
         )
         return _weekdays_through(day) + correction
-
-    def _previous_total(self, day: date) -> int:
-        offset = (day - self.first).days
-        return self._through[offset - 1] if offset else 0
-
-
-def check_disjoint(holidays: Iterable[date], working_days: Iterable[date]) -> None:
-    """Raise ``ValueError`` when an override names a day both a holiday and a working day."""
-    both = sorted(set(holidays) & set(working_days))
-    if both:
-        raise ValueError(
-            f"days cannot be both holidays and working days: {', '.join(map(str, both))}"
-        )
 
 
 def _is_working(day: date, holidays: frozenset[date], working_days: frozenset[date]) -> bool:

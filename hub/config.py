@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,7 +26,6 @@ from pydantic import (
     model_validator,
 )
 
-from hub.calendar import check_disjoint
 from hub.entities import ENTITIES
 from hub.errors import ConfigError, UnknownNameError
 from hub.schedules import parse_duration, parse_schedule
@@ -232,6 +232,16 @@ class WebhookConfig(_Strict):
     max_attempts: int = Field(default=8, ge=1)  # then the webhook is "failing" (still retried)
     backoff_seconds: float = Field(default=1.0, gt=0)
     max_backoff_seconds: float = Field(default=3600.0, gt=0)
+
+
+def check_disjoint(holidays: Iterable[date], working_days: Iterable[date]) -> None:
+    """Raise ``ValueError`` when calendar overrides name a day both a holiday and a working day
+    (hub.calendar checks its overrides with this too)."""
+    both = sorted(set(holidays) & set(working_days))
+    if both:
+        raise ValueError(
+            f"days cannot be both holidays and working days: {', '.join(map(str, both))}"
+        )
 
 
 class CalendarConfig(_Strict):
