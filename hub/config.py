@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -232,11 +234,35 @@ class WebhookConfig(_Strict):
     max_backoff_seconds: float = Field(default=3600.0, gt=0)
 
 
+def check_disjoint(holidays: Iterable[date], working_days: Iterable[date]) -> None:
+    """Raise ``ValueError`` when calendar overrides name a day both a holiday and a working day
+    (hub.calendar checks its overrides with this too)."""
+    both = sorted(set(holidays) & set(working_days))
+    if both:
+        raise ValueError(
+            f"days cannot be both holidays and working days: {', '.join(map(str, both))}"
+        )
+
+
+class CalendarConfig(_Strict):
+    """Overrides of the working-day calendar (hub.calendar): days ``chinese_calendar`` lacks or
+    gets wrong, e.g. a year it has not published yet."""
+
+    holidays: list[date] = []
+    working_days: list[date] = []
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> CalendarConfig:
+        check_disjoint(self.holidays, self.working_days)
+        return self
+
+
 class HubConfig(_Strict):
     store: StoreConfig = StoreConfig()
     server: ServerConfig = ServerConfig()
     bus: BusConfig = BusConfig()
     webhooks: WebhookConfig = WebhookConfig()
+    calendar: CalendarConfig = CalendarConfig()
     connectors: list[ConnectorConfig] = []
     # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
     authority: dict[str, str | dict[str, str]] = {}

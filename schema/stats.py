@@ -11,13 +11,13 @@ from sqlalchemy import Float, Select, and_, case, cast, func, literal_column, nu
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub import entities, tables
+from hub.calendar import CHINA_OFFSET_HOURS, working_day_index
 from hub.store import Store
 from schema.filters import FilingFilter, ProjectFilter, condition
 from schema.live import live
 from schema.types.district import District
 from schema.types.enums import to_enum
 from schema.types.stats import FilingGroup, FilingStats, ProjectGroup, ProjectStats
-from schema.workdays import CHINA_OFFSET_HOURS, working_day_index
 
 S = entities.FilingStatus
 COMPLETED = (S.APPROVED.value, S.REJECTED.value)

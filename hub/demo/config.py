@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hub.demo.sources import connectors
+from hub.demo.sources import SOURCES, System
 
 STORE_URL = "sqlite+aiosqlite:///hub.db"
 AUTHORITY = {"department": "platform", "matter": "platform", "project": "fgw"}
@@ -19,8 +19,6 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 RECONCILE_SCHEDULE = "30 2 * * *"  # the nightly key scan for deletes
 OVERLAP = "10m"  # re-read window below the cursor for rows department systems commit late
-# Version-number cursors (rjw's SCN) grow at commit, so they need no overlap.
-_VERSION_CURSORS = frozenset({"SCN"})
 
 
 def hub_config() -> dict[str, Any]:
@@ -28,14 +26,17 @@ def hub_config() -> dict[str, Any]:
     return {
         "store": {"url": STORE_URL},
         "authority": dict(AUTHORITY),
-        "connectors": [_with_sync_discipline(c) for c in connectors()],
+        "connectors": [_with_sync_discipline(s) for s in SOURCES.values()],
     }
 
 
-def _with_sync_discipline(connector: dict[str, Any]) -> dict[str, Any]:
+def _with_sync_discipline(system: System) -> dict[str, Any]:
+    # Row versions (rjw's SCN) grow at commit, so streams that follow them need no overlap.
+    versions = None if system.versions is None else system.versions.column
+    connector = system.connector()
     streams = [
-        {**s, "overlap": OVERLAP} if s.get("cursor") not in _VERSION_CURSORS else s
-        for s in connector.get("streams", ())
+        {**s, "overlap": OVERLAP} if s.get("cursor") != versions else s
+        for s in connector["streams"]
     ]
     return {**connector, "reconcile_schedule": RECONCILE_SCHEDULE, "streams": streams}
 

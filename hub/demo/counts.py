@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
+from hub.calendar import WorkingCalendar, standard_calendar
 from hub.demo.catalogue import DEPARTMENT_COUNT, MATTER_COUNT
 from hub.demo.dataset import AS_OF, ORPHAN_FILINGS, Dataset, filing_count, generate, project_count
 from hub.demo.filings import OPEN
 from hub.demo.sources import BAD_ROWS
-from hub.demo.workdays import WorkCalendar
 from hub.entities import ProjectStatus
 
 # Planted bad rows per source and entity; the same at every scale.
@@ -69,7 +69,7 @@ def _counts(scale: float, seed: int, as_of: datetime) -> DemoCounts:
 
 def count(data: Dataset) -> DemoCounts:
     registered = [f for f in data.filings if f.project is not None]
-    calendar = WorkCalendar(date(data.as_of.year - 7, 1, 1), data.as_of.date())
+    calendar = standard_calendar()
     overdue = [
         f
         for f in registered
@@ -101,14 +101,14 @@ def is_overdue(
     completed: datetime | None,
     limit: int,
     as_of: datetime,
-    calendar: WorkCalendar,
+    calendar: WorkingCalendar,
 ) -> bool:
     """The demo's time-limit rule: working days after the acceptance day up to completion (or
     ``as_of``) exceed the limit. Filings not yet accepted are not on the clock."""
     if accepted is None:
         return False
     end = completed or as_of
-    return calendar.elapsed(accepted.date(), end.date()) > limit
+    return calendar.working_days_between(accepted.date(), end.date()) > limit
 
 
 def _idle(status: ProjectStatus, last_activity: datetime, as_of: datetime) -> bool:

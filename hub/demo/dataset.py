@@ -6,8 +6,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
+from hub.calendar import standard_calendar
 from hub.demo.catalogue import Catalogue, build_catalogue
 from hub.demo.filings import (
     FILING_COUNT,
@@ -20,7 +21,6 @@ from hub.demo.filings import (
     number_documents,
 )
 from hub.demo.projects import INDUSTRY, PROJECT_COUNT, Project, draft_projects
-from hub.demo.workdays import WorkCalendar
 
 AS_OF = datetime(2014, 12, 31, 23, 59)
 
@@ -72,10 +72,9 @@ def generate(scale: float = 1.0, seed: int = 2014, as_of: datetime = AS_OF) -> D
         raise ValueError(f"scale must be positive, not {scale!r}")
     catalogue = build_catalogue(seed, as_of)
     rng = random.Random(f"{seed}/{scale!r}/{as_of.isoformat()}")
-    calendar = WorkCalendar(date(as_of.year - 7, 1, 1), as_of.date())
     projects = draft_projects(rng, project_count(scale))
     filing_counts(rng, projects, filing_count(scale))
-    planner = FilingPlanner(rng, catalogue, calendar, as_of)
+    planner = FilingPlanner(rng, catalogue, standard_calendar(), as_of)
     per_project = [planner.choose(project) for project in projects]
     filings = [f for chosen in per_project for f in chosen]
     planner.mark_overdue(

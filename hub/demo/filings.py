@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from hub.calendar import WorkingCalendar
 from hub.demo.catalogue import Catalogue, Department, Matter
 from hub.demo.names import BRANDS, person
 from hub.demo.projects import Activity, Project
-from hub.demo.workdays import WorkCalendar
 from hub.entities import (
     Decision,
     EventStep,
@@ -164,15 +164,16 @@ class FilingPlanner:
     timelines with events and outcomes (phase 3)."""
 
     def __init__(
-        self, rng: random.Random, catalogue: Catalogue, calendar: WorkCalendar, as_of: datetime
+        self, rng: random.Random, catalogue: Catalogue, calendar: WorkingCalendar, as_of: datetime
     ) -> None:
         self.rng = rng
         self.catalogue = catalogue
         self.calendar = calendar
         self.as_of = as_of
+        self.earliest = date(as_of.year - 7, 1, 1)  # timelines start in the seven years before
         # The last working day whose steps (all before 22:00) are before as_of.
         last_day = as_of.date() if as_of.time() >= time(22, 0) else as_of.date() - timedelta(days=1)
-        self.now_index = calendar.index_on_or_before(last_day)
+        self.now_index = calendar.working_index(last_day)
         by_name = {m.name: m for m in catalogue.matters}
         self._entry = {
             funding: ([by_name[n] for n, _ in options], [w for _, w in options])
@@ -333,11 +334,9 @@ class FilingPlanner:
             offset = self.now_index - now
         else:
             offset = self.now_index - self._quiet_days(project) - settled
-        if offset < 0:
-            raise ValueError(
-                f"project {project.index}'s timeline starts before {self.calendar.first}"
-            )
-        registered = self.calendar.day(offset)
+        registered = self.calendar.nth_working_day(offset)
+        if registered < self.earliest:
+            raise ValueError(f"project {project.index}'s timeline starts before {self.earliest}")
         project.registered_at = datetime(registered.year, registered.month, registered.day)
         last = project.registered_at
         for filing in filings:
@@ -482,7 +481,7 @@ class FilingPlanner:
             filing.outcome = self._outcome(filing, department)
 
     def _stamp(self, index: int, after: datetime | None) -> datetime:
-        day = self.calendar.day(index)
+        day = self.calendar.nth_working_day(index)
         if after is not None and after.date() >= day:
             minutes = after.hour * 60 + after.minute
             step = self.rng.randint(3, 40) if minutes < _LATEST else 1

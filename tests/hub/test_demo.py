@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import chinese_calendar  # type: ignore[import-untyped]
@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub import identifiers, tables
+from hub.calendar import standard_calendar
 from hub.config import HubConfig, load_config
 from hub.demo import (
     AS_OF,
@@ -28,8 +29,7 @@ from hub.demo import (
 )
 from hub.demo.counts import count, is_overdue
 from hub.demo.filings import OPEN
-from hub.demo.sources import BAD_ROWS
-from hub.demo.workdays import WorkCalendar
+from hub.demo.sources import BAD_ROWS, rjw
 from hub.entities import EventStep, FilingStatus, ProjectStatus
 
 pytestmark = pytest.mark.anyio
@@ -201,6 +201,30 @@ def test_every_source_has_its_own_schema(demo_small: Path) -> None:
             assert len(shared) < min(len(mine), len(theirs)) / 3, sorted(shared)
 
 
+def test_each_system_is_written_and_mapped_from_its_declaration(demo_small: Path) -> None:
+    for name, system in SOURCES.items():
+        with connect(demo_small, name) as conn:
+            for table in system.tables:
+                written = [r[1] for r in conn.execute(f"PRAGMA table_info({table.name})")]
+                assert written == [c.name for c in table.columns], (name, table.name)
+        read = [t for t in system.tables if t.entity is not None]
+        for table, stream in zip(read, system.connector()["streams"], strict=True):
+            assert stream["entity"] == table.entity
+            if "query" in stream:
+                continue
+            for mapping in stream["fields"].values():
+                column = mapping if isinstance(mapping, str) else mapping.get("column")
+                assert column is None or column in {c.name for c in table.columns}, column
+    # rjw's row versions run on across its tables, one number per written row.
+    with connect(demo_small, "rjw") as conn:
+        versions = sorted(
+            row[0]
+            for table in ("TB_HPSP_SQ", "TB_HPSP_LC", "TB_HPSP_PF")
+            for row in conn.execute(f"SELECT SCN FROM {table} WHERE SCN >= ?", (rjw.FIRST_SCN,))
+        )
+    assert versions == list(range(rjw.FIRST_SCN, rjw.FIRST_SCN + len(versions)))
+
+
 def test_identifiers_are_valid(demo_one: Path) -> None:
     bad_codes = {r.values["XMDM"] for r in BAD_ROWS["fgw"]}
     with connect(demo_one, "fgw") as conn:
@@ -220,7 +244,7 @@ def test_identifiers_are_valid(demo_one: Path) -> None:
 
 def test_timelines_follow_the_rules(scale_one: Dataset) -> None:
     data = scale_one
-    calendar = WorkCalendar(date(2007, 1, 1), date(2014, 12, 31))
+    calendar = standard_calendar()
     approved_at: dict[tuple[str, str], datetime] = {}
     for filing in data.filings:
         if filing.status is FilingStatus.APPROVED and filing.completed_at is not None:
@@ -248,7 +272,7 @@ def test_timelines_follow_the_rules(scale_one: Dataset) -> None:
         assert late == filing.overdue
         if filing.accepted_at is not None:  # counting the acceptance day too changes nothing
             end = (filing.completed_at or AS_OF).date()
-            inclusive = calendar.elapsed(filing.accepted_at.date(), end) + 1
+            inclusive = calendar.working_days_between(filing.accepted_at.date(), end) + 1
             assert (inclusive > filing.time_limit_days) == late
     # Idle projects are idle by any reading of "more than two months".
     for days in (59, 60, 61, 62):

@@ -5,82 +5,88 @@ system. Pinyin-initial names (BM_JBXX 部门基本信息, SX_ML 事项目录, SB
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 from hub.demo.dataset import Dataset
 from hub.demo.sources.common import (
-    SCHEDULE,
     BadRow,
-    code_rows,
+    Codes,
+    Column,
+    Record,
+    System,
+    Table,
+    code_table,
+    coded,
     dumps,
+    filing_matter,
+    filing_project,
+    filing_project_name,
     iso,
     iso_date,
-    source_url,
-    write_database,
+    key,
+    own,
+    step_codes,
+    unmapped,
+    updated,
 )
-from hub.entities import Decision, EventStep, FilingStatus, Stage, TimeLimitClass
+from hub.entities import Decision, FilingStatus, Stage, TimeLimitClass
 
 NAME = "platform"
 
-STAGES = {
-    Stage.LAND_PLANNING: ("1", "立项用地规划许可"),
-    Stage.ENGINEERING_PERMIT: ("2", "工程建设许可"),
-    Stage.CONSTRUCTION_PERMIT: ("3", "施工许可"),
-    Stage.COMPLETION_ACCEPTANCE: ("4", "竣工验收"),
-    Stage.PARALLEL: ("5", "并行推进"),
-}
-CLASSES = {
-    TimeLimitClass.IMMEDIATE: ("1", "即办件"),
-    TimeLimitClass.ORDINARY: ("2", "承诺件（普通）"),
-    TimeLimitClass.COMPLEX: ("3", "承诺件（复杂）"),
-}
-STATUSES = {
-    FilingStatus.SUBMITTED: ("00", "已申报"),
-    FilingStatus.ACCEPTED: ("01", "已受理"),
-    FilingStatus.IN_PROGRESS: ("02", "办理中"),
-    FilingStatus.SUPPLEMENT: ("03", "补齐补正"),
-    FilingStatus.APPROVED: ("10", "办结（准予）"),
-    FilingStatus.REJECTED: ("11", "办结（不予）"),
-    FilingStatus.WITHDRAWN: ("20", "撤回"),
-}
-STEPS = {
-    EventStep.ACCEPT: ("SL", "受理"),
-    EventStep.HANDLE: ("CB", "承办"),
-    EventStep.REVIEW: ("SH", "审核"),
-    EventStep.DECIDE: ("SP", "审批"),
-    EventStep.SUPPLEMENT_REQUESTED: ("BZGZ", "补正告知"),
-    EventStep.SUPPLEMENT_RECEIVED: ("BZJS", "补正接收"),
-    EventStep.COMPLETE: ("BJ", "办结"),
-}
-DECISIONS = {Decision.APPROVED: ("1", "准予"), Decision.REJECTED: ("0", "不予")}
+STAGES = Codes(
+    "stage",
+    {
+        Stage.LAND_PLANNING: ("1", "立项用地规划许可"),
+        Stage.ENGINEERING_PERMIT: ("2", "工程建设许可"),
+        Stage.CONSTRUCTION_PERMIT: ("3", "施工许可"),
+        Stage.COMPLETION_ACCEPTANCE: ("4", "竣工验收"),
+        Stage.PARALLEL: ("5", "并行推进"),
+    },
+)
+CLASSES = Codes(
+    "time_limit_class",
+    {
+        TimeLimitClass.IMMEDIATE: ("1", "即办件"),
+        TimeLimitClass.ORDINARY: ("2", "承诺件（普通）"),
+        TimeLimitClass.COMPLEX: ("3", "承诺件（复杂）"),
+    },
+)
+STATUSES = Codes(
+    "filing_status",
+    {
+        FilingStatus.SUBMITTED: ("00", "已申报"),
+        FilingStatus.ACCEPTED: ("01", "已受理"),
+        FilingStatus.IN_PROGRESS: ("02", "办理中"),
+        FilingStatus.SUPPLEMENT: ("03", "补齐补正"),
+        FilingStatus.APPROVED: ("10", "办结（准予）"),
+        FilingStatus.REJECTED: ("11", "办结（不予）"),
+        FilingStatus.WITHDRAWN: ("20", "撤回"),
+    },
+)
+STEPS = step_codes("step", ("SL", "CB", "SH", "SP", "BZGZ", "BZJS", "BJ"))
+DECISIONS = Codes("decision", {Decision.APPROVED: ("1", "准予"), Decision.REJECTED: ("0", "不予")})
 
-SCHEMA = """
-CREATE TABLE BM_JBXX (BMDM VARCHAR(16) PRIMARY KEY, BMMC VARCHAR(100), BMJC VARCHAR(32),
-    TYSHXYDM VARCHAR(18), ZYXT CHAR(1), GXSJ VARCHAR(19) NOT NULL);
-CREATE TABLE DM_JD (DM VARCHAR(2) PRIMARY KEY, MC VARCHAR(50));
-CREATE TABLE DM_SXLX (DM VARCHAR(2) PRIMARY KEY, MC VARCHAR(50));
-CREATE TABLE DM_BJZT (DM VARCHAR(2) PRIMARY KEY, MC VARCHAR(50));
-CREATE TABLE DM_HJ (DM VARCHAR(8) PRIMARY KEY, MC VARCHAR(50));
-CREATE TABLE DM_JDJG (DM VARCHAR(2) PRIMARY KEY, MC VARCHAR(50));
-CREATE TABLE SX_ML (SXBM VARCHAR(20) PRIMARY KEY, SXMC VARCHAR(200), BMDM VARCHAR(16),
-    JDDM VARCHAR(2), SXLX VARCHAR(2), CNSX INTEGER, FDSX INTEGER, ZJMC VARCHAR(100),
-    SFYX CHAR(1), GXSJ VARCHAR(19) NOT NULL);
-CREATE TABLE SX_QZSX (SXBM VARCHAR(20), QZSXBM VARCHAR(20), GXSJ VARCHAR(19) NOT NULL,
-    PRIMARY KEY (SXBM, QZSXBM));
-CREATE TABLE SB_XX (SBBH VARCHAR(20) PRIMARY KEY, XMDM VARCHAR(32), XMMC VARCHAR(400),
-    SXBM VARCHAR(20), BMDM VARCHAR(16), SBSJ VARCHAR(19), SLSJ VARCHAR(19), BJSJ VARCHAR(19),
-    BJZT VARCHAR(2), CNSX INTEGER, SBCL TEXT, GXSJ VARCHAR(19) NOT NULL);
-CREATE INDEX IX_SB_XX_GXSJ ON SB_XX (GXSJ);
-CREATE TABLE SB_GC (GCBH VARCHAR(20) PRIMARY KEY, SBBH VARCHAR(20), XMDM VARCHAR(32),
-    HJDM VARCHAR(8), CLKS VARCHAR(100), CLR VARCHAR(50), CLSJ VARCHAR(19), CLYJ VARCHAR(2000),
-    GXSJ VARCHAR(19) NOT NULL);
-CREATE INDEX IX_SB_GC_GXSJ ON SB_GC (GXSJ);
-CREATE TABLE SB_JG (JGBH VARCHAR(20) PRIMARY KEY, SBBH VARCHAR(20), XMDM VARCHAR(32),
-    JDJG VARCHAR(2), ZJLX VARCHAR(100), ZJBH VARCHAR(100), FZRQ VARCHAR(10), YXQZ VARCHAR(10),
-    FZJG VARCHAR(200), CYR VARCHAR(400), KZXX TEXT, GXSJ VARCHAR(19) NOT NULL);
-CREATE INDEX IX_SB_JG_GXSJ ON SB_JG (GXSJ);
-"""
+
+def filing_number(record: Record) -> str:
+    """申报编号, e.g. SB2014000123 (the sequence runs across years)."""
+    filing = record.filing
+    return f"SB{filing.submitted_at.year}{filing.native_id:06d}"
+
+
+def _departments(data: Dataset, system: str) -> list[Record]:
+    return [Record(None, d) for d in data.catalogue.departments]
+
+
+def _matters(data: Dataset, system: str) -> list[Record]:
+    return [Record(None, m) for m in data.catalogue.matters]
+
+
+def _prerequisites(data: Dataset, system: str) -> list[Record]:
+    return [Record(None, (m, p)) for m in data.catalogue.matters for p in m.prerequisites]
+
+
+def _legal_limit(days: int) -> int:
+    """法定时限: twice the promised limit (承诺时限), one day for immediate matters."""
+    return max(1, days * 2) if days > 1 else 1
+
 
 BAD_ROWS = (
     BadRow(
@@ -162,248 +168,126 @@ BAD_ROWS = (
     ),
 )
 
+_XT = "XT-"
+_FILING = key("SBBH", "VARCHAR(20)", _XT, filing_number, "filing_key")
+_PROJECT = Column("XMDM", "VARCHAR(32)", filing_project, "project_code")
 
-def write(path: Path, data: Dataset) -> None:
-    catalogue = data.catalogue
-    filings = data.filings_of(NAME)
-    names = {p.code: p.name for p in data.projects}
-    tables: dict[str, tuple[tuple[str, ...], Any]] = {
-        "BM_JBXX": (
-            ("BMDM", "BMMC", "BMJC", "TYSHXYDM", "ZYXT", "GXSJ"),
-            [
-                (
-                    d.code,
-                    d.name,
-                    d.short_name,
-                    d.credit_code,
-                    "0" if d.system == NAME else "1",
-                    iso(d.updated_at),
-                )
-                for d in catalogue.departments
-            ],
-        ),
-        "DM_JD": (("DM", "MC"), code_rows(dict(STAGES.values()))),
-        "DM_SXLX": (("DM", "MC"), code_rows(dict(CLASSES.values()))),
-        "DM_BJZT": (("DM", "MC"), code_rows(dict(STATUSES.values()))),
-        "DM_HJ": (("DM", "MC"), code_rows(dict(STEPS.values()))),
-        "DM_JDJG": (("DM", "MC"), code_rows(dict(DECISIONS.values()))),
-        "SX_ML": (
-            ("SXBM", "SXMC", "BMDM", "JDDM", "SXLX", "CNSX", "FDSX", "ZJMC", "SFYX", "GXSJ"),
-            [
-                (
-                    m.code,
-                    m.name,
-                    m.department_code,
-                    STAGES[m.stage][0],
-                    CLASSES[m.time_limit_class][0],
-                    m.time_limit_days,
-                    max(1, m.time_limit_days * 2) if m.time_limit_days > 1 else 1,
-                    m.document_type,
-                    "1",
-                    iso(m.updated_at),
-                )
-                for m in catalogue.matters
-            ],
-        ),
-        "SX_QZSX": (
-            ("SXBM", "QZSXBM", "GXSJ"),
-            [(m.code, p, iso(m.updated_at)) for m in catalogue.matters for p in m.prerequisites],
-        ),
-        "SB_XX": (
+SYSTEM = System(
+    NAME,
+    tables=(
+        Table(
+            "BM_JBXX",
             (
-                "SBBH",
-                "XMDM",
-                "XMMC",
-                "SXBM",
-                "BMDM",
-                "SBSJ",
-                "SLSJ",
-                "BJSJ",
-                "BJZT",
-                "CNSX",
-                "SBCL",
-                "GXSJ",
+                own("BMDM", "VARCHAR(16)", "code"),
+                own("BMMC", "VARCHAR(100)", "name"),
+                own("BMJC", "VARCHAR(32)", "short_name"),
+                own("TYSHXYDM", "VARCHAR(18)", "credit_code"),
+                # 自有系统: 0 for the departments that file through the platform.
+                unmapped("ZYXT", "CHAR(1)", "system", lambda s: "0" if s == NAME else "1"),
+                updated("GXSJ"),
             ),
-            [
-                (
-                    filing_number(f.native_id, f.submitted_at.year),
-                    f.project_code,
-                    names.get(f.project_code),
-                    f.matter.code,
-                    f.department_code,
-                    iso(f.submitted_at),
-                    iso(f.accepted_at),
-                    iso(f.completed_at),
-                    STATUSES[f.status][0],
-                    f.time_limit_days,
-                    ";".join(f.materials),
-                    iso(f.updated_at),
-                )
-                for f in filings
-            ],
+            entity="department",
+            cursor="GXSJ",
+            indexed=False,
+            records=_departments,
         ),
-        "SB_GC": (
-            ("GCBH", "SBBH", "XMDM", "HJDM", "CLKS", "CLR", "CLSJ", "CLYJ", "GXSJ"),
-            [
-                (
-                    f"GC{e.native_id:08d}",
-                    filing_number(f.native_id, f.submitted_at.year),
-                    f.project_code,
-                    STEPS[e.step][0],
-                    e.division,
-                    e.actor,
-                    iso(e.occurred_at),
-                    e.opinion,
-                    iso(e.updated_at),
-                )
-                for f, e in data.events_of(NAME)
-            ],
-        ),
-        "SB_JG": (
+        code_table("DM_JD", STAGES, ("DM", "VARCHAR(2)")),
+        code_table("DM_SXLX", CLASSES, ("DM", "VARCHAR(2)")),
+        code_table("DM_BJZT", STATUSES, ("DM", "VARCHAR(2)")),
+        code_table("DM_HJ", STEPS, ("DM", "VARCHAR(8)")),
+        code_table("DM_JDJG", DECISIONS, ("DM", "VARCHAR(2)")),
+        Table(
+            "SX_ML",
             (
-                "JGBH",
-                "SBBH",
-                "XMDM",
-                "JDJG",
-                "ZJLX",
-                "ZJBH",
-                "FZRQ",
-                "YXQZ",
-                "FZJG",
-                "CYR",
-                "KZXX",
-                "GXSJ",
+                own("SXBM", "VARCHAR(20)", "code"),
+                own("SXMC", "VARCHAR(200)", "name"),
+                own("BMDM", "VARCHAR(16)", "department_code"),
+                coded("JDDM", "VARCHAR(2)", "stage", STAGES),
+                coded("SXLX", "VARCHAR(2)", "time_limit_class", CLASSES),
+                own("CNSX", "INTEGER", "time_limit_days"),
+                unmapped("FDSX", "INTEGER", "time_limit_days", _legal_limit),
+                unmapped("ZJMC", "VARCHAR(100)", "document_type"),
+                Column("SFYX", "CHAR(1)", lambda r: "1"),  # 是否有效: every matter is in force
+                updated("GXSJ"),
             ),
-            sorted(
-                (
-                    (
-                        f"JG{o.native_id:07d}",
-                        filing_number(f.native_id, f.submitted_at.year),
-                        f.project_code,
-                        DECISIONS[o.decision][0],
-                        o.document_type,
-                        o.document_number,
-                        iso_date(o.issued_at),
-                        iso_date(o.valid_until),
-                        o.issuer,
-                        o.holder,
-                        dumps(o.attributes),
-                        iso(o.updated_at),
-                    )
-                    for f in filings
-                    if (o := f.outcome) is not None
-                ),
+            entity="matter",
+            cursor="GXSJ",
+            indexed=False,
+            query=(
+                "SELECT m.SXBM, m.SXMC, m.BMDM, m.JDDM, m.SXLX, m.CNSX,\n"
+                "       (SELECT json_group_array(q.QZSXBM) FROM SX_QZSX q"
+                " WHERE q.SXBM = m.SXBM) AS QZSX,\n"
+                "       max(m.GXSJ, coalesce((SELECT max(q.GXSJ) FROM SX_QZSX q"
+                " WHERE q.SXBM = m.SXBM), '')) AS GXSJ\n"
+                "FROM SX_ML m WHERE m.SFYX = '1'"
             ),
+            fields={"prerequisites": "QZSX"},
+            records=_matters,
         ),
-    }
-    write_database(path, SCHEMA, tables, BAD_ROWS)
-
-
-def filing_number(native_id: int, year: int) -> str:
-    """申报编号, e.g. SB2014000123 (the sequence runs across years)."""
-    return f"SB{year}{native_id:06d}"
-
-
-def _map(codes: dict[Any, tuple[str, str]]) -> dict[str, str]:
-    return {code: member.value for member, (code, _) in codes.items()}
-
-
-def connector() -> dict[str, Any]:
-    xt = "'XT-' || "
-    return {
-        "name": NAME,
-        "kind": "sql",
-        "url": source_url(NAME),
-        "schedule": SCHEDULE,
-        "value_maps": {
-            "stage": _map(STAGES),
-            "time_limit_class": _map(CLASSES),
-            "filing_status": _map(STATUSES),
-            "step": _map(STEPS),
-            "decision": _map(DECISIONS),
-        },
-        "streams": [
-            {
-                "entity": "department",
-                "table": "BM_JBXX",
-                "cursor": "GXSJ",
-                "fields": {
-                    "code": "BMDM",
-                    "name": "BMMC",
-                    "credit_code": "TYSHXYDM",
-                    "short_name": "BMJC",
-                },
-            },
-            {
-                "entity": "matter",
-                "query": (
-                    "SELECT m.SXBM, m.SXMC, m.BMDM, m.JDDM, m.SXLX, m.CNSX,\n"
-                    "       (SELECT json_group_array(q.QZSXBM) FROM SX_QZSX q"
-                    " WHERE q.SXBM = m.SXBM) AS QZSX,\n"
-                    "       max(m.GXSJ, coalesce((SELECT max(q.GXSJ) FROM SX_QZSX q"
-                    " WHERE q.SXBM = m.SXBM), '')) AS GXSJ\n"
-                    "FROM SX_ML m WHERE m.SFYX = '1'"
-                ),
-                "cursor": "GXSJ",
-                "fields": {
-                    "code": "SXBM",
-                    "name": "SXMC",
-                    "department_code": "BMDM",
-                    "stage": {"column": "JDDM", "map": "stage"},
-                    "time_limit_class": {"column": "SXLX", "map": "time_limit_class"},
-                    "time_limit_days": "CNSX",
-                    "prerequisites": "QZSX",
-                },
-            },
-            {
-                "entity": "filing",
-                "table": "SB_XX",
-                "cursor": "GXSJ",
-                "fields": {
-                    "key": {"expr": xt + "SBBH"},
-                    "project_code": "XMDM",
-                    "matter_code": "SXBM",
-                    "department_code": "BMDM",
-                    "submitted_at": "SBSJ",
-                    "accepted_at": "SLSJ",
-                    "completed_at": "BJSJ",
-                    "status": {"column": "BJZT", "map": "filing_status"},
-                    "time_limit_days": "CNSX",
-                    "materials": {"column": "SBCL", "split": ";"},
-                },
-            },
-            {
-                "entity": "process_event",
-                "table": "SB_GC",
-                "cursor": "GXSJ",
-                "fields": {
-                    "key": {"expr": xt + "GCBH"},
-                    "filing_key": {"expr": xt + "SBBH"},
-                    "project_code": "XMDM",
-                    "step": {"column": "HJDM", "map": "step"},
-                    "division": "CLKS",
-                    "actor": "CLR",
-                    "occurred_at": "CLSJ",
-                    "opinion": "CLYJ",
-                },
-            },
-            {
-                "entity": "outcome",
-                "table": "SB_JG",
-                "cursor": "GXSJ",
-                "fields": {
-                    "key": {"expr": xt + "JGBH"},
-                    "filing_key": {"expr": xt + "SBBH"},
-                    "project_code": "XMDM",
-                    "decision": {"column": "JDJG", "map": "decision"},
-                    "document_type": "ZJLX",
-                    "document_number": "ZJBH",
-                    "issued_at": "FZRQ",
-                    "valid_until": "YXQZ",
-                    "issuer": "FZJG",
-                    "holder": "CYR",
-                    "attributes": "KZXX",
-                },
-            },
-        ],
-    }
+        Table(
+            "SX_QZSX",
+            (
+                Column("SXBM", "VARCHAR(20)", lambda r: r.item[0].code),
+                Column("QZSXBM", "VARCHAR(20)", lambda r: r.item[1]),
+                Column("GXSJ", "VARCHAR(19) NOT NULL", lambda r: iso(r.item[0].updated_at)),
+            ),
+            primary_key=("SXBM", "QZSXBM"),
+            records=_prerequisites,
+        ),
+        Table(
+            "SB_XX",
+            (
+                key("SBBH", "VARCHAR(20)", _XT, filing_number),
+                _PROJECT,
+                Column("XMMC", "VARCHAR(400)", filing_project_name),
+                Column("SXBM", "VARCHAR(20)", filing_matter, "matter_code"),
+                own("BMDM", "VARCHAR(16)", "department_code"),
+                own("SBSJ", "VARCHAR(19)", "submitted_at", iso),
+                own("SLSJ", "VARCHAR(19)", "accepted_at", iso),
+                own("BJSJ", "VARCHAR(19)", "completed_at", iso),
+                coded("BJZT", "VARCHAR(2)", "status", STATUSES),
+                own("CNSX", "INTEGER", "time_limit_days"),
+                own("SBCL", "TEXT", "materials", ";".join, split=";"),
+                updated("GXSJ"),
+            ),
+            entity="filing",
+            cursor="GXSJ",
+        ),
+        Table(
+            "SB_GC",
+            (
+                key("GCBH", "VARCHAR(20)", _XT, lambda r: f"GC{r.item.native_id:08d}"),
+                _FILING,
+                _PROJECT,
+                coded("HJDM", "VARCHAR(8)", "step", STEPS),
+                own("CLKS", "VARCHAR(100)", "division"),
+                own("CLR", "VARCHAR(50)", "actor"),
+                own("CLSJ", "VARCHAR(19)", "occurred_at", iso),
+                own("CLYJ", "VARCHAR(2000)", "opinion"),
+                updated("GXSJ"),
+            ),
+            entity="process_event",
+            cursor="GXSJ",
+        ),
+        Table(
+            "SB_JG",
+            (
+                key("JGBH", "VARCHAR(20)", _XT, lambda r: f"JG{r.item.native_id:07d}"),
+                _FILING,
+                _PROJECT,
+                coded("JDJG", "VARCHAR(2)", "decision", DECISIONS),
+                own("ZJLX", "VARCHAR(100)", "document_type"),
+                own("ZJBH", "VARCHAR(100)", "document_number"),
+                own("FZRQ", "VARCHAR(10)", "issued_at", iso_date),
+                own("YXQZ", "VARCHAR(10)", "valid_until", iso_date),
+                own("FZJG", "VARCHAR(200)", "issuer"),
+                own("CYR", "VARCHAR(400)", "holder"),
+                own("KZXX", "TEXT", "attributes", dumps),
+                updated("GXSJ"),
+            ),
+            entity="outcome",
+            cursor="GXSJ",
+        ),
+    ),
+    bad_rows=BAD_ROWS,
+)

@@ -6,63 +6,72 @@ materials as a JSON array."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any
 
-from hub.demo.dataset import Dataset
 from hub.demo.sources.common import (
-    SCHEDULE,
     BadRow,
-    code_rows,
+    Codes,
+    Column,
+    Record,
+    System,
+    Table,
+    code_table,
+    coded,
     dumps,
-    iso,
-    source_url,
-    write_database,
+    filing_matter,
+    filing_project,
+    filing_project_name,
+    key,
+    native_id,
+    own,
+    step_codes,
+    updated,
 )
-from hub.entities import Decision, EventStep, FilingStatus
+from hub.entities import Decision, FilingStatus
 
 NAME = "zjj"
-DEPARTMENT = "ZJJ"
 
-STATUSES = {
-    FilingStatus.SUBMITTED: ("10", "已申报"),
-    FilingStatus.SUPPLEMENT: ("15", "补正中"),
-    FilingStatus.ACCEPTED: ("20", "已受理"),
-    FilingStatus.IN_PROGRESS: ("30", "办理中"),
-    FilingStatus.APPROVED: ("50", "办结"),
-    FilingStatus.REJECTED: ("60", "不予办理"),
-    FilingStatus.WITHDRAWN: ("70", "撤回"),
-}
-STEPS = {
-    EventStep.ACCEPT: ("SHOULI", "受理"),
-    EventStep.HANDLE: ("CHENGBAN", "承办"),
-    EventStep.REVIEW: ("SHENHE", "审核"),
-    EventStep.DECIDE: ("SHENPI", "审批"),
-    EventStep.SUPPLEMENT_REQUESTED: ("BUZHENG_GAOZHI", "补正告知"),
-    EventStep.SUPPLEMENT_RECEIVED: ("BUZHENG_JIESHOU", "补正接收"),
-    EventStep.COMPLETE: ("BANJIE", "办结"),
-}
-RESULTS = {Decision.APPROVED: ("1", "准予"), Decision.REJECTED: ("2", "不予")}
+STATUSES = Codes(
+    "zhuangtai",
+    {
+        FilingStatus.SUBMITTED: ("10", "已申报"),
+        FilingStatus.SUPPLEMENT: ("15", "补正中"),
+        FilingStatus.ACCEPTED: ("20", "已受理"),
+        FilingStatus.IN_PROGRESS: ("30", "办理中"),
+        FilingStatus.APPROVED: ("50", "办结"),
+        FilingStatus.REJECTED: ("60", "不予办理"),
+        FilingStatus.WITHDRAWN: ("70", "撤回"),
+    },
+)
+STEPS = step_codes(
+    "huanjie",
+    ("SHOULI", "CHENGBAN", "SHENHE", "SHENPI", "BUZHENG_GAOZHI", "BUZHENG_JIESHOU", "BANJIE"),
+)
+RESULTS = Codes("jieguo", {Decision.APPROVED: ("1", "准予"), Decision.REJECTED: ("2", "不予")})
 
-SCHEMA = """
-CREATE TABLE ZHUANGTAI_DM (DAIMA VARCHAR(4) PRIMARY KEY, MINGCHENG VARCHAR(50));
-CREATE TABLE HUANJIE_DM (DAIMA VARCHAR(20) PRIMARY KEY, MINGCHENG VARCHAR(50));
-CREATE TABLE SHENBAO (SHENBAO_BH VARCHAR(20) PRIMARY KEY, XIANGMU_DM VARCHAR(32),
-    XIANGMU_MC VARCHAR(400), SHIXIANG_BM VARCHAR(20), SHENQING_SJ VARCHAR(30),
-    SHOULI_SJ CHAR(14), BANJIE_SJ CHAR(14), ZHUANGTAI VARCHAR(4), CHENGNUO_SX INTEGER,
-    CAILIAO_QD TEXT, GENGXIN_SJ VARCHAR(19) NOT NULL);
-CREATE INDEX IX_SHENBAO_GENGXIN_SJ ON SHENBAO (GENGXIN_SJ);
-CREATE TABLE BANLI_GUOCHENG (GUOCHENG_BH INTEGER PRIMARY KEY, SHENBAO_BH VARCHAR(20),
-    XIANGMU_DM VARCHAR(32), HUANJIE VARCHAR(20), CHULI_KESHI VARCHAR(100), CHULI_REN VARCHAR(50),
-    CHULI_SJ CHAR(14), CHULI_YIJIAN VARCHAR(2000), GENGXIN_SJ VARCHAR(19) NOT NULL);
-CREATE INDEX IX_BANLI_GUOCHENG_GENGXIN_SJ ON BANLI_GUOCHENG (GENGXIN_SJ);
-CREATE TABLE BANLI_JIEGUO (JIEGUO_BH INTEGER PRIMARY KEY, SHENBAO_BH VARCHAR(20),
-    XIANGMU_DM VARCHAR(32), JIEGUO_DM VARCHAR(2), ZHENGZHAO_LX VARCHAR(100),
-    ZHENGZHAO_BH VARCHAR(100), FAZHENG_RQ VARCHAR(20), YOUXIAO_QZ CHAR(8),
-    FAZHENG_JG VARCHAR(200), CHIZHENG_DW VARCHAR(400), KUOZHAN_XX TEXT,
-    GENGXIN_SJ VARCHAR(19) NOT NULL);
-CREATE INDEX IX_BANLI_JIEGUO_GENGXIN_SJ ON BANLI_JIEGUO (GENGXIN_SJ);
-"""
+
+def application_number(record: Record) -> str:
+    """申报编号, e.g. JS2014000123."""
+    filing = record.filing
+    return f"JS{filing.submitted_at.year}{filing.native_id:06d}"
+
+
+def _chinese(value: datetime) -> str:
+    return f"{value.year}年{value.month}月{value.day}日 {value.hour}:{value.minute:02d}"
+
+
+def _chinese_date(value: date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _compact(value: datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y%m%d%H%M%S")
+
+
+def _compact_date(value: date | None) -> str | None:
+    return None if value is None else value.strftime("%Y%m%d")
+
+
+_PROJECT = Column("XIANGMU_DM", "VARCHAR(32)", filing_project, "project_code")
 
 _BAD_SHENBAO = {
     "XIANGMU_MC": "某某项目",
@@ -136,188 +145,65 @@ BAD_ROWS = (
     ),
 )
 
-
-def write(path: Path, data: Dataset) -> None:
-    filings = data.filings_of(NAME)
-    names = {p.code: p.name for p in data.projects}
-    tables: dict[str, tuple[tuple[str, ...], Any]] = {
-        "ZHUANGTAI_DM": (("DAIMA", "MINGCHENG"), code_rows(dict(STATUSES.values()))),
-        "HUANJIE_DM": (("DAIMA", "MINGCHENG"), code_rows(dict(STEPS.values()))),
-        "SHENBAO": (
+SYSTEM = System(
+    NAME,
+    department="ZJJ",
+    tables=(
+        code_table("ZHUANGTAI_DM", STATUSES, ("DAIMA", "VARCHAR(4)"), ("MINGCHENG", "VARCHAR(50)")),
+        code_table("HUANJIE_DM", STEPS, ("DAIMA", "VARCHAR(20)"), ("MINGCHENG", "VARCHAR(50)")),
+        Table(
+            "SHENBAO",
             (
-                "SHENBAO_BH",
-                "XIANGMU_DM",
-                "XIANGMU_MC",
-                "SHIXIANG_BM",
-                "SHENQING_SJ",
-                "SHOULI_SJ",
-                "BANJIE_SJ",
-                "ZHUANGTAI",
-                "CHENGNUO_SX",
-                "CAILIAO_QD",
-                "GENGXIN_SJ",
+                key("SHENBAO_BH", "VARCHAR(20)", "ZJJ-", application_number),
+                _PROJECT,
+                Column("XIANGMU_MC", "VARCHAR(400)", filing_project_name),
+                Column("SHIXIANG_BM", "VARCHAR(20)", filing_matter, "matter_code"),
+                own("SHENQING_SJ", "VARCHAR(30)", "submitted_at", _chinese),
+                own("SHOULI_SJ", "CHAR(14)", "accepted_at", _compact),
+                own("BANJIE_SJ", "CHAR(14)", "completed_at", _compact),
+                coded("ZHUANGTAI", "VARCHAR(4)", "status", STATUSES),
+                own("CHENGNUO_SX", "INTEGER", "time_limit_days"),
+                own("CAILIAO_QD", "TEXT", "materials", lambda m: dumps(list(m))),
+                updated("GENGXIN_SJ"),
             ),
-            [
-                (
-                    application_number(f.native_id, f.submitted_at.year),
-                    f.project_code,
-                    names.get(f.project_code),
-                    f.matter.code,
-                    _chinese(f.submitted_at),
-                    _compact(f.accepted_at),
-                    _compact(f.completed_at),
-                    STATUSES[f.status][0],
-                    f.time_limit_days,
-                    dumps(list(f.materials)),
-                    iso(f.updated_at),
-                )
-                for f in filings
-            ],
+            entity="filing",
+            cursor="GENGXIN_SJ",
         ),
-        "BANLI_GUOCHENG": (
+        Table(
+            "BANLI_GUOCHENG",
             (
-                "GUOCHENG_BH",
-                "SHENBAO_BH",
-                "XIANGMU_DM",
-                "HUANJIE",
-                "CHULI_KESHI",
-                "CHULI_REN",
-                "CHULI_SJ",
-                "CHULI_YIJIAN",
-                "GENGXIN_SJ",
+                key("GUOCHENG_BH", "INTEGER", "ZJJ-G", native_id),
+                key("SHENBAO_BH", "VARCHAR(20)", "ZJJ-", application_number, "filing_key"),
+                _PROJECT,
+                coded("HUANJIE", "VARCHAR(20)", "step", STEPS),
+                own("CHULI_KESHI", "VARCHAR(100)", "division"),
+                own("CHULI_REN", "VARCHAR(50)", "actor"),
+                own("CHULI_SJ", "CHAR(14)", "occurred_at", _compact),
+                own("CHULI_YIJIAN", "VARCHAR(2000)", "opinion"),
+                updated("GENGXIN_SJ"),
             ),
-            [
-                (
-                    e.native_id,
-                    application_number(f.native_id, f.submitted_at.year),
-                    f.project_code,
-                    STEPS[e.step][0],
-                    e.division,
-                    e.actor,
-                    _compact(e.occurred_at),
-                    e.opinion,
-                    iso(e.updated_at),
-                )
-                for f, e in data.events_of(NAME)
-            ],
+            entity="process_event",
+            cursor="GENGXIN_SJ",
         ),
-        "BANLI_JIEGUO": (
+        Table(
+            "BANLI_JIEGUO",
             (
-                "JIEGUO_BH",
-                "SHENBAO_BH",
-                "XIANGMU_DM",
-                "JIEGUO_DM",
-                "ZHENGZHAO_LX",
-                "ZHENGZHAO_BH",
-                "FAZHENG_RQ",
-                "YOUXIAO_QZ",
-                "FAZHENG_JG",
-                "CHIZHENG_DW",
-                "KUOZHAN_XX",
-                "GENGXIN_SJ",
+                key("JIEGUO_BH", "INTEGER", "ZJJ-J", native_id),
+                key("SHENBAO_BH", "VARCHAR(20)", "ZJJ-", application_number, "filing_key"),
+                _PROJECT,
+                coded("JIEGUO_DM", "VARCHAR(2)", "decision", RESULTS),
+                own("ZHENGZHAO_LX", "VARCHAR(100)", "document_type"),
+                own("ZHENGZHAO_BH", "VARCHAR(100)", "document_number"),
+                own("FAZHENG_RQ", "VARCHAR(20)", "issued_at", _chinese_date),
+                own("YOUXIAO_QZ", "CHAR(8)", "valid_until", _compact_date),
+                own("FAZHENG_JG", "VARCHAR(200)", "issuer"),
+                own("CHIZHENG_DW", "VARCHAR(400)", "holder"),
+                own("KUOZHAN_XX", "TEXT", "attributes", dumps),
+                updated("GENGXIN_SJ"),
             ),
-            sorted(
-                (
-                    o.native_id,
-                    application_number(f.native_id, f.submitted_at.year),
-                    f.project_code,
-                    RESULTS[o.decision][0],
-                    o.document_type,
-                    o.document_number,
-                    _chinese_date(o.issued_at),
-                    None if o.valid_until is None else o.valid_until.strftime("%Y%m%d"),
-                    o.issuer,
-                    o.holder,
-                    dumps(o.attributes),
-                    iso(o.updated_at),
-                )
-                for f in filings
-                if (o := f.outcome) is not None
-            ),
+            entity="outcome",
+            cursor="GENGXIN_SJ",
         ),
-    }
-    write_database(path, SCHEMA, tables, BAD_ROWS)
-
-
-def application_number(native_id: int, year: int) -> str:
-    """申报编号, e.g. JS2014000123."""
-    return f"JS{year}{native_id:06d}"
-
-
-def _chinese(value: datetime) -> str:
-    return f"{value.year}年{value.month}月{value.day}日 {value.hour}:{value.minute:02d}"
-
-
-def _chinese_date(value: date) -> str:
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
-def _compact(value: datetime | None) -> str | None:
-    return None if value is None else value.strftime("%Y%m%d%H%M%S")
-
-
-def connector() -> dict[str, Any]:
-    return {
-        "name": NAME,
-        "kind": "sql",
-        "url": source_url(NAME),
-        "department": DEPARTMENT,
-        "schedule": SCHEDULE,
-        "value_maps": {
-            "zhuangtai": {c: m.value for m, (c, _) in STATUSES.items()},
-            "huanjie": {c: m.value for m, (c, _) in STEPS.items()},
-            "jieguo": {c: m.value for m, (c, _) in RESULTS.items()},
-        },
-        "streams": [
-            {
-                "entity": "filing",
-                "table": "SHENBAO",
-                "cursor": "GENGXIN_SJ",
-                "fields": {
-                    "key": {"expr": "'ZJJ-' || SHENBAO_BH"},
-                    "project_code": "XIANGMU_DM",
-                    "matter_code": "SHIXIANG_BM",
-                    "department_code": {"default": DEPARTMENT},
-                    "submitted_at": "SHENQING_SJ",
-                    "accepted_at": "SHOULI_SJ",
-                    "completed_at": "BANJIE_SJ",
-                    "status": {"column": "ZHUANGTAI", "map": "zhuangtai"},
-                    "time_limit_days": "CHENGNUO_SX",
-                    "materials": "CAILIAO_QD",
-                },
-            },
-            {
-                "entity": "process_event",
-                "table": "BANLI_GUOCHENG",
-                "cursor": "GENGXIN_SJ",
-                "fields": {
-                    "key": {"expr": "'ZJJ-G' || GUOCHENG_BH"},
-                    "filing_key": {"expr": "'ZJJ-' || SHENBAO_BH"},
-                    "project_code": "XIANGMU_DM",
-                    "step": {"column": "HUANJIE", "map": "huanjie"},
-                    "division": "CHULI_KESHI",
-                    "actor": "CHULI_REN",
-                    "occurred_at": "CHULI_SJ",
-                    "opinion": "CHULI_YIJIAN",
-                },
-            },
-            {
-                "entity": "outcome",
-                "table": "BANLI_JIEGUO",
-                "cursor": "GENGXIN_SJ",
-                "fields": {
-                    "key": {"expr": "'ZJJ-J' || JIEGUO_BH"},
-                    "filing_key": {"expr": "'ZJJ-' || SHENBAO_BH"},
-                    "project_code": "XIANGMU_DM",
-                    "decision": {"column": "JIEGUO_DM", "map": "jieguo"},
-                    "document_type": "ZHENGZHAO_LX",
-                    "document_number": "ZHENGZHAO_BH",
-                    "issued_at": "FAZHENG_RQ",
-                    "valid_until": "YOUXIAO_QZ",
-                    "issuer": "FAZHENG_JG",
-                    "holder": "CHIZHENG_DW",
-                    "attributes": "KUOZHAN_XX",
-                },
-            },
-        ],
-    }
+    ),
+    bad_rows=BAD_ROWS,
+)
