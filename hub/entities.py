@@ -80,6 +80,9 @@ class EventStep(enum.Enum):
     DECIDE = "DECIDE"  # 审批
     SUPPLEMENT_REQUESTED = "SUPPLEMENT_REQUESTED"  # 补正告知
     SUPPLEMENT_RECEIVED = "SUPPLEMENT_RECEIVED"  # 补正接收
+    # 特别程序 (expert review, public notice, hearing): the time limit's clock stops meanwhile.
+    SPECIAL_PROCEDURE_STARTED = "SPECIAL_PROCEDURE_STARTED"
+    SPECIAL_PROCEDURE_ENDED = "SPECIAL_PROCEDURE_ENDED"
     COMPLETE = "COMPLETE"  # 办结
 
 
