@@ -169,7 +169,7 @@ class FilingClock:
         f = tables.filings
         end_of_day = literal(cutoff(as_of), DateTime())
         # Any instant of the as-of day stands for it: only days are counted.
-        as_of_instant = literal(end_of_day.value - timedelta(hours=12), DateTime())
+        as_of_instant = literal(cutoff(as_of) - timedelta(hours=12), DateTime())
         # A day of margin each side (UTC against China time), within the calendar's years.
         low = max(min(first or as_of, as_of) - timedelta(days=1), self.calendar.first)
         high = min(as_of + timedelta(days=1), self.calendar.last)
