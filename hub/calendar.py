@@ -26,7 +26,7 @@ import chinese_calendar  # type: ignore[import-untyped]
 from sqlalchemy import Integer, case, cast, func, literal, literal_column, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
-from hub.config import check_disjoint
+from hub.config import CalendarConfig, check_disjoint
 from hub.store import Store
 
 EPOCH = date(1970, 1, 1)
@@ -73,6 +73,13 @@ class WorkingCalendar:
             for d, w in zip(span, working, strict=True)
             if w != (d.weekday() < 5)
         ]
+
+    @classmethod
+    def configured(cls, config: CalendarConfig) -> WorkingCalendar:
+        """The calendar of ``hub.toml``'s ``[calendar]`` section."""
+        if not config.holidays and not config.working_days:
+            return standard_calendar()
+        return cls(config.holidays, config.working_days)
 
     def check_years(self, first: date, last: date) -> None:
         """Raise ``UnknownCalendarYearError`` for the first year in ``first``..``last`` without

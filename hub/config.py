@@ -257,12 +257,25 @@ class CalendarConfig(_Strict):
         return self
 
 
+class SupervisionConfig(_Strict):
+    """Time-limit supervision (时限监察): the business day it judges, when a filing turns yellow,
+    and how often the supervision job looks for filings that turned yellow or red (督办)."""
+
+    # The business day of the alerts: "today" (in China time), or a fixed day (a demo, a replay).
+    as_of: date | Literal["today"] = "today"
+    due_soon_share: float = Field(default=0.2, ge=0, le=1)
+    due_soon_min_days: int = Field(default=1, ge=0)
+    interval_minutes: float = Field(default=60.0, gt=0)
+    enabled: bool = True
+
+
 class HubConfig(_Strict):
     store: StoreConfig = StoreConfig()
     server: ServerConfig = ServerConfig()
     bus: BusConfig = BusConfig()
     webhooks: WebhookConfig = WebhookConfig()
     calendar: CalendarConfig = CalendarConfig()
+    supervision: SupervisionConfig = SupervisionConfig()
     connectors: list[ConnectorConfig] = []
     # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
     authority: dict[str, str | dict[str, str]] = {}

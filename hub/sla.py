@@ -51,6 +51,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hub import tables
 from hub.calendar import CHINA_OFFSET_HOURS, UnknownCalendarYearError, WorkingCalendar
+from hub.config import SupervisionConfig
 from hub.entities import EventStep, FilingStatus
 from hub.store import Store
 
@@ -87,6 +88,10 @@ class SlaPolicy:
     due_soon_share: float = 0.2
     due_soon_min_days: int = 1
 
+    @classmethod
+    def configured(cls, config: SupervisionConfig) -> SlaPolicy:
+        return cls(config.due_soon_share, config.due_soon_min_days)
+
 
 @dataclass(frozen=True, slots=True)
 class FilingSla:
@@ -116,6 +121,11 @@ class FilingSla:
         if self.elapsed_working_days is None or self.suspended_working_days is None:
             return None
         return self.elapsed_working_days - self.suspended_working_days
+
+
+def china_today(now: datetime) -> date:
+    """The business day in China of a naive UTC instant."""
+    return (now + timedelta(hours=CHINA_OFFSET_HOURS)).date()
 
 
 def cutoff(as_of: date) -> datetime:

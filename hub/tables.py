@@ -153,6 +153,17 @@ cursors = Table(
     Column("updated_at", DateTime(), nullable=False),
 )
 
+# The time-limit alert (督办) each filing is in: DUE_SOON or OVERDUE; a filing in neither has no
+# row. The supervision job appends a change-log event exactly when a row appears, changes or goes.
+sla_alerts = Table(
+    "sla_alerts",
+    metadata,
+    Column("filing_key", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("as_of", Date(), nullable=False),
+    Column("since", DateTime(), nullable=False),
+)
+
 sync_leases = Table(
     "sync_leases",
     metadata,

@@ -1,0 +1,115 @@
+"""督办 alerts: one change per transition into or out of DUE_SOON / OVERDUE, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+from sqlalchemy import select, update
+
+from hub import tables
+from hub.calendar import WorkingCalendar
+from hub.changelog import ChangeLog
+from hub.entities import EventStep
+from hub.sla import FilingClock
+from hub.sla_alerts import CONNECTOR, FIELD, OP, SlaAlerts
+from hub.store import Store
+from tests.hub.test_sla import add_filing, utc
+
+pytestmark = pytest.mark.anyio
+
+
+async def logged(store: Store) -> list[tuple[str, str | None, str | None, str | None]]:
+    c = tables.changes
+    async with store.read() as conn:
+        rows = await conn.execute(
+            select(c.c.entity_key, c.c.old_value, c.c.new_value, c.c.department_code)
+            .where(c.c.op == OP, c.c.field == FIELD, c.c.connector == CONNECTOR)
+            .order_by(c.c.seq)
+        )
+        return [tuple(row) for row in rows]
+
+
+@pytest.fixture
+def woken() -> list[int]:
+    return []
+
+
+@pytest.fixture
+def alerts(store: Store, woken: list[int]) -> SlaAlerts:
+    async def wake() -> None:
+        woken.append(1)
+
+    return SlaAlerts(ChangeLog(store, wake), FilingClock(store, WorkingCalendar()))
+
+
+async def test_each_transition_is_logged_once_under_the_handling_department(
+    store: Store, alerts: SlaAlerts, woken: list[int]
+) -> None:
+    accepted = date(2014, 12, 1)
+    await add_filing(store, "F1", limit=3, accepted=accepted)
+    await add_filing(store, "CALM", limit=30, accepted=accepted)
+    async with store.write() as conn:
+        await conn.execute(update(tables.filings).values(department_code="ZJJ"))
+
+    assert (await alerts.run(date(2014, 12, 2))).appended == 0
+    report = await alerts.run(date(2014, 12, 3))
+    assert report.transitions == {"DUE_SOON": 1}
+    assert (await alerts.run(date(2014, 12, 3))).appended == 0  # the same day again: nothing
+    assert (await alerts.run(date(2014, 12, 5))).transitions == {"OVERDUE": 1}
+    assert (await alerts.run(date(2014, 12, 8))).appended == 0
+    async with store.write() as conn:
+        await conn.execute(
+            update(tables.filings)
+            .where(tables.filings.c.key == "F1")
+            .values(completed_at=utc(date(2014, 12, 9)), status="APPROVED")
+        )
+    assert (await alerts.run(date(2014, 12, 10))).transitions == {"COMPLETED_LATE": 1}
+    assert await logged(store) == [
+        ("F1", None, "DUE_SOON", "ZJJ"),
+        ("F1", "DUE_SOON", "OVERDUE", "ZJJ"),
+        ("F1", "OVERDUE", "COMPLETED_LATE", "ZJJ"),
+    ]
+    assert len(woken) == 3  # the feed is woken after each run that appended, only then
+
+
+async def test_a_suspension_takes_a_filing_out_of_its_alert(
+    store: Store, alerts: SlaAlerts
+) -> None:
+    accepted = date(2014, 12, 1)
+    await add_filing(
+        store,
+        "F1",
+        limit=3,
+        accepted=accepted,
+        steps=[(EventStep.ACCEPT, accepted), (EventStep.SUPPLEMENT_REQUESTED, date(2014, 12, 4))],
+    )
+    await alerts.run(date(2014, 12, 3))
+    await alerts.run(date(2014, 12, 8))
+    assert [(old, new) for _, old, new, _ in await logged(store)] == [
+        (None, "DUE_SOON"),
+        ("DUE_SOON", "SUSPENDED"),
+    ]
+
+
+async def test_runs_at_once_append_each_transition_once(store: Store, alerts: SlaAlerts) -> None:
+    for n in range(20):
+        await add_filing(store, f"F{n}", limit=2, accepted=date(2014, 12, 1))
+    other = SlaAlerts(ChangeLog(store), FilingClock(store, WorkingCalendar()))
+    reports = await asyncio.gather(
+        *(each.run(date(2014, 12, 10)) for each in (alerts, other, alerts, other))
+    )
+    assert sorted(r.appended for r in reports) == [0, 0, 0, 20]
+    assert len(await logged(store)) == 20
+
+
+async def test_a_filing_deleted_at_its_source_leaves_its_alert(
+    store: Store, alerts: SlaAlerts
+) -> None:
+    await add_filing(store, "F1", limit=2, accepted=date(2014, 12, 1))
+    await alerts.run(date(2014, 12, 10))
+    async with store.write() as conn:
+        await conn.execute(update(tables.filings).values(deleted_at=utc(date(2014, 12, 11))))
+    assert (await alerts.run(date(2014, 12, 11))).transitions == {"GONE": 1}
+    assert (await alerts.run(date(2014, 12, 12))).appended == 0
