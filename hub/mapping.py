@@ -8,10 +8,11 @@ reasons name the field, the source column and the value, so a reject explains it
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +98,8 @@ def _to_float(value: Any) -> float:
 
 
 def _to_text(value: Any) -> str:
+    if isinstance(value, memoryview | bytearray):
+        value = bytes(value)
     if isinstance(value, bytes):
         try:
             value = value.decode("utf-8")
@@ -280,7 +283,9 @@ class RecordMapper:
             else:
                 try:
                     value = plan.convert(raw)
-                except ConversionError as exc:
+                # A driver value of a type no converter expects (a UUID for an int) is a bad
+                # value like any other, never a stopped sync.
+                except (ConversionError, TypeError, ValueError, ArithmeticError) as exc:
                     where = f" (column {plan.label})" if plan.label else ""
                     reasons.append(f"field {plan.name!r}{where}: {exc}")
                     value = None
@@ -300,14 +305,40 @@ def json_safe(value: Any) -> Any:
 
 
 def raw_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A raw source row, kept whole in rejects (bytes as text where possible)."""
-    safe: dict[str, Any] = {}
-    for name, value in row.items():
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", errors="replace")
-        elif isinstance(value, Decimal):
-            value = str(value)
-        elif isinstance(value, datetime | date):
-            value = value.isoformat()
-        safe[name] = value
-    return safe
+    """A raw source row, kept whole in rejects: every value a driver returns as JSON."""
+    return {str(name): _raw_value(value) for name, value in row.items()}
+
+
+def _raw_value(value: Any) -> Any:
+    """A driver's value as JSON: text where the value has a text form (UUID, Decimal, times,
+    intervals), bytes as UTF-8 text or else hex, containers element by element."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN or infinity, and PostgreSQL refuses them
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, memoryview | bytearray):
+        value = bytes(value)
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return "0x" + value.hex()
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return _interval_text(value)
+    if isinstance(value, Mapping):
+        return {str(k): _raw_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_raw_value(v) for v in value]
+    return str(value)  # UUID, Decimal, IP addresses, ranges: their own text form
+
+
+def _interval_text(value: timedelta) -> str:
+    """An interval as ISO 8601 (``P1DT2H3M4S``), the way it reads in the source."""
+    sign = "-" if value < timedelta(0) else ""
+    value = abs(value)
+    minutes, seconds = divmod(value.seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    fraction = f".{value.microseconds:06d}".rstrip("0") if value.microseconds else ""
+    return f"{sign}P{value.days}DT{hours}H{minutes}M{seconds}{fraction}S"
