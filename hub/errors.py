@@ -66,13 +66,24 @@ class MappingError(HubError, ValueError):
 
 
 class SyncLockedError(HubError, RuntimeError):
-    """Raised when a connector's sync is already running elsewhere."""
+    """Raised when a connector's sync is already running elsewhere: the message names the
+    lease's holder (host, pid, instance) and since when it holds it, when the lease row says."""
 
     transient = True
 
-    def __init__(self, connector: str) -> None:
+    def __init__(self, connector: str, holder: str = "", since: str = "", until: str = "") -> None:
         self.connector = connector
-        super().__init__(f"connector {connector!r} is already syncing in another run")
+        self.holder = holder
+        message = f"connector {connector!r} is already syncing in another run"
+        if holder:
+            message += f": its lease is held by {holder}"
+        if since:
+            message += f" since {since}"
+        if until:
+            message += f" (until {until} unless renewed)"
+        if holder:
+            message += "; wait for it with `hub sync --wait SECONDS`"
+        super().__init__(message)
 
 
 class ReconcileRefusedError(HubError, RuntimeError):

@@ -41,11 +41,8 @@ async def connector_status(store: Store, connectors: Sequence[Connector]) -> lis
             r.connector: r
             for r in await conn.execute(
                 select(runs).where(
-                    runs.c.id.in_(
-                        select(func.max(runs.c.id))
-                        .where(runs.c.mode != "push")
-                        .group_by(runs.c.connector)
-                    )
+                    # A push connector's runs are its pushes: they count like pulls.
+                    runs.c.id.in_(select(func.max(runs.c.id)).group_by(runs.c.connector))
                 )
             )
         }

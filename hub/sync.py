@@ -87,7 +87,8 @@ class _PreparedBatch:
 
 class SyncEngine:
     """Runs connectors' syncs against one store. Each connector syncs once at a time across all
-    hub processes sharing the store (a lease row, renewed with every batch). ``on_commit`` is
+    hub processes sharing the store (a lease row, renewed with every batch; a run waits up to
+    ``lease_wait`` seconds for another holder's lease). ``on_commit`` is
     awaited after every transaction that added to the change log (the change feed's wake-up)."""
 
     def __init__(
@@ -96,12 +97,13 @@ class SyncEngine:
         config: HubConfig,
         *,
         lease_seconds: int = 600,
+        lease_wait: float = 0,
         on_commit: CommitHook | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.changelog = ChangeLog(store, on_commit)
-        self.leases = Leases(store, timedelta(seconds=lease_seconds))
+        self.leases = Leases(store, timedelta(seconds=lease_seconds), wait=lease_wait)
         self.runs = RunLog(store)
         self.source_check = SourceCheck(store)
 

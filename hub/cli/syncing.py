@@ -22,7 +22,7 @@ from hub.cli.common import (
     open_store,
 )
 from hub.config import HubConfig
-from hub.errors import HubError
+from hub.errors import HubError, SyncLockedError
 from hub.status import StreamStatus
 from hub.store import Store
 from hub.sync import CommitHook, RunReport, StreamStats, SyncEngine
@@ -58,12 +58,15 @@ async def sync_all(
     full: bool = False,
     reconcile: bool = False,
     force: bool = False,
+    accept_drift: bool = False,
+    wait: float = 0,
     show_progress: bool = True,
     on_commit: CommitHook | None = None,
 ) -> list[RunReport]:
     """Sync the named connectors (all enabled ones by default) in config order; with
-    ``reconcile``, scan their keys for deletes instead."""
-    engine = SyncEngine(store, config, on_commit=on_commit)
+    ``reconcile``, scan their keys for deletes instead. A connector whose lease another process
+    holds (past ``wait`` seconds) ends in a ``locked`` report that says who holds it."""
+    engine = SyncEngine(store, config, lease_wait=wait, on_commit=on_commit)
     reports: list[RunReport] = []
     with Progress(
         SpinnerColumn(),
@@ -87,13 +90,20 @@ async def sync_all(
                 if reconcile:
                     run = engine.reconcile(connector, force=force, progress=advance)
                 else:
-                    run = engine.sync(connector, full=full, progress=advance)
+                    run = engine.sync(
+                        connector, full=full, accept_drift=accept_drift, progress=advance
+                    )
                 reports.append(await run)
+            except SyncLockedError as exc:
+                locked = RunReport(connector=connector.name, mode="reconcile" if reconcile else "")
+                locked.fail(exc)
+                locked.state = "locked"
+                reports.append(locked)
             finally:
                 await connector.close()
     for report in reports:
         if report.error:
-            errors.print(f"[red]{report.connector} failed:[/red] {report.error}")
+            errors.print(f"[red]{report.connector} {report.state}:[/red] {report.error}")
     return reports
 
 
@@ -130,6 +140,24 @@ def sync(
     force: Annotated[
         bool, typer.Option("--force", help="With --reconcile: delete past the safety cap.")
     ] = False,
+    accept_drift: Annotated[
+        bool,
+        typer.Option(
+            "--accept-drift",
+            help="Read sources whose mapped columns changed type or disappeared since the last "
+            "run (once the mapping fits them); the new columns become the reference.",
+        ),
+    ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            metavar="SECONDS",
+            min=0,
+            help="When another process (hub serve) is syncing a connector, wait up to SECONDS "
+            "for its lease instead of failing (600 outlasts a lease nobody renews).",
+        ),
+    ] = 0,
     config: ConfigPath = Path("hub.toml"),
 ) -> None:
     """Sync department sources into the store now, and print what changed."""
@@ -148,6 +176,8 @@ def sync(
                     full=full,
                     reconcile=reconcile,
                     force=force,
+                    accept_drift=accept_drift,
+                    wait=wait,
                     on_commit=bus.publish,
                 )
         finally:
