@@ -56,6 +56,9 @@ class FieldMapping(_Strict):
     split: str | None = None
     default: Any = None
     optional: bool = False
+    # What an invalid value does: reject the record (default), or store the record with the
+    # field empty and a warning (for optional fields, e.g. a credit code failing its check digit).
+    on_invalid: Literal["reject", "null"] = "reject"
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldMapping:
@@ -114,6 +117,16 @@ class StreamConfig(_Strict):
             )
         if entity.key not in self.fields:
             raise ValueError(f"the key field {entity.key!r} of {self.entity} must be mapped")
+        nulled = sorted(
+            name
+            for name, mapping in self.fields.items()
+            if mapping.on_invalid == "null" and entity.by_name[name].required
+        )
+        if nulled:
+            raise ValueError(
+                f"on_invalid = 'null' needs an optional field; {', '.join(nulled)} of "
+                f"{self.entity} is required"
+            )
         return self
 
     @property

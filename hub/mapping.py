@@ -219,6 +219,7 @@ class _Plan:
     convert: Converter
     default: Any
     required: bool
+    null_invalid: bool  # an invalid value empties the field (with a warning) instead of rejecting
 
 
 class RecordMapper:
@@ -245,9 +246,9 @@ class RecordMapper:
             if mapping.column is None and mapping.expr is None:
                 label = ""
             default = convert(mapping.default) if mapping.default is not None else None
-            plans.append(
-                _Plan(name, label, convert, default, field.required and not mapping.optional)
-            )
+            required = field.required and not mapping.optional
+            null_invalid = mapping.on_invalid == "null"
+            plans.append(_Plan(name, label, convert, default, required, null_invalid))
         self._plans = tuple(plans)
         self.fields: tuple[str, ...] = tuple(ordered)
         self.project_index: int | None = (
@@ -270,7 +271,11 @@ class RecordMapper:
             if mapping.expr is not None
         }
 
-    def map(self, row: Mapping[str, Any]) -> tuple[tuple[Any, ...] | None, list[str]]:
+    def map(
+        self, row: Mapping[str, Any], warnings: list[str] | None = None
+    ) -> tuple[tuple[Any, ...] | None, list[str]]:
+        """The record and no reasons, or None and the reasons it failed. The reasons for values
+        emptied by ``on_invalid = "null"`` are appended to ``warnings``."""
         values: list[Any] = []
         reasons: list[str] = []
         for plan in self._plans:
@@ -287,7 +292,11 @@ class RecordMapper:
                 # value like any other, never a stopped sync.
                 except (ConversionError, TypeError, ValueError, ArithmeticError) as exc:
                     where = f" (column {plan.label})" if plan.label else ""
-                    reasons.append(f"field {plan.name!r}{where}: {exc}")
+                    reason = f"field {plan.name!r}{where}: {exc}"
+                    if not plan.null_invalid:
+                        reasons.append(reason)
+                    elif warnings is not None:
+                        warnings.append(f"{reason}; stored as empty (on_invalid = 'null')")
                     value = None
             values.append(value)
         if reasons:

@@ -23,6 +23,7 @@ class StreamStats:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    warned: int = 0  # stored with an invalid optional value emptied (on_invalid = "null")
     deleted: int = 0
     orphans: int = 0
     changes: int = 0
@@ -115,6 +116,7 @@ class RunLog:
                     rows_updated=report.total("updated"),
                     rows_unchanged=report.total("unchanged"),
                     rows_rejected=report.total("rejected"),
+                    rows_warned=report.total("warned"),
                     rows_deleted=report.total("deleted"),
                     orphans=report.total("orphans"),
                     conflicts=report.total("conflicts"),

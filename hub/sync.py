@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, null, select, update
+from sqlalchemy import Table, exists, func, null, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
@@ -81,6 +81,7 @@ class _PreparedBatch:
     records: list[MappedRecord] = field(default_factory=list)
     record_rows: list[int] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # stored records, value nulled
     results: list[RowResult] = field(default_factory=list)
     cursor: Any = None
 
@@ -354,7 +355,8 @@ class SyncEngine:
             cursor_value = row.get(stream.cursor) if stream.cursor else None
             if cursor_value is not None and (batch.cursor is None or cursor_value > batch.cursor):
                 batch.cursor = cursor_value
-            values, reasons = mapper.map(row)
+            warnings: list[str] = []
+            values, reasons = mapper.map(row, warnings)
             source_key = row.get(key_label) if key_label else None
             if values is not None:
                 source_key = values[0]
@@ -378,6 +380,8 @@ class SyncEngine:
                 MappedRecord(values, str(source_key), _source_time(cursor_value, plan.zone))
             )
             batch.record_rows.append(index)
+            if warnings:
+                batch.warnings.append(self._reject(plan, row, key_text, warnings, batch.now))
         return batch
 
     @staticmethod
@@ -411,6 +415,8 @@ class SyncEngine:
             outcome = await plan.writer.apply(transaction, batch.records, plan.provenance, now)
             if batch.rejects:
                 await self._record_rejects(conn, plan, batch.rejects)
+            if batch.warnings:
+                await self._record_rejects(conn, plan, batch.warnings, tables.record_warnings)
             if batch.cursor is not None:
                 await self._save_cursor(
                     conn, plan.connector, plan.stream.stream_name, batch.cursor, now
@@ -434,6 +440,7 @@ class SyncEngine:
         stats.updated += updated
         stats.unchanged += batch.size - inserted - updated - rejected
         stats.rejected += rejected
+        stats.warned += len(batch.warnings)
         stats.changes += outcome.changes
         stats.conflicts += outcome.conflicts
         if batch.cursor is not None:
@@ -455,10 +462,13 @@ class SyncEngine:
 
     @staticmethod
     async def _record_rejects(
-        conn: AsyncConnection, plan: _StreamPlan, rejects: list[dict[str, Any]]
+        conn: AsyncConnection,
+        plan: _StreamPlan,
+        rejects: list[dict[str, Any]],
+        table: Table = tables.rejects,
     ) -> None:
-        """Keep each distinct bad row once, however often the source is re-read."""
-        table = tables.rejects
+        """Keep each distinct bad row once (in ``rejects``, or the stored rows with a nulled value
+        in ``record_warnings``), however often the source is re-read."""
         known = set(
             (
                 await conn.execute(

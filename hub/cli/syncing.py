@@ -28,7 +28,8 @@ from hub.store import Store
 from hub.sync import CommitHook, RunReport, StreamStats, SyncEngine
 
 _COUNTS = (
-    "read", "inserted", "updated", "unchanged", "deleted", "rejected", "orphans", "conflicts",
+    "read", "inserted", "updated", "unchanged", "deleted", "rejected", "warned", "orphans",
+    "conflicts",
 )  # fmt: skip
 
 
