@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, exists, func, null, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
-from hub.batch import LOOKUP_CHUNK, BatchWriter, MappedRecord
+from hub.batch import LOOKUP_CHUNK, BatchOutcome, BatchWriter, MappedRecord
 from hub.changelog import ChangeLog, ChangeRecord, CommitHook, Provenance
 from hub.clock import utcnow
 from hub.config import CodeTable, HubConfig, StreamConfig
@@ -33,6 +34,7 @@ from hub.entities import ENTITIES
 from hub.errors import (
     MappingError,
     ReconcileRefusedError,
+    StoreWriteError,
     UnknownNameError,
 )
 from hub.leases import Leases
@@ -76,7 +78,7 @@ class _PreparedBatch:
     """A batch mapped and validated, waiting for its transaction."""
 
     plan: _StreamPlan
-    size: int
+    rows: Sequence[Mapping[str, Any]]
     now: datetime
     records: list[MappedRecord] = field(default_factory=list)
     record_rows: list[int] = field(default_factory=list)
@@ -343,7 +345,7 @@ class SyncEngine:
     def _prepare(self, plan: _StreamPlan, rows: Sequence[Mapping[str, Any]]) -> _PreparedBatch:
         """Map and validate a batch (no I/O, so it can overlap the previous batch's commit)."""
         stream, mapper = plan.stream, plan.mapper
-        batch = _PreparedBatch(plan, len(rows), utcnow())
+        batch = _PreparedBatch(plan, rows, utcnow())
         first_seen: dict[Any, tuple[Any, ...]] = {}
         key_label = plan.key_label
         for index, row in enumerate(rows):
@@ -408,11 +410,53 @@ class SyncEngine:
     async def _commit(
         self, batch: _PreparedBatch, stats: StreamStats, *, lease: bool = False
     ) -> list[RowResult]:
-        """Write a prepared batch, its rejects and its cursor in one transaction."""
+        """Write a prepared batch, its rejects and its cursor in one transaction; the store's
+        refusal is a ``StoreWriteError`` that names the stream, never the SQL."""
+        plan = batch.plan
+        try:
+            outcome = await self._write(batch, lease=lease)
+        except DBAPIError as exc:
+            raise StoreWriteError.from_database(
+                plan.connector, plan.stream.stream_name, exc
+            ) from None
+        status = dict.fromkeys(outcome.inserted, "inserted")
+        status.update(dict.fromkeys(outcome.updated, "updated"))
+        status.update(dict.fromkeys(outcome.incomplete, "rejected"))
+        results = batch.results
+        for index, record in zip(batch.record_rows, batch.records, strict=True):
+            key = record.values[0]
+            reasons = outcome.incomplete.get(key, [])
+            results.append(RowResult(index, str(key), status.get(key, "unchanged"), reasons))
+        results.sort(key=lambda r: r.index)
+        inserted, updated, rejected = (
+            len(outcome.inserted),
+            len(outcome.updated),
+            len(batch.rejects),
+        )
+        stats.read += len(batch.rows)
+        stats.inserted += inserted
+        stats.updated += updated
+        stats.unchanged += len(batch.rows) - inserted - updated - rejected
+        stats.rejected += rejected
+        stats.warned += len(batch.warnings)
+        stats.changes += outcome.changes
+        stats.conflicts += outcome.conflicts
+        if batch.cursor is not None:
+            stats.cursor = batch.cursor
+        return results
+
+    async def _write(self, batch: _PreparedBatch, *, lease: bool) -> BatchOutcome:
         plan, now = batch.plan, batch.now
         async with self.changelog.write() as transaction:
             conn = transaction.conn
             outcome = await plan.writer.apply(transaction, batch.records, plan.provenance, now)
+            if outcome.incomplete:
+                for index, record in zip(batch.record_rows, batch.records, strict=True):
+                    reasons = outcome.incomplete.get(record.values[0])
+                    if reasons:
+                        row = batch.rows[index]
+                        reject = self._reject(plan, row, record.source_key, reasons, now)
+                        batch.rejects.append(reject)
             if batch.rejects:
                 await self._record_rejects(conn, plan, batch.rejects)
             if batch.warnings:
@@ -423,29 +467,7 @@ class SyncEngine:
                 )
             if lease:
                 await self.leases.renew(conn, plan.connector, now)
-        status = dict.fromkeys(outcome.inserted, "inserted")
-        status.update(dict.fromkeys(outcome.updated, "updated"))
-        results = batch.results
-        for index, record in zip(batch.record_rows, batch.records, strict=True):
-            key = record.values[0]
-            results.append(RowResult(index, str(key), status.get(key, "unchanged")))
-        results.sort(key=lambda r: r.index)
-        inserted, updated, rejected = (
-            len(outcome.inserted),
-            len(outcome.updated),
-            len(batch.rejects),
-        )
-        stats.read += batch.size
-        stats.inserted += inserted
-        stats.updated += updated
-        stats.unchanged += batch.size - inserted - updated - rejected
-        stats.rejected += rejected
-        stats.warned += len(batch.warnings)
-        stats.changes += outcome.changes
-        stats.conflicts += outcome.conflicts
-        if batch.cursor is not None:
-            stats.cursor = batch.cursor
-        return results
+        return outcome
 
     async def verify(self, connector: Connector) -> dict[str, str | None]:
         """Check every stream's mapping against the live source without reading rows:

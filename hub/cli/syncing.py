@@ -23,10 +23,12 @@ from hub.cli.common import (
 )
 from hub.config import HubConfig
 from hub.errors import HubError, SyncLockedError
+from hub.source_check import creation_warning
 from hub.status import StreamStatus
 from hub.store import Store
 from hub.sync import CommitHook, RunReport, StreamStats, SyncEngine
 
+WARNING = "warning"  # a `hub check` finding that does not fail the check
 _COUNTS = (
     "read", "inserted", "updated", "unchanged", "deleted", "rejected", "warned", "orphans",
     "conflicts",
@@ -261,6 +263,10 @@ def check(config: ConfigPath = Path("hub.toml")) -> None:
                                 problem or "",
                             )
                         )
+                    for configured in connector.config.streams:
+                        warning = creation_warning(settings, configured)
+                        if warning is not None:
+                            rows.append((connector.name, configured.stream_name, WARNING, warning))
                 except HubError as exc:
                     state = "unreachable" if exc.transient else "error"
                     rows.append((connector.name, "", state, str(exc)))
@@ -275,8 +281,8 @@ def check(config: ConfigPath = Path("hub.toml")) -> None:
     for column in ("connector", "stream", "state", "detail"):
         table.add_column(column)
     for name, stream, state, detail in rows:
-        colour = "green" if state == "ok" else "red"
+        colour = {"ok": "green", WARNING: "yellow"}.get(state, "red")
         table.add_row(name, stream, f"[{colour}]{state}[/{colour}]", detail)
     console.print(table)
-    if any(state != "ok" for _, _, state, _ in rows):
+    if any(state not in ("ok", WARNING) for _, _, state, _ in rows):
         raise typer.Exit(1)
