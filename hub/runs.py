@@ -1,4 +1,7 @@
-"""Sync runs: what a run reports, and its row in ``sync_runs``."""
+"""Sync runs: what a run reports, and its row in ``sync_runs``.
+
+A run ends ``succeeded``, ``partial`` (it stored what it could read, but skipped parts of the
+source as a whole: drop files that do not decode, named in its error) or ``failed``."""
 
 from __future__ import annotations
 
@@ -43,9 +46,24 @@ class RunReport:
     exception: BaseException | None = None
     accept_drift: bool = False
     seconds: float = 0.0
+    # Parts of the source skipped as a whole (drop files that do not decode), with reasons.
+    skipped: list[str] = field(default_factory=list)
 
     def total(self, name: str) -> int:
         return sum(getattr(s, name) for s in self.streams)
+
+    def succeed(self) -> None:
+        """End the run well: ``partial`` when parts of the source were ``skipped``, with them
+        as its error."""
+        if not self.skipped:
+            self.state = "succeeded"
+            return
+        self.state = "partial"
+        several = len(self.skipped) > 1
+        self.error = (
+            f"{len(self.skipped)} file{'s' if several else ''} failed and "
+            f"{'were' if several else 'was'} skipped: " + "; ".join(self.skipped)
+        )
 
     def fail(self, exc: BaseException) -> None:
         self.state = "failed"

@@ -168,7 +168,7 @@ class SyncEngine:
             report.run_id = await self.runs.start(connector.name, mode, recover=True)
             try:
                 await body(await self._value_maps(connector), report)
-                report.state = "succeeded"
+                report.succeed()
             except Exception as exc:  # recorded on the run; the caller decides to retry
                 report.fail(exc)
             report.seconds = time.perf_counter() - started
@@ -326,6 +326,7 @@ class SyncEngine:
                 committing[0].cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await committing[0]
+        report.skipped.extend(connector.failures())
         stats.orphans = await self._count_orphans(connector.name, stream)
         stats.seconds = time.perf_counter() - started
         if progress is not None:

@@ -29,6 +29,7 @@ from hub.store import Store
 from hub.sync import CommitHook, RunReport, StreamStats, SyncEngine
 
 WARNING = "warning"  # a `hub check` finding that does not fail the check
+_STATE_COLOURS = {"succeeded": "green", "failed": "red", "running": "yellow", "partial": "yellow"}
 _COUNTS = (
     "read", "inserted", "updated", "unchanged", "deleted", "rejected", "warned", "orphans",
     "conflicts",
@@ -43,7 +44,9 @@ def report_table(reports: Sequence[RunReport]) -> Table:
         table.add_column(column, justify="right")
     table.add_column("state")
     for report in reports:
-        state = "[green]ok[/green]" if report.state == "succeeded" else f"[red]{report.state}[/red]"
+        colour = _STATE_COLOURS.get(report.state, "red")
+        label = "ok" if report.state == "succeeded" else report.state
+        state = f"[{colour}]{label}[/{colour}]"
         for s in report.streams:
             counts = (f"{getattr(s, n):,}" for n in _COUNTS)
             table.add_row(report.connector, s.stream, *counts, f"{s.seconds:.2f}", state)
@@ -193,31 +196,40 @@ def sync(
 
 
 @app.command()
-def status(config: ConfigPath = Path("hub.toml")) -> None:
-    """Show each connector's last run, rows, rejects, cursor and lag behind its source."""
-    from hub.status import connector_status
+def status(
+    files: Annotated[
+        bool,
+        typer.Option("--files", help="List every drop file and its state, not only failed ones."),
+    ] = False,
+    config: ConfigPath = Path("hub.toml"),
+) -> None:
+    """Show each connector's last run, rows, rejects, cursor and lag behind its source, and the
+    drop files that failed (with --files: every drop file)."""
+    from hub.status import FileStatus, connector_status, file_status
 
     settings = load_settings(config)
 
-    async def run() -> list[StreamStatus]:
+    async def run() -> tuple[list[StreamStatus], list[FileStatus]]:
         store = open_store(settings)
         connectors = build_connectors(settings)
         try:
             await store.migrate()
-            return await connector_status(store, connectors)
+            streams = await connector_status(store, connectors)
+            return streams, await file_status(store, state=None if files else "failed")
         finally:
             for connector in connectors:
                 await connector.close()
             await store.dispose()
 
+    streams, file_rows = asyncio.run(run())
     table = Table(title=f"status {config}")
     numeric = {"read", "written", "rejects", "lag (rows)"}
     for column in ("connector", "stream", "last run (UTC)", "state", "read", "written",
                    "rejects", "cursor", "lag (rows)"):  # fmt: skip
         table.add_column(column, justify="right" if column in numeric else "left")
     previous = None
-    for row in asyncio.run(run()):
-        colour = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(row.state, "dim")
+    for row in streams:
+        colour = _STATE_COLOURS.get(row.state, "dim")
         first = row.connector != previous  # run-level figures once per connector
         previous = row.connector
         table.add_row(
@@ -232,11 +244,38 @@ def status(config: ConfigPath = Path("hub.toml")) -> None:
             "?" if row.pending is None else f"{row.pending:,}",
         )
     console.print(table)
+    if file_rows:
+        listing = Table(title="drop files" if files else "failed drop files")
+        for column in ("connector", "file", "state", "rows", "processed (UTC)", "error"):
+            listing.add_column(column, justify="right" if column == "rows" else "left")
+        for item in file_rows:
+            colour = "green" if item.state == "applied" else "red"
+            listing.add_row(
+                item.connector,
+                item.file,
+                f"[{colour}]{item.state}[/{colour}]",
+                f"{item.rows:,}",
+                f"{item.processed_at:%Y-%m-%d %H:%M:%S}",
+                item.error or "",
+            )
+        console.print(listing)
 
 
 @app.command()
-def check(config: ConfigPath = Path("hub.toml")) -> None:
+def check(
+    files: Annotated[
+        bool,
+        typer.Option(
+            "--files",
+            help="Also pre-read the drop files a sync would read next, and report those that "
+            "would fail (nothing is recorded).",
+        ),
+    ] = False,
+    config: ConfigPath = Path("hub.toml"),
+) -> None:
     """Validate the config, reach every source and check each stream's mapping against it."""
+    from connectors.files import FileDropConnector
+
     settings = load_settings(config)
 
     async def run() -> list[tuple[str, str, str, str]]:
@@ -267,6 +306,12 @@ def check(config: ConfigPath = Path("hub.toml")) -> None:
                         warning = creation_warning(settings, configured)
                         if warning is not None:
                             rows.append((connector.name, configured.stream_name, WARNING, warning))
+                        if files and isinstance(connector, FileDropConnector):
+                            failing = await connector.check_pending(configured)
+                            rows.extend(
+                                (connector.name, configured.stream_name, "file error", problem)
+                                for problem in failing.values()
+                            )
                 except HubError as exc:
                     state = "unreachable" if exc.transient else "error"
                     rows.append((connector.name, "", state, str(exc)))

@@ -16,6 +16,9 @@ from schema.types.scalars import utc
 class SyncRunState(enum.Enum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
+    PARTIAL = strawberry.enum_value(
+        "partial", description="Stored what it read, but skipped files that failed as a whole."
+    )
     FAILED = "failed"
 
 

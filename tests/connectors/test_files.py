@@ -243,7 +243,8 @@ async def test_gbk_declared_as_utf8_fails_as_a_whole_and_is_kept(
     config = drop_config(folder, store_config, headers=PINYIN)
 
     report = await sync(store, config)
-    assert report.state == "succeeded", report.error
+    assert report.state == "partial", report.error
+    assert str(report.error).startswith(f"1 file failed and was skipped: file {gbk}, line 11")
     codes = set(await project_names(store))
     assert codes == {f"2014-440304-47-01-{n:06d}" for n in (1, 2, 3)}  # nothing of xm_b.csv
     failed = (await source_files(store))[("xm_b.csv#project", hashlib.sha256(data).hexdigest())]
@@ -290,7 +291,9 @@ async def test_a_file_without_a_mapped_header_fails_and_the_others_apply(
     empty = folder / "xm_3.csv"
     empty.write_bytes(b"")
     report = await sync(store, drop_config(folder, store_config))
-    assert report.state == "succeeded", report.error
+    assert report.state == "partial", report.error
+    assert str(report.error).startswith("2 files failed and were skipped: file ")
+    assert "xm_2.csv" in str(report.error) and "xm_3.csv" in str(report.error)
     assert set(await project_names(store)) == {"2014-440304-47-01-000001"}
     by_path = {path: r for (path, _), r in (await source_files(store)).items()}
     assert by_path["xm_1.csv#project"].state == "applied"
