@@ -121,6 +121,11 @@ class Connector(ABC):
         batches in the order they were read; a source with bookkeeping of its own (which files
         were applied) records it here, never earlier."""
 
+    def failures(self) -> list[str]:
+        """The parts of the source the last ``read`` skipped as a whole (drop files that do not
+        decode), each with its reason: the run is partial, not a plain success."""
+        return []
+
     async def pending(self, stream: StreamConfig, cursor: Any) -> int | None:
         """How many source rows lie past ``cursor`` (the lag of the store behind the source);
         None where the source cannot tell cheaply."""

@@ -2,8 +2,8 @@
 
 Department systems in China export CSV as UTF-8 (often with a BOM) or as GBK/GB18030. The text is
 decoded chunk by chunk with the configured ``encoding``; a byte sequence it cannot decode fails the
-file as a whole with its line and byte offset, and when the declared encoding is UTF-8 and the
-bytes read as GB18030, the message says so and the hint names the setting that fixes it.
+file as a whole with its line and byte offset. The hint names an encoding only when that encoding
+decodes the whole file; bytes no known encoding decodes are said not to be text.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from hub.config import StreamConfig
 CHUNK = 1 << 16
 SAMPLE = 60
 UTF8_BOM = codecs.BOM_UTF8
+# What department files are saved in; a hint only names one of them that decodes the file.
+KNOWN_ENCODINGS = ("utf-8", "gb18030")
 
 
 def _known_encoding(value: str | None) -> str | None:
@@ -143,11 +145,30 @@ class CsvConnector(FileDropConnector):
         self, stream: StreamConfig, path: Path, encoding: str, exc: Undecodable
     ) -> FileRejected:
         problem = f"bytes {exc.sample[:12]!r}... are not valid {encoding} ({exc.reason})"
-        if codecs.lookup(encoding).name == "utf-8":
-            text = _reads_as_gb18030(exc.sample)
-            if text is not None:
-                problem = f"the text is not UTF-8 as declared; it reads as GBK/GB18030: {text!r}"
-            hint = 'set encoding = "gb18030" on the connector or this stream'
+        declared = codecs.lookup(encoding).name
+        fits = _decoding_of(path, [e for e in KNOWN_ENCODINGS if codecs.lookup(e).name != declared])
+        if fits is None:
+            problem += (
+                f"; the file is not text in any known encoding ({', '.join(KNOWN_ENCODINGS)})"
+            )
+            hint = "is it a spreadsheet or another binary file named .csv? export it as CSV text"
         else:
-            hint = "set encoding to the one the file was saved in (utf-8, gb18030)"
+            text = _reads_as_gb18030(exc.sample) if fits == "gb18030" else None
+            if declared == "utf-8" and text is not None:
+                problem = f"the text is not UTF-8 as declared; it reads as GBK/GB18030: {text!r}"
+            else:
+                problem += f"; the whole file reads as {fits}"
+            hint = f'set encoding = "{fits}" on the connector or this stream'
         return self.rejected(stream, path, problem, line=exc.line, offset=exc.offset, hint=hint)
+
+
+def _decoding_of(path: Path, encodings: list[str]) -> str | None:
+    """The first of ``encodings`` that decodes the whole file (read in chunks), if any."""
+    for encoding in encodings:
+        try:
+            for _ in text_lines(path, encoding):
+                pass
+        except Undecodable:
+            continue
+        return encoding
+    return None

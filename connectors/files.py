@@ -188,6 +188,7 @@ class FileDropConnector(Connector):
         # when the engine reports that batch committed.
         self._handed_over: list[tuple[list[RawRow], _HandedOver]] = []
         self._last_committed: list[RawRow] | None = None
+        self._failed: list[str] = []  # the files the last read skipped, with their problems
 
     @abstractmethod
     def records(self, path: Path, stream: StreamConfig) -> Records:
@@ -356,21 +357,13 @@ class FileDropConnector(Connector):
         # it does not filter rows: a new file may well hold rows older than the last one.
         wanted = self.wanted_columns(stream, columns)
         # Batches of an earlier run that failed will never commit: start afresh.
-        self._handed_over, self._last_committed = [], None
-        settled_before = time.time() - self.options.settle_seconds
-        for path in self._files(stream):
-            stamp = _Stamp.of(path)
-            if stamp.mtime_ns / 1e9 > settled_before:
-                log.info("%s: %s changed moments ago; it waits for the next run", self.name, path)
-                continue
-            key = self._ledger_path(stream, path)
-            checksum = await asyncio.to_thread(_sha256, path)
-            if await self.ledger.applied(key, checksum):
-                continue
+        self._handed_over, self._last_committed, self._failed = [], None, []
+        async for path, stamp, key, checksum in self._pending(stream):
             try:
                 rows = await asyncio.to_thread(self._verify, stream, path, wanted)
             except FileRejected as exc:
                 log.warning("%s", exc)
+                self._failed.append(exc.problem)
                 await self.ledger.record(key, checksum, stamp.size, "failed", 0, str(exc))
                 continue
             batches = self._batches(stream, path, wanted, batch_size)
@@ -389,6 +382,37 @@ class FileDropConnector(Connector):
                 await self._record_applied(done)
             else:
                 self._handed_over.append((last, done))
+
+    async def _pending(self, stream: StreamConfig) -> AsyncIterator[tuple[Path, _Stamp, str, str]]:
+        """The stream's settled files whose content is not applied yet: path, stamp, ledger key
+        and checksum."""
+        settled_before = time.time() - self.options.settle_seconds
+        for path in self._files(stream):
+            stamp = _Stamp.of(path)
+            if stamp.mtime_ns / 1e9 > settled_before:
+                log.info("%s: %s changed moments ago; it waits for the next run", self.name, path)
+                continue
+            key = self._ledger_path(stream, path)
+            checksum = await asyncio.to_thread(_sha256, path)
+            if not await self.ledger.applied(key, checksum):
+                yield path, stamp, key, checksum
+
+    def failures(self) -> list[str]:
+        return list(self._failed)
+
+    async def check_pending(self, stream: StreamConfig) -> dict[str, str]:
+        """Pre-read the stream's pending files as a sync would (for the columns of its fields
+        that are not optional), recording nothing: file name -> problem, for each file that
+        would fail."""
+        mapped = [m.column for m in stream.fields.values() if m.column and not m.optional]
+        wanted = self.wanted_columns(stream, mapped)
+        problems: dict[str, str] = {}
+        async for path, *_ in self._pending(stream):
+            try:
+                await asyncio.to_thread(self._verify, stream, path, wanted)
+            except FileRejected as exc:
+                problems[path.name] = exc.problem + (f" (hint: {exc.hint})" if exc.hint else "")
+        return problems
 
     async def committed(self, stream: StreamConfig, batch: list[RawRow]) -> None:
         self._last_committed = batch

@@ -37,6 +37,8 @@ class BatchOutcome:
     inserted: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    # Records the store cannot take (a required field missing or empty): key -> reasons.
+    incomplete: dict[Any, list[str]] = field(default_factory=dict)
     changes: int = 0
     conflicts: int = 0
 
@@ -90,6 +92,28 @@ class BatchWriter:
             )
         )
         self._snapshots = tuple(s for s in entity.snapshots if s.field not in self.fields)
+        # A stream may feed only some fields of records another stream creates; a record new to
+        # the store needs every required field, and no stored record may lose one.
+        self._unmapped_required = [
+            f.name for f in entity.fields if f.required and f.name not in self.fields
+        ]
+        self._required_positions = [
+            (i, name) for i, name in enumerate(self.fields) if entity.by_name[name].required
+        ]
+
+    def _missing(self, values: tuple[Any, ...], new: bool) -> list[str]:
+        """Why the store cannot take the record, if it cannot: its empty required fields."""
+        reasons = [
+            f"field {name!r}: required but empty" for i, name in self._required_positions
+            if values[i] is None
+        ]  # fmt: skip
+        if new:
+            reasons += [
+                f"field {name!r}: required for a new {self.entity.name}, and this stream does "
+                "not map it (another stream must create the record first)"
+                for name in self._unmapped_required
+            ]
+        return reasons
 
     async def apply(
         self,
@@ -114,6 +138,11 @@ class BatchWriter:
             key = values[0]
             project_code = values[self.project_index] if self.project_index is not None else None
             previous = stored.get(key)
+            if (previous is None and self._unmapped_required) or None in values:
+                missing = self._missing(values, previous is None)
+                if missing:
+                    outcome.incomplete[key] = missing
+                    continue
             if previous is None:
                 row = dict(zip(fields, values, strict=True))
                 changes.append(

@@ -56,6 +56,9 @@ class FieldMapping(_Strict):
     split: str | None = None
     default: Any = None
     optional: bool = False
+    # What an invalid value does: reject the record (default), or store the record with the
+    # field empty and a warning (for optional fields, e.g. a credit code failing its check digit).
+    on_invalid: Literal["reject", "null"] = "reject"
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldMapping:
@@ -114,11 +117,29 @@ class StreamConfig(_Strict):
             )
         if entity.key not in self.fields:
             raise ValueError(f"the key field {entity.key!r} of {self.entity} must be mapped")
+        nulled = sorted(
+            name
+            for name, mapping in self.fields.items()
+            if mapping.on_invalid == "null" and entity.by_name[name].required
+        )
+        if nulled:
+            raise ValueError(
+                f"on_invalid = 'null' needs an optional field; {', '.join(nulled)} of "
+                f"{self.entity} is required"
+            )
         return self
 
     @property
     def stream_name(self) -> str:
         return self.name or self.entity
+
+    @property
+    def unmapped_required(self) -> list[str]:
+        """The entity's required fields this stream does not map: it can update records of the
+        entity, but a record new to the store needs another stream to create it."""
+        return [
+            f.name for f in ENTITIES[self.entity].fields if f.required and f.name not in self.fields
+        ]
 
 
 class ConnectorConfig(BaseModel):
@@ -364,7 +385,7 @@ def parse_config(data: dict[str, Any], file: str = "<config>") -> HubConfig:
     """Validate a configuration already read into a dict (from TOML or built in code)."""
     expanded = _expand_env(data, "", file)
     try:
-        return HubConfig.model_validate(expanded)
+        config = HubConfig.model_validate(expanded)
     except ValidationError as exc:
         first = exc.errors()[0]
         message = first["msg"].removeprefix("Value error, ")
@@ -376,6 +397,28 @@ def parse_config(data: dict[str, Any], file: str = "<config>") -> HubConfig:
         if count > 1:
             message += f" (and {count - 1} more problem{'s' if count > 2 else ''})"
         raise ConfigError(file, _key_path(first["loc"]), message) from None
+    _check_records_can_be_created(config, file)
+    return config
+
+
+def _check_records_can_be_created(config: HubConfig, file: str) -> None:
+    """A stream may map only some fields of an entity when another stream creates its records
+    (then records new to the store are rejected one by one); with no such stream, none of its
+    records could ever be stored, which is a mistake in the config."""
+    creators = {s.entity for c in config.connectors for s in c.streams if not s.unmapped_required}
+    for i, connector in enumerate(config.connectors):
+        for j, stream in enumerate(connector.streams):
+            missing = stream.unmapped_required
+            if missing and stream.entity not in creators:
+                names = ", ".join(repr(m) for m in missing)
+                raise ConfigError(
+                    file,
+                    f"connectors[{i}].streams[{j}].fields",
+                    f"stream {stream.stream_name!r} of connector {connector.name!r} does not map "
+                    f"{names}, which every new {stream.entity} needs, and no stream of the config "
+                    f"maps all of them to create {stream.entity} records; map "
+                    f"{'it' if len(missing) == 1 else 'them'} to a column or give a default",
+                )
 
 
 def load_config(path: str | Path) -> HubConfig:

@@ -6,6 +6,7 @@ Every error builds its message from its context in ``__init__`` and says whether
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 
@@ -66,13 +67,62 @@ class MappingError(HubError, ValueError):
 
 
 class SyncLockedError(HubError, RuntimeError):
-    """Raised when a connector's sync is already running elsewhere."""
+    """Raised when a connector's sync is already running elsewhere: the message names the
+    lease's holder (host, pid, instance) and since when it holds it, when the lease row says."""
 
     transient = True
 
-    def __init__(self, connector: str) -> None:
+    def __init__(self, connector: str, holder: str = "", since: str = "", until: str = "") -> None:
         self.connector = connector
-        super().__init__(f"connector {connector!r} is already syncing in another run")
+        self.holder = holder
+        message = f"connector {connector!r} is already syncing in another run"
+        if holder:
+            message += f": its lease is held by {holder}"
+        if since:
+            message += f" since {since}"
+        if until:
+            message += f" (until {until} unless renewed)"
+        if holder:
+            message += "; wait for it with `hub sync --wait SECONDS`"
+        super().__init__(message)
+
+
+class StoreWriteError(HubError, RuntimeError):
+    """Raised when the store refuses a batch's write (a constraint, a lost connection). The
+    message names the connector, the stream and the kind of statement (``an INSERT into
+    matters``) with the database's own reason, never the statement's text or parameters."""
+
+    _STATEMENT = re.compile(
+        r"^\s*(?:(INSERT)\s+INTO|(UPDATE)|(DELETE)\s+FROM|(SELECT)\b.*?\bFROM)\s+[\"`]?(\w+)",
+        re.IGNORECASE | re.DOTALL,
+    )
+    _PREPOSITIONS = {"INSERT": "an INSERT into", "UPDATE": "an UPDATE of",
+                     "DELETE": "a DELETE from", "SELECT": "a SELECT from"}  # fmt: skip
+
+    def __init__(
+        self, connector: str, stream: str, statement: str, reason: str, *, transient: bool
+    ) -> None:
+        self.connector = connector
+        self.stream = stream
+        self.transient = transient
+        super().__init__(
+            f"connector {connector!r}, stream {stream!r}: the store refused {statement}: {reason}"
+        )
+
+    @classmethod
+    def from_database(cls, connector: str, stream: str, exc: Exception) -> StoreWriteError:
+        """From SQLAlchemy's ``DBAPIError``: only the first line of the driver's message is
+        kept (PostgreSQL's DETAIL line quotes the row's values)."""
+        statement = str(getattr(exc, "statement", "") or "")
+        match = cls._STATEMENT.match(statement)
+        if match is None:
+            kind = "a statement"
+        else:
+            verb = next(g for g in match.groups()[:4] if g).upper()
+            kind = f"{cls._PREPOSITIONS[verb]} {match.group(5)}"
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        transient = type(exc).__name__ in {"OperationalError", "InterfaceError"}
+        return cls(connector, stream, kind, reason, transient=transient)
 
 
 class ReconcileRefusedError(HubError, RuntimeError):

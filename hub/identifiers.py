@@ -72,8 +72,9 @@ def project_code(value: str) -> str:
     match = _PROJECT_CODE.match(code)
     if match is None:
         raise ValueError(
-            f"{value!r} is not a project code (expected YYYY-RRRRRR-II-TT-NNNNNN, "
-            "e.g. 2014-440300-47-01-000123)"
+            f"{value!r} is not a project code (expected YYYY-RRRRRR-II-TT-NNNNNN, the old "
+            "national format, e.g. 2014-440300-47-01-000123, or YYMM-RRRRRR-II-TT-NNNNNC, the "
+            "post-2020 format, e.g. 2106-440304-04-01-38215X)"
         )
     period, region = match.group(1), match.group(2)
     if not _plausible_period(period):

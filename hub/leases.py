@@ -2,12 +2,15 @@
 
 A row per connector names its holder and when the hold expires; every committed batch renews it.
 A hold by a process of this host that no longer exists (killed mid-run) is taken over at once.
+The row also says since when the hold is held, so that a refused run can say who holds it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
+import time
 import uuid
 from datetime import datetime, timedelta
 
@@ -19,20 +22,42 @@ from hub.clock import utcnow
 from hub.errors import SyncLockedError
 from hub.store import Store
 
+# How often a waiting acquire asks again: a released lease is taken within this.
+POLL_SECONDS = 0.5
+
 
 class Leases:
-    def __init__(self, store: Store, duration: timedelta) -> None:
+    """``wait``: how many seconds ``acquire`` waits for another holder's lease before it gives
+    up (0: not at all)."""
+
+    def __init__(self, store: Store, duration: timedelta, *, wait: float = 0) -> None:
         self.store = store
         self.duration = duration
+        self.wait = wait
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     async def acquire(self, connector: str) -> None:
-        """Hold ``connector``'s lease or raise ``SyncLockedError``."""
+        """Hold ``connector``'s lease, waiting up to ``wait`` seconds for another holder to
+        release it (or for its lease to expire); else raise ``SyncLockedError``."""
+        deadline = time.monotonic() + self.wait
+        while not await self._try_acquire(connector):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise await self._locked(connector)
+            await asyncio.sleep(min(POLL_SECONDS, remaining))
+
+    async def _try_acquire(self, connector: str) -> bool:
         leases = tables.sync_leases
         now = utcnow()
+        values = {
+            "connector": connector,
+            "holder": self.holder,
+            "acquired_at": now,
+            "expires_at": now + self.duration,
+        }
         statement = self.store.upsert(
             leases,
-            {"connector": connector, "holder": self.holder, "expires_at": now + self.duration},
+            values,
             ["connector"],
             where=(leases.c.expires_at < now) | (leases.c.holder == self.holder),
         ).returning(leases.c.holder)
@@ -40,8 +65,25 @@ class Leases:
             granted = (await conn.execute(statement)).scalar_one_or_none()
             if granted is None:
                 granted = await self._take_over_dead_holder(conn, connector, now)
-        if granted != self.holder:
-            raise SyncLockedError(connector)
+        return granted == self.holder
+
+    async def _locked(self, connector: str) -> SyncLockedError:
+        """The error that says who holds ``connector``'s lease, and since when."""
+        leases = tables.sync_leases
+        async with self.store.read() as conn:
+            row = (
+                await conn.execute(
+                    select(leases.c.holder, leases.c.acquired_at, leases.c.expires_at).where(
+                        leases.c.connector == connector
+                    )
+                )
+            ).one_or_none()
+        if row is None:  # released between our attempt and this look
+            return SyncLockedError(connector)
+        holder, since, until = row
+        return SyncLockedError(
+            connector, describe_holder(holder), _utc_text(since), _utc_text(until)
+        )
 
     async def _take_over_dead_holder(
         self, conn: AsyncConnection, connector: str, now: datetime
@@ -57,7 +99,7 @@ class Leases:
         await conn.execute(
             update(leases)
             .where(leases.c.connector == connector, leases.c.holder == holder)
-            .values(holder=self.holder, expires_at=now + self.duration)
+            .values(holder=self.holder, acquired_at=now, expires_at=now + self.duration)
         )
         return self.holder
 
@@ -77,6 +119,19 @@ class Leases:
                     leases.c.connector == connector, leases.c.holder == self.holder
                 )
             )
+
+
+def describe_holder(holder: str) -> str:
+    """``host:pid:instance`` as words: ``host web1, pid 4242, instance 9f2c01ab``."""
+    host, _, rest = holder.partition(":")
+    pid, _, instance = rest.partition(":")
+    if not pid:
+        return holder
+    return f"host {host}, pid {pid}, instance {instance}" if instance else f"host {host}, pid {pid}"
+
+
+def _utc_text(value: datetime | None) -> str:
+    return "" if value is None else f"{value:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _is_dead_local_holder(holder: str) -> bool:

@@ -8,10 +8,11 @@ reasons name the field, the source column and the value, so a reject explains it
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -97,6 +98,8 @@ def _to_float(value: Any) -> float:
 
 
 def _to_text(value: Any) -> str:
+    if isinstance(value, memoryview | bytearray):
+        value = bytes(value)
     if isinstance(value, bytes):
         try:
             value = value.decode("utf-8")
@@ -216,6 +219,7 @@ class _Plan:
     convert: Converter
     default: Any
     required: bool
+    null_invalid: bool  # an invalid value empties the field (with a warning) instead of rejecting
 
 
 class RecordMapper:
@@ -242,9 +246,9 @@ class RecordMapper:
             if mapping.column is None and mapping.expr is None:
                 label = ""
             default = convert(mapping.default) if mapping.default is not None else None
-            plans.append(
-                _Plan(name, label, convert, default, field.required and not mapping.optional)
-            )
+            required = field.required and not mapping.optional
+            null_invalid = mapping.on_invalid == "null"
+            plans.append(_Plan(name, label, convert, default, required, null_invalid))
         self._plans = tuple(plans)
         self.fields: tuple[str, ...] = tuple(ordered)
         self.project_index: int | None = (
@@ -267,7 +271,11 @@ class RecordMapper:
             if mapping.expr is not None
         }
 
-    def map(self, row: Mapping[str, Any]) -> tuple[tuple[Any, ...] | None, list[str]]:
+    def map(
+        self, row: Mapping[str, Any], warnings: list[str] | None = None
+    ) -> tuple[tuple[Any, ...] | None, list[str]]:
+        """The record and no reasons, or None and the reasons it failed. The reasons for values
+        emptied by ``on_invalid = "null"`` are appended to ``warnings``."""
         values: list[Any] = []
         reasons: list[str] = []
         for plan in self._plans:
@@ -280,9 +288,15 @@ class RecordMapper:
             else:
                 try:
                     value = plan.convert(raw)
-                except ConversionError as exc:
+                # A driver value of a type no converter expects (a UUID for an int) is a bad
+                # value like any other, never a stopped sync.
+                except (ConversionError, TypeError, ValueError, ArithmeticError) as exc:
                     where = f" (column {plan.label})" if plan.label else ""
-                    reasons.append(f"field {plan.name!r}{where}: {exc}")
+                    reason = f"field {plan.name!r}{where}: {exc}"
+                    if not plan.null_invalid:
+                        reasons.append(reason)
+                    elif warnings is not None:
+                        warnings.append(f"{reason}; stored as empty (on_invalid = 'null')")
                     value = None
             values.append(value)
         if reasons:
@@ -300,14 +314,40 @@ def json_safe(value: Any) -> Any:
 
 
 def raw_json(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A raw source row, kept whole in rejects (bytes as text where possible)."""
-    safe: dict[str, Any] = {}
-    for name, value in row.items():
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", errors="replace")
-        elif isinstance(value, Decimal):
-            value = str(value)
-        elif isinstance(value, datetime | date):
-            value = value.isoformat()
-        safe[name] = value
-    return safe
+    """A raw source row, kept whole in rejects: every value a driver returns as JSON."""
+    return {str(name): _raw_value(value) for name, value in row.items()}
+
+
+def _raw_value(value: Any) -> Any:
+    """A driver's value as JSON: text where the value has a text form (UUID, Decimal, times,
+    intervals), bytes as UTF-8 text or else hex, containers element by element."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN or infinity, and PostgreSQL refuses them
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, memoryview | bytearray):
+        value = bytes(value)
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return "0x" + value.hex()
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return _interval_text(value)
+    if isinstance(value, Mapping):
+        return {str(k): _raw_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_raw_value(v) for v in value]
+    return str(value)  # UUID, Decimal, IP addresses, ranges: their own text form
+
+
+def _interval_text(value: timedelta) -> str:
+    """An interval as ISO 8601 (``P1DT2H3M4S``), the way it reads in the source."""
+    sign = "-" if value < timedelta(0) else ""
+    value = abs(value)
+    minutes, seconds = divmod(value.seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    fraction = f".{value.microseconds:06d}".rstrip("0") if value.microseconds else ""
+    return f"{sign}P{value.days}DT{hours}H{minutes}M{seconds}{fraction}S"

@@ -31,6 +31,7 @@ from hub import tables
 from hub.access import authorize
 from hub.config import ServerConfig
 from hub.feed import head_seq
+from hub.status import latest_files
 from hub.store import Store
 
 ROW_OUTCOMES = ("read", "inserted", "updated", "unchanged", "rejected", "deleted")
@@ -48,6 +49,7 @@ class StoreFigures:
     rows: Labelled = field(default_factory=dict)
     last_success: Labelled = field(default_factory=dict)  # Unix time
     rejects: Labelled = field(default_factory=dict)
+    source_files: Labelled = field(default_factory=dict)
     open_conflicts: Labelled = field(default_factory=dict)
     webhook_lag: Labelled = field(default_factory=dict)
     head_seq: int = 0
@@ -84,6 +86,13 @@ class StoreFigures:
                 )
             ):
                 figures.rejects[connector, stream] = count
+            latest = latest_files().subquery()
+            for connector, state, count in await conn.execute(
+                select(latest.c.connector, latest.c.state, func.count()).group_by(
+                    latest.c.connector, latest.c.state
+                )
+            ):
+                figures.source_files[connector, state] = count
             for connector, count in await conn.execute(
                 select(conflicts.c.connector, func.count())
                 .where(conflicts.c.resolved_at.is_(None))
@@ -143,6 +152,13 @@ FAMILIES = (
         "Quarantined source rows by connector and stream.",
         ["connector", "stream"],
         "rejects",
+    ),
+    Family(
+        GaugeMetricFamily,
+        "hub_source_files",
+        "Drop files by connector and state (applied, failed), the latest content of each.",
+        ["connector", "state"],
+        "source_files",
     ),
     Family(
         GaugeMetricFamily,

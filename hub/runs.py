@@ -1,4 +1,7 @@
-"""Sync runs: what a run reports, and its row in ``sync_runs``."""
+"""Sync runs: what a run reports, and its row in ``sync_runs``.
+
+A run ends ``succeeded``, ``partial`` (it stored what it could read, but skipped parts of the
+source as a whole: drop files that do not decode, named in its error) or ``failed``."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ class StreamStats:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    warned: int = 0  # stored with an invalid optional value emptied (on_invalid = "null")
     deleted: int = 0
     orphans: int = 0
     changes: int = 0
@@ -42,9 +46,24 @@ class RunReport:
     exception: BaseException | None = None
     accept_drift: bool = False
     seconds: float = 0.0
+    # Parts of the source skipped as a whole (drop files that do not decode), with reasons.
+    skipped: list[str] = field(default_factory=list)
 
     def total(self, name: str) -> int:
         return sum(getattr(s, name) for s in self.streams)
+
+    def succeed(self) -> None:
+        """End the run well: ``partial`` when parts of the source were ``skipped``, with them
+        as its error."""
+        if not self.skipped:
+            self.state = "succeeded"
+            return
+        self.state = "partial"
+        several = len(self.skipped) > 1
+        self.error = (
+            f"{len(self.skipped)} file{'s' if several else ''} failed and "
+            f"{'were' if several else 'was'} skipped: " + "; ".join(self.skipped)
+        )
 
     def fail(self, exc: BaseException) -> None:
         self.state = "failed"
@@ -115,6 +134,7 @@ class RunLog:
                     rows_updated=report.total("updated"),
                     rows_unchanged=report.total("unchanged"),
                     rows_rejected=report.total("rejected"),
+                    rows_warned=report.total("warned"),
                     rows_deleted=report.total("deleted"),
                     orphans=report.total("orphans"),
                     conflicts=report.total("conflicts"),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hub import tables
 from hub.clock import utcnow
-from hub.config import StreamConfig
+from hub.config import HubConfig, StreamConfig
 from hub.drift import find_drift
 from hub.entities import ENTITIES
 from hub.errors import MappingError, SchemaDriftError
@@ -87,3 +87,21 @@ class SourceCheck:
         }
         async with self.store.write() as conn:
             await conn.execute(self.store.upsert(schemas, values, ["connector", "stream"]))
+
+
+def creation_warning(config: HubConfig, stream: StreamConfig) -> str | None:
+    """What `hub check` warns about a stream that maps only some required fields of its entity:
+    its records new to the store are rejected until another stream creates them."""
+    missing = stream.unmapped_required
+    if not missing:
+        return None
+    creators = [
+        f"{c.name}/{s.stream_name}"
+        for c in config.connectors
+        for s in c.streams
+        if s.entity == stream.entity and not s.unmapped_required
+    ]
+    return (
+        f"maps no {', '.join(repr(m) for m in missing)}: a {stream.entity} new to the store is "
+        f"rejected until {' or '.join(creators)} creates it"
+    )

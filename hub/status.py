@@ -1,5 +1,6 @@
 """Where each connector stands: its last run, the rows it moved, its open rejects, each
-stream's cursor and how far the store lags behind the source."""
+stream's cursor and how far the store lags behind the source; and where each drop file stands
+(the latest content seen under each name: applied, or failed and why)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, func, select
 
 from hub import tables
 from hub.cursors import decode_cursor
@@ -41,11 +42,8 @@ async def connector_status(store: Store, connectors: Sequence[Connector]) -> lis
             r.connector: r
             for r in await conn.execute(
                 select(runs).where(
-                    runs.c.id.in_(
-                        select(func.max(runs.c.id))
-                        .where(runs.c.mode != "push")
-                        .group_by(runs.c.connector)
-                    )
+                    # A push connector's runs are its pushes: they count like pulls.
+                    runs.c.id.in_(select(func.max(runs.c.id)).group_by(runs.c.connector))
                 )
             )
         }
@@ -87,3 +85,48 @@ async def connector_status(store: Store, connectors: Sequence[Connector]) -> lis
                 )
             )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class FileStatus:
+    connector: str
+    file: str  # path in the drop folder, then '#' and the stream
+    state: str  # applied / failed
+    rows: int
+    error: str | None
+    processed_at: datetime
+
+
+def latest_files() -> Select[Any]:
+    """``source_files`` rows of the latest content seen under each file name (an older content
+    that failed and was replaced no longer counts)."""
+    files = tables.source_files
+    latest = (
+        select(files.c.connector, files.c.path, func.max(files.c.processed_at).label("at"))
+        .group_by(files.c.connector, files.c.path)
+        .subquery()
+    )
+    return select(files).join(
+        latest,
+        and_(
+            files.c.connector == latest.c.connector,
+            files.c.path == latest.c.path,
+            files.c.processed_at == latest.c.at,
+        ),
+    )
+
+
+async def file_status(
+    store: Store, *, connector: str | None = None, state: str | None = None
+) -> list[FileStatus]:
+    files = tables.source_files
+    query = latest_files().order_by(files.c.connector, files.c.path)
+    if connector is not None:
+        query = query.where(files.c.connector == connector)
+    if state is not None:
+        query = query.where(files.c.state == state)
+    async with store.read() as conn:
+        return [
+            FileStatus(r.connector, r.path, r.state, r.rows, r.error, r.processed_at)
+            for r in await conn.execute(query)
+        ]

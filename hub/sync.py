@@ -20,11 +20,12 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, null, select, update
+from sqlalchemy import Table, exists, func, null, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
-from hub.batch import LOOKUP_CHUNK, BatchWriter, MappedRecord
+from hub.batch import LOOKUP_CHUNK, BatchOutcome, BatchWriter, MappedRecord
 from hub.changelog import ChangeLog, ChangeRecord, CommitHook, Provenance
 from hub.clock import utcnow
 from hub.config import CodeTable, HubConfig, StreamConfig
@@ -33,6 +34,7 @@ from hub.entities import ENTITIES
 from hub.errors import (
     MappingError,
     ReconcileRefusedError,
+    StoreWriteError,
     UnknownNameError,
 )
 from hub.leases import Leases
@@ -76,18 +78,20 @@ class _PreparedBatch:
     """A batch mapped and validated, waiting for its transaction."""
 
     plan: _StreamPlan
-    size: int
+    rows: Sequence[Mapping[str, Any]]
     now: datetime
     records: list[MappedRecord] = field(default_factory=list)
     record_rows: list[int] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)  # stored records, value nulled
     results: list[RowResult] = field(default_factory=list)
     cursor: Any = None
 
 
 class SyncEngine:
     """Runs connectors' syncs against one store. Each connector syncs once at a time across all
-    hub processes sharing the store (a lease row, renewed with every batch). ``on_commit`` is
+    hub processes sharing the store (a lease row, renewed with every batch; a run waits up to
+    ``lease_wait`` seconds for another holder's lease). ``on_commit`` is
     awaited after every transaction that added to the change log (the change feed's wake-up)."""
 
     def __init__(
@@ -96,12 +100,13 @@ class SyncEngine:
         config: HubConfig,
         *,
         lease_seconds: int = 600,
+        lease_wait: float = 0,
         on_commit: CommitHook | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.changelog = ChangeLog(store, on_commit)
-        self.leases = Leases(store, timedelta(seconds=lease_seconds))
+        self.leases = Leases(store, timedelta(seconds=lease_seconds), wait=lease_wait)
         self.runs = RunLog(store)
         self.source_check = SourceCheck(store)
 
@@ -163,7 +168,7 @@ class SyncEngine:
             report.run_id = await self.runs.start(connector.name, mode, recover=True)
             try:
                 await body(await self._value_maps(connector), report)
-                report.state = "succeeded"
+                report.succeed()
             except Exception as exc:  # recorded on the run; the caller decides to retry
                 report.fail(exc)
             report.seconds = time.perf_counter() - started
@@ -321,6 +326,7 @@ class SyncEngine:
                 committing[0].cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await committing[0]
+        report.skipped.extend(connector.failures())
         stats.orphans = await self._count_orphans(connector.name, stream)
         stats.seconds = time.perf_counter() - started
         if progress is not None:
@@ -340,7 +346,7 @@ class SyncEngine:
     def _prepare(self, plan: _StreamPlan, rows: Sequence[Mapping[str, Any]]) -> _PreparedBatch:
         """Map and validate a batch (no I/O, so it can overlap the previous batch's commit)."""
         stream, mapper = plan.stream, plan.mapper
-        batch = _PreparedBatch(plan, len(rows), utcnow())
+        batch = _PreparedBatch(plan, rows, utcnow())
         first_seen: dict[Any, tuple[Any, ...]] = {}
         key_label = plan.key_label
         for index, row in enumerate(rows):
@@ -352,7 +358,8 @@ class SyncEngine:
             cursor_value = row.get(stream.cursor) if stream.cursor else None
             if cursor_value is not None and (batch.cursor is None or cursor_value > batch.cursor):
                 batch.cursor = cursor_value
-            values, reasons = mapper.map(row)
+            warnings: list[str] = []
+            values, reasons = mapper.map(row, warnings)
             source_key = row.get(key_label) if key_label else None
             if values is not None:
                 source_key = values[0]
@@ -376,6 +383,8 @@ class SyncEngine:
                 MappedRecord(values, str(source_key), _source_time(cursor_value, plan.zone))
             )
             batch.record_rows.append(index)
+            if warnings:
+                batch.warnings.append(self._reject(plan, row, key_text, warnings, batch.now))
         return batch
 
     @staticmethod
@@ -402,41 +411,64 @@ class SyncEngine:
     async def _commit(
         self, batch: _PreparedBatch, stats: StreamStats, *, lease: bool = False
     ) -> list[RowResult]:
-        """Write a prepared batch, its rejects and its cursor in one transaction."""
-        plan, now = batch.plan, batch.now
-        async with self.changelog.write() as transaction:
-            conn = transaction.conn
-            outcome = await plan.writer.apply(transaction, batch.records, plan.provenance, now)
-            if batch.rejects:
-                await self._record_rejects(conn, plan, batch.rejects)
-            if batch.cursor is not None:
-                await self._save_cursor(
-                    conn, plan.connector, plan.stream.stream_name, batch.cursor, now
-                )
-            if lease:
-                await self.leases.renew(conn, plan.connector, now)
+        """Write a prepared batch, its rejects and its cursor in one transaction; the store's
+        refusal is a ``StoreWriteError`` that names the stream, never the SQL."""
+        plan = batch.plan
+        try:
+            outcome = await self._write(batch, lease=lease)
+        except DBAPIError as exc:
+            raise StoreWriteError.from_database(
+                plan.connector, plan.stream.stream_name, exc
+            ) from None
         status = dict.fromkeys(outcome.inserted, "inserted")
         status.update(dict.fromkeys(outcome.updated, "updated"))
+        status.update(dict.fromkeys(outcome.incomplete, "rejected"))
         results = batch.results
         for index, record in zip(batch.record_rows, batch.records, strict=True):
             key = record.values[0]
-            results.append(RowResult(index, str(key), status.get(key, "unchanged")))
+            reasons = outcome.incomplete.get(key, [])
+            results.append(RowResult(index, str(key), status.get(key, "unchanged"), reasons))
         results.sort(key=lambda r: r.index)
         inserted, updated, rejected = (
             len(outcome.inserted),
             len(outcome.updated),
             len(batch.rejects),
         )
-        stats.read += batch.size
+        stats.read += len(batch.rows)
         stats.inserted += inserted
         stats.updated += updated
-        stats.unchanged += batch.size - inserted - updated - rejected
+        stats.unchanged += len(batch.rows) - inserted - updated - rejected
         stats.rejected += rejected
+        stats.warned += len(batch.warnings)
         stats.changes += outcome.changes
         stats.conflicts += outcome.conflicts
         if batch.cursor is not None:
             stats.cursor = batch.cursor
         return results
+
+    async def _write(self, batch: _PreparedBatch, *, lease: bool) -> BatchOutcome:
+        plan, now = batch.plan, batch.now
+        async with self.changelog.write() as transaction:
+            conn = transaction.conn
+            outcome = await plan.writer.apply(transaction, batch.records, plan.provenance, now)
+            if outcome.incomplete:
+                for index, record in zip(batch.record_rows, batch.records, strict=True):
+                    reasons = outcome.incomplete.get(record.values[0])
+                    if reasons:
+                        row = batch.rows[index]
+                        reject = self._reject(plan, row, record.source_key, reasons, now)
+                        batch.rejects.append(reject)
+            if batch.rejects:
+                await self._record_rejects(conn, plan, batch.rejects)
+            if batch.warnings:
+                await self._record_rejects(conn, plan, batch.warnings, tables.record_warnings)
+            if batch.cursor is not None:
+                await self._save_cursor(
+                    conn, plan.connector, plan.stream.stream_name, batch.cursor, now
+                )
+            if lease:
+                await self.leases.renew(conn, plan.connector, now)
+        return outcome
 
     async def verify(self, connector: Connector) -> dict[str, str | None]:
         """Check every stream's mapping against the live source without reading rows:
@@ -453,10 +485,13 @@ class SyncEngine:
 
     @staticmethod
     async def _record_rejects(
-        conn: AsyncConnection, plan: _StreamPlan, rejects: list[dict[str, Any]]
+        conn: AsyncConnection,
+        plan: _StreamPlan,
+        rejects: list[dict[str, Any]],
+        table: Table = tables.rejects,
     ) -> None:
-        """Keep each distinct bad row once, however often the source is re-read."""
-        table = tables.rejects
+        """Keep each distinct bad row once (in ``rejects``, or the stored rows with a nulled value
+        in ``record_warnings``), however often the source is re-read."""
         known = set(
             (
                 await conn.execute(

@@ -124,25 +124,36 @@ sync_runs = Table(
     Column("orphans", BigInteger(), nullable=False, default=0),
     Column("conflicts", BigInteger(), nullable=False, default=0),
     Column("error", Text()),
+    # Records stored with an invalid optional value nulled (``on_invalid = "null"``).
+    Column("rows_warned", BigInteger(), nullable=False, default=0, server_default="0"),
 )
 Index(None, sync_runs.c.connector, sync_runs.c.started_at)
 
-rejects = Table(
-    "rejects",
-    metadata,
-    Column("id", Serial, primary_key=True, autoincrement=True),
-    Column("connector", String(64), nullable=False),
-    Column("stream", String(64), nullable=False),
-    Column("entity", String(32), nullable=False),
-    Column("sync_run_id", BigInteger()),
-    Column("source_key", String(200)),
-    Column("raw", JSON(), nullable=False),
-    Column("reasons", JSON(), nullable=False),
-    # A hash of raw and reasons: a row that fails the same way on every re-read is kept once.
-    Column("fingerprint", String(64), nullable=False),
-    Column("created_at", DateTime(), nullable=False),
-)
-Index(None, rejects.c.connector, rejects.c.stream, rejects.c.fingerprint)
+
+def _record_problems(name: str) -> Table:
+    """A table of source records with problems: each with its raw content and reasons."""
+    table = Table(
+        name,
+        metadata,
+        Column("id", Serial, primary_key=True, autoincrement=True),
+        Column("connector", String(64), nullable=False),
+        Column("stream", String(64), nullable=False),
+        Column("entity", String(32), nullable=False),
+        Column("sync_run_id", BigInteger()),
+        Column("source_key", String(200)),
+        Column("raw", JSON(), nullable=False),
+        Column("reasons", JSON(), nullable=False),
+        # A hash of raw and reasons: a row that fails the same way on every re-read is kept once.
+        Column("fingerprint", String(64), nullable=False),
+        Column("created_at", DateTime(), nullable=False),
+    )
+    Index(None, table.c.connector, table.c.stream, table.c.fingerprint)
+    return table
+
+
+# Rows that were not stored, and rows stored with an invalid optional value nulled.
+rejects = _record_problems("rejects")
+record_warnings = _record_problems("record_warnings")
 
 cursors = Table(
     "cursors",
@@ -168,7 +179,8 @@ sync_leases = Table(
     "sync_leases",
     metadata,
     Column("connector", String(64), primary_key=True),
-    Column("holder", String(200), nullable=False),
+    Column("holder", String(200), nullable=False),  # host:pid:instance
+    Column("acquired_at", DateTime()),
     Column("expires_at", DateTime(), nullable=False),
 )
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import entities, tables
+from hub.status import file_status
 from schema.as_of import project_as_of
 from schema.filters import FilingFilter, OutcomeFilter, ProcessEventFilter, ProjectFilter
 from schema.lists import FILINGS, OUTCOMES, PROCESS_EVENTS, PROJECTS, RootList
@@ -29,6 +30,7 @@ from schema.types.outcome import Outcome
 from schema.types.process_event import ProcessEvent
 from schema.types.project import Project
 from schema.types.reject import Reject
+from schema.types.source_file import SourceFile, SourceFileState
 from schema.types.stats import FilingGroup, FilingStats, ProjectGroup, ProjectStats
 from schema.types.sync_run import SyncRun, SyncRunFilter
 
@@ -224,6 +226,18 @@ class Query:
             if filter.started_before is not None:
                 query = query.where(s.c.started_at < naive_utc(filter.started_before))
         return await _page(info, query, SYNC_RUNS_NEWEST, SyncRun.from_row, first, after)
+
+    @strawberry.field(description="Drop files of csv and excel connectors and their state.")
+    async def source_files(
+        self,
+        info: strawberry.Info[Context, None],
+        connector: str | None = None,
+        state: SourceFileState | None = None,
+    ) -> list[SourceFile]:
+        rows = await file_status(
+            info.context.store, connector=connector, state=state.value if state else None
+        )
+        return [SourceFile.from_status(row) for row in rows]
 
     @strawberry.field(description="Rejected source rows, newest first (a cursor connection).")
     async def rejects(

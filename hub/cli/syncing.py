@@ -22,13 +22,17 @@ from hub.cli.common import (
     open_store,
 )
 from hub.config import HubConfig
-from hub.errors import HubError
+from hub.errors import HubError, SyncLockedError
+from hub.source_check import creation_warning
 from hub.status import StreamStatus
 from hub.store import Store
 from hub.sync import CommitHook, RunReport, StreamStats, SyncEngine
 
+WARNING = "warning"  # a `hub check` finding that does not fail the check
+_STATE_COLOURS = {"succeeded": "green", "failed": "red", "running": "yellow", "partial": "yellow"}
 _COUNTS = (
-    "read", "inserted", "updated", "unchanged", "deleted", "rejected", "orphans", "conflicts",
+    "read", "inserted", "updated", "unchanged", "deleted", "rejected", "warned", "orphans",
+    "conflicts",
 )  # fmt: skip
 
 
@@ -40,7 +44,9 @@ def report_table(reports: Sequence[RunReport]) -> Table:
         table.add_column(column, justify="right")
     table.add_column("state")
     for report in reports:
-        state = "[green]ok[/green]" if report.state == "succeeded" else f"[red]{report.state}[/red]"
+        colour = _STATE_COLOURS.get(report.state, "red")
+        label = "ok" if report.state == "succeeded" else report.state
+        state = f"[{colour}]{label}[/{colour}]"
         for s in report.streams:
             counts = (f"{getattr(s, n):,}" for n in _COUNTS)
             table.add_row(report.connector, s.stream, *counts, f"{s.seconds:.2f}", state)
@@ -58,12 +64,15 @@ async def sync_all(
     full: bool = False,
     reconcile: bool = False,
     force: bool = False,
+    accept_drift: bool = False,
+    wait: float = 0,
     show_progress: bool = True,
     on_commit: CommitHook | None = None,
 ) -> list[RunReport]:
     """Sync the named connectors (all enabled ones by default) in config order; with
-    ``reconcile``, scan their keys for deletes instead."""
-    engine = SyncEngine(store, config, on_commit=on_commit)
+    ``reconcile``, scan their keys for deletes instead. A connector whose lease another process
+    holds (past ``wait`` seconds) ends in a ``locked`` report that says who holds it."""
+    engine = SyncEngine(store, config, lease_wait=wait, on_commit=on_commit)
     reports: list[RunReport] = []
     with Progress(
         SpinnerColumn(),
@@ -87,13 +96,20 @@ async def sync_all(
                 if reconcile:
                     run = engine.reconcile(connector, force=force, progress=advance)
                 else:
-                    run = engine.sync(connector, full=full, progress=advance)
+                    run = engine.sync(
+                        connector, full=full, accept_drift=accept_drift, progress=advance
+                    )
                 reports.append(await run)
+            except SyncLockedError as exc:
+                locked = RunReport(connector=connector.name, mode="reconcile" if reconcile else "")
+                locked.fail(exc)
+                locked.state = "locked"
+                reports.append(locked)
             finally:
                 await connector.close()
     for report in reports:
         if report.error:
-            errors.print(f"[red]{report.connector} failed:[/red] {report.error}")
+            errors.print(f"[red]{report.connector} {report.state}:[/red] {report.error}")
     return reports
 
 
@@ -130,6 +146,24 @@ def sync(
     force: Annotated[
         bool, typer.Option("--force", help="With --reconcile: delete past the safety cap.")
     ] = False,
+    accept_drift: Annotated[
+        bool,
+        typer.Option(
+            "--accept-drift",
+            help="Read sources whose mapped columns changed type or disappeared since the last "
+            "run (once the mapping fits them); the new columns become the reference.",
+        ),
+    ] = False,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            metavar="SECONDS",
+            min=0,
+            help="When another process (hub serve) is syncing a connector, wait up to SECONDS "
+            "for its lease instead of failing (600 outlasts a lease nobody renews).",
+        ),
+    ] = 0,
     config: ConfigPath = Path("hub.toml"),
 ) -> None:
     """Sync department sources into the store now, and print what changed."""
@@ -148,6 +182,8 @@ def sync(
                     full=full,
                     reconcile=reconcile,
                     force=force,
+                    accept_drift=accept_drift,
+                    wait=wait,
                     on_commit=bus.publish,
                 )
         finally:
@@ -160,31 +196,40 @@ def sync(
 
 
 @app.command()
-def status(config: ConfigPath = Path("hub.toml")) -> None:
-    """Show each connector's last run, rows, rejects, cursor and lag behind its source."""
-    from hub.status import connector_status
+def status(
+    files: Annotated[
+        bool,
+        typer.Option("--files", help="List every drop file and its state, not only failed ones."),
+    ] = False,
+    config: ConfigPath = Path("hub.toml"),
+) -> None:
+    """Show each connector's last run, rows, rejects, cursor and lag behind its source, and the
+    drop files that failed (with --files: every drop file)."""
+    from hub.status import FileStatus, connector_status, file_status
 
     settings = load_settings(config)
 
-    async def run() -> list[StreamStatus]:
+    async def run() -> tuple[list[StreamStatus], list[FileStatus]]:
         store = open_store(settings)
         connectors = build_connectors(settings)
         try:
             await store.migrate()
-            return await connector_status(store, connectors)
+            streams = await connector_status(store, connectors)
+            return streams, await file_status(store, state=None if files else "failed")
         finally:
             for connector in connectors:
                 await connector.close()
             await store.dispose()
 
+    streams, file_rows = asyncio.run(run())
     table = Table(title=f"status {config}")
     numeric = {"read", "written", "rejects", "lag (rows)"}
     for column in ("connector", "stream", "last run (UTC)", "state", "read", "written",
                    "rejects", "cursor", "lag (rows)"):  # fmt: skip
         table.add_column(column, justify="right" if column in numeric else "left")
     previous = None
-    for row in asyncio.run(run()):
-        colour = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(row.state, "dim")
+    for row in streams:
+        colour = _STATE_COLOURS.get(row.state, "dim")
         first = row.connector != previous  # run-level figures once per connector
         previous = row.connector
         table.add_row(
@@ -199,11 +244,38 @@ def status(config: ConfigPath = Path("hub.toml")) -> None:
             "?" if row.pending is None else f"{row.pending:,}",
         )
     console.print(table)
+    if file_rows:
+        listing = Table(title="drop files" if files else "failed drop files")
+        for column in ("connector", "file", "state", "rows", "processed (UTC)", "error"):
+            listing.add_column(column, justify="right" if column == "rows" else "left")
+        for item in file_rows:
+            colour = "green" if item.state == "applied" else "red"
+            listing.add_row(
+                item.connector,
+                item.file,
+                f"[{colour}]{item.state}[/{colour}]",
+                f"{item.rows:,}",
+                f"{item.processed_at:%Y-%m-%d %H:%M:%S}",
+                item.error or "",
+            )
+        console.print(listing)
 
 
 @app.command()
-def check(config: ConfigPath = Path("hub.toml")) -> None:
+def check(
+    files: Annotated[
+        bool,
+        typer.Option(
+            "--files",
+            help="Also pre-read the drop files a sync would read next, and report those that "
+            "would fail (nothing is recorded).",
+        ),
+    ] = False,
+    config: ConfigPath = Path("hub.toml"),
+) -> None:
     """Validate the config, reach every source and check each stream's mapping against it."""
+    from connectors.files import FileDropConnector
+
     settings = load_settings(config)
 
     async def run() -> list[tuple[str, str, str, str]]:
@@ -230,6 +302,16 @@ def check(config: ConfigPath = Path("hub.toml")) -> None:
                                 problem or "",
                             )
                         )
+                    for configured in connector.config.streams:
+                        warning = creation_warning(settings, configured)
+                        if warning is not None:
+                            rows.append((connector.name, configured.stream_name, WARNING, warning))
+                        if files and isinstance(connector, FileDropConnector):
+                            failing = await connector.check_pending(configured)
+                            rows.extend(
+                                (connector.name, configured.stream_name, "file error", problem)
+                                for problem in failing.values()
+                            )
                 except HubError as exc:
                     state = "unreachable" if exc.transient else "error"
                     rows.append((connector.name, "", state, str(exc)))
@@ -244,8 +326,8 @@ def check(config: ConfigPath = Path("hub.toml")) -> None:
     for column in ("connector", "stream", "state", "detail"):
         table.add_column(column)
     for name, stream, state, detail in rows:
-        colour = "green" if state == "ok" else "red"
+        colour = {"ok": "green", WARNING: "yellow"}.get(state, "red")
         table.add_row(name, stream, f"[{colour}]{state}[/{colour}]", detail)
     console.print(table)
-    if any(state != "ok" for _, _, state, _ in rows):
+    if any(state not in ("ok", WARNING) for _, _, state, _ in rows):
         raise typer.Exit(1)

@@ -16,6 +16,9 @@ from schema.types.scalars import utc
 class SyncRunState(enum.Enum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
+    PARTIAL = strawberry.enum_value(
+        "partial", description="Stored what it read, but skipped files that failed as a whole."
+    )
     FAILED = "failed"
 
 
@@ -32,6 +35,9 @@ class SyncRun:
     rows_updated: int
     rows_unchanged: int
     rows_rejected: int
+    rows_warned: int = strawberry.field(
+        description="Records stored with an invalid optional value emptied (on_invalid = null)."
+    )
     orphans: int = strawberry.field(description="Rows referencing a project not synced yet.")
     error: str | None
 
@@ -49,6 +55,7 @@ class SyncRun:
             rows_updated=row.rows_updated,
             rows_unchanged=row.rows_unchanged,
             rows_rejected=row.rows_rejected,
+            rows_warned=row.rows_warned,
             orphans=row.orphans,
             error=row.error,
         )

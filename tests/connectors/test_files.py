@@ -243,7 +243,8 @@ async def test_gbk_declared_as_utf8_fails_as_a_whole_and_is_kept(
     config = drop_config(folder, store_config, headers=PINYIN)
 
     report = await sync(store, config)
-    assert report.state == "succeeded", report.error
+    assert report.state == "partial", report.error
+    assert str(report.error).startswith(f"1 file failed and was skipped: file {gbk}, line 11")
     codes = set(await project_names(store))
     assert codes == {f"2014-440304-47-01-{n:06d}" for n in (1, 2, 3)}  # nothing of xm_b.csv
     failed = (await source_files(store))[("xm_b.csv#project", hashlib.sha256(data).hexdigest())]
@@ -290,7 +291,9 @@ async def test_a_file_without_a_mapped_header_fails_and_the_others_apply(
     empty = folder / "xm_3.csv"
     empty.write_bytes(b"")
     report = await sync(store, drop_config(folder, store_config))
-    assert report.state == "succeeded", report.error
+    assert report.state == "partial", report.error
+    assert str(report.error).startswith("2 files failed and were skipped: file ")
+    assert "xm_2.csv" in str(report.error) and "xm_3.csv" in str(report.error)
     assert set(await project_names(store)) == {"2014-440304-47-01-000001"}
     by_path = {path: r for (path, _), r in (await source_files(store)).items()}
     assert by_path["xm_1.csv#project"].state == "applied"
@@ -502,3 +505,19 @@ async def test_memory_does_not_grow_with_the_file(tmp_path: Path, folder: Path) 
         await store.dispose()
     assert size > 3_000_000
     assert large < small * 1.3 and large < size / 3, (small, large, size)
+
+
+async def test_bytes_no_known_encoding_decodes_are_not_text_and_no_encoding_is_suggested(
+    store: Store, store_config: str, folder: Path
+) -> None:
+    # A workbook saved under a .csv name: a zip archive, not text in UTF-8 or GB18030.
+    binary = folder / "xm_book.csv"
+    binary.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(128, 256)) * 4)
+    gbk = folder / "xm_gbk.csv"
+    write_csv(gbk, [project_cells(1, XMMC="福田区第1小学")], headers=PINYIN, encoding="gbk")
+    await sync(store, drop_config(folder, store_config, headers=PINYIN))
+    by_path = {path: r for (path, _), r in (await source_files(store)).items()}
+    not_text = by_path["xm_book.csv#project"].error
+    assert "the file is not text in any known encoding (utf-8, gb18030)" in not_text
+    assert "set encoding" not in not_text
+    assert 'set encoding = "gb18030"' in by_path["xm_gbk.csv#project"].error

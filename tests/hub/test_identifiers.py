@@ -37,3 +37,18 @@ def test_division_codes() -> None:
     for bad in ("44030", "990304", "4403a4"):
         with pytest.raises(ValueError, match="administrative division code"):
             identifiers.division_code(bad)
+
+
+def test_a_malformed_project_code_names_both_national_formats_with_examples() -> None:
+    with pytest.raises(ValueError) as caught:
+        identifiers.project_code("XM2014-0001")
+    message = str(caught.value)
+    assert "YYYY-RRRRRR-II-TT-NNNNNN, the old national format, e.g. 2014-440300-47-01-000123" in (
+        message
+    )
+    assert (
+        "YYMM-RRRRRR-II-TT-NNNNNC, the post-2020 format, e.g. 2106-440304-04-01-38215X" in message
+    )
+    # Both examples are themselves valid.
+    for example in ("2014-440300-47-01-000123", "2106-440304-04-01-38215X"):
+        assert identifiers.project_code(example) == example
