@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import signal
+import sys
+from collections import Counter
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -113,3 +118,48 @@ async def test_a_filing_deleted_at_its_source_leaves_its_alert(
         await conn.execute(update(tables.filings).values(deleted_at=utc(date(2014, 12, 11))))
     assert (await alerts.run(date(2014, 12, 11))).transitions == {"GONE": 1}
     assert (await alerts.run(date(2014, 12, 12))).appended == 0
+
+
+async def _fill(store: Store, count: int) -> None:
+    for n in range(count):
+        accepted = date(2014, 12, 1 + n % 5)
+        await add_filing(store, f"K{n:04d}", limit=2 + n % 7, accepted=accepted)
+
+
+async def _run_process(url: str, as_of: date, kill_after: float | None) -> bool:
+    """Run the alerts in a process; SIGKILL it after ``kill_after`` seconds. True if killed."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.sla_alerts_process", url, as_of.isoformat()
+    )
+    try:
+        await asyncio.wait_for(process.wait(), kill_after)
+        assert process.returncode == 0
+        return False
+    except TimeoutError:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+        return True
+
+
+@pytest.mark.slow
+async def test_a_run_killed_at_any_point_appends_nothing_twice(
+    store: Store, store_url: str, tmp_path: Path
+) -> None:
+    await _fill(store, 600)
+    reference = Store(f"sqlite+aiosqlite:///{tmp_path / 'reference.db'}")
+    await reference.migrate()
+    await _fill(reference, 600)
+    days = [date(2014, 12, d) for d in (3, 5, 9, 12, 19)]
+    rng = random.Random(7)
+    kills = 0
+    try:
+        alerts = SlaAlerts(ChangeLog(reference), FilingClock(reference, WorkingCalendar()))
+        for day in days:
+            await alerts.run(day)
+            while await _run_process(store_url, day, rng.uniform(0.5, 3.0)):
+                kills += 1
+        expected = Counter((k, o, n) for k, o, n, _ in await logged(reference))
+    finally:
+        await reference.dispose()
+    assert kills >= 3
+    assert Counter((k, o, n) for k, o, n, _ in await logged(store)) == expected
