@@ -17,7 +17,7 @@ and the others at least one under it, so counting the acceptance day as well giv
 answer. An open filing waiting for the applicant or a special procedure is suspended, never
 overdue; the open overdue ones sit in 承办 at ``OVERDUE_DEPARTMENTS``.
 
-The seed's story of the 2013 reform (审批制度改革): projects that reach a construction permit
+The seed's story of the approval reform (审批制度改革): projects that reach a construction permit
 (施工许可) and were registered before it (2010-2011) took about ``PRE_REFORM_LEAD_DAYS`` working
 days from their first 立项 filing (stage LAND_PLANNING, its submission) to the completion of their
 first approved CONSTRUCTION_PERMIT filing; those registered from 2012 take ``REFORM_SHARE`` of it.
@@ -214,8 +214,9 @@ def filing_counts(rng: random.Random, projects: list[Project], total: int) -> No
 
 
 class FilingPlanner:
-    """Chooses matters and statuses (phase 1), overdue filings (phase 2) and lays out the
-    timelines with events and outcomes (phase 3)."""
+    """Chooses matters and statuses (phase 1), overdue and special-procedure filings (phase 2)
+    and lays out the timelines with events and outcomes (phase 3), each project's in its
+    cohort."""
 
     def __init__(
         self, rng: random.Random, catalogue: Catalogue, calendar: WorkingCalendar, as_of: datetime
@@ -347,7 +348,7 @@ class FilingPlanner:
         if idle and not opened and closed_leaves and rng.random() < 0.25:
             closed_leaves[-1].status = FilingStatus.REJECTED
 
-    # -- phase 2: overdue ------------------------------------------------------------------------
+    # -- phase 2: overdue and special procedures ---------------------------------------------------
 
     def mark_overdue(self, filings: list[Filing], *, open_target: int, total_target: int) -> None:
         """Mark exactly ``open_target`` open and ``total_target`` filings in all as overdue
@@ -442,15 +443,16 @@ class FilingPlanner:
             tail = now - settled
         else:
             tail = self._quiet_days(project)
-        registered_index = self.now_index - tail - settled
+        # The registration's working-day index: the timeline ends as planned at as_of, unless
+        # the project reaches its construction permit and moves into its cohort.
+        offset = self.now_index - tail - settled
         lead = self._lead_time(closed, plans)
         if lead is not None:
-            registered_index = self._stretch(project, closed, plans, lead, settled + tail)
+            offset = self._stretch(project, closed, plans, lead, settled + tail)
         if opened:
-            now = self.now_index - registered_index
+            now = self.now_index - offset
             for filing, plan in relative:
                 plans[id(filing)] = plan.shifted(now - plan.now)
-        offset = registered_index
         registered = self.calendar.nth_working_day(offset)
         if registered < self.earliest:
             raise ValueError(f"project {project.index}'s timeline starts before {self.earliest}")
