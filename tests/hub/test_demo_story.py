@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from statistics import mean
 from typing import Any
 
-import chinese_calendar  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import select, text
 
@@ -22,6 +21,7 @@ from hub.demo import build_demo
 from hub.sla import FilingClock, SlaState
 from hub.store import Store
 from tests.hub.test_demo import sync_demo
+from tests.hub.test_sla import working
 
 pytestmark = pytest.mark.anyio
 
@@ -38,13 +38,10 @@ def china_day(moment: datetime) -> date:
     return (moment + CHINA).date()
 
 
-def working(start: date, end: date) -> int:
-    """Working days d with start < d <= end, day by day with chinese_calendar."""
-    count, day = 0, start + timedelta(days=1)
-    while day <= end:
-        count += chinese_calendar.is_workday(day)
-        day += timedelta(days=1)
-    return count
+async def filing_keys(store: Store, sql: str) -> set[str]:
+    """The filing keys a query's first column returns."""
+    async with store.read() as conn:
+        return {row[0] for row in await conn.execute(text(sql))}
 
 
 @pytest.fixture(scope="module")
@@ -98,17 +95,11 @@ async def test_the_six_slowest_matters_in_supplements_are_czw_and_zjj(
 async def test_supplements_come_after_acceptance_too_and_stop_the_clock(
     demo_store: Store, clocks: dict[str, Any]
 ) -> None:
-    async with demo_store.read() as conn:
-        keys = {
-            row[0]
-            for row in await conn.execute(
-                text(
-                    "SELECT DISTINCT f.key FROM filings f JOIN process_events e"
-                    " ON e.filing_key = f.key WHERE e.step = 'SUPPLEMENT_REQUESTED'"
-                    " AND e.occurred_at > f.accepted_at"
-                )
-            )
-        }
+    keys = await filing_keys(
+        demo_store,
+        "SELECT f.key FROM filings f JOIN process_events e ON e.filing_key = f.key"
+        " WHERE e.step = 'SUPPLEMENT_REQUESTED' AND e.occurred_at > f.accepted_at",
+    )
     assert len(keys) >= 500
     stopped = [k for k in keys if clocks[k].suspended > 0]
     assert len(stopped) >= 500
@@ -119,21 +110,9 @@ async def test_supplements_come_after_acceptance_too_and_stop_the_clock(
 async def test_a_few_filings_go_through_a_special_procedure_which_stops_the_clock(
     demo_store: Store, clocks: dict[str, Any]
 ) -> None:
-    async with demo_store.read() as conn:
-        started = {
-            row[0]
-            for row in await conn.execute(
-                text(
-                    "SELECT filing_key FROM process_events WHERE step = 'SPECIAL_PROCEDURE_STARTED'"
-                )
-            )
-        }
-        ended = {
-            row[0]
-            for row in await conn.execute(
-                text("SELECT filing_key FROM process_events WHERE step = 'SPECIAL_PROCEDURE_ENDED'")
-            )
-        }
+    events = "SELECT filing_key FROM process_events WHERE step = "
+    started = await filing_keys(demo_store, events + "'SPECIAL_PROCEDURE_STARTED'")
+    ended = await filing_keys(demo_store, events + "'SPECIAL_PROCEDURE_ENDED'")
     assert 5 <= len(started) <= 12 and ended < started
     for key in started:
         row = clocks[key]
