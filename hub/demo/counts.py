@@ -11,9 +11,10 @@ from functools import lru_cache
 from hub.calendar import WorkingCalendar, standard_calendar
 from hub.demo.catalogue import DEPARTMENT_COUNT, MATTER_COUNT
 from hub.demo.dataset import AS_OF, ORPHAN_FILINGS, Dataset, filing_count, generate, project_count
-from hub.demo.filings import OPEN
+from hub.demo.filings import OPEN, Filing
 from hub.demo.sources import BAD_ROWS
 from hub.entities import ProjectStatus
+from hub.sla import SUSPENSIONS
 
 # Planted bad rows per source and entity; the same at every scale.
 REJECTS: Mapping[str, Mapping[str, int]] = {
@@ -41,7 +42,7 @@ class DemoCounts:
     outcomes: int
     rejects: Mapping[str, int]
     open_filings: int
-    overdue_filings: int  # open or closed, by the working-day rule in hub.demo.filings
+    overdue_filings: int  # open or closed, by hub.sla's rule (``is_overdue``)
     open_overdue_filings: int  # open filings already past their limit (办理环节超时)
     idle_projects: int  # not under construction or completed, no activity for over two months
 
@@ -70,11 +71,7 @@ def _counts(scale: float, seed: int, as_of: datetime) -> DemoCounts:
 def count(data: Dataset) -> DemoCounts:
     registered = [f for f in data.filings if f.project is not None]
     calendar = standard_calendar()
-    overdue = [
-        f
-        for f in registered
-        if is_overdue(f.accepted_at, f.completed_at, f.time_limit_days, data.as_of, calendar)
-    ]
+    overdue = [f for f in registered if is_overdue(f, data.as_of, calendar)]
     counts = DemoCounts(
         departments=len(data.catalogue.departments),
         matters=len(data.catalogue.matters),
@@ -96,19 +93,34 @@ def count(data: Dataset) -> DemoCounts:
     return counts
 
 
-def is_overdue(
-    accepted: datetime | None,
-    completed: datetime | None,
-    limit: int,
-    as_of: datetime,
-    calendar: WorkingCalendar,
-) -> bool:
-    """The demo's time-limit rule: working days after the acceptance day up to completion (or
-    ``as_of``) exceed the limit. Filings not yet accepted are not on the clock."""
-    if accepted is None:
+def is_overdue(filing: Filing, as_of: datetime, calendar: WorkingCalendar) -> bool:
+    """``hub.sla``'s rule on the demo's own data: the working days after the acceptance day up
+    to completion (or ``as_of``), less the days the clock stood still, exceed the limit. Filings
+    not yet accepted are not on the clock; open ones waiting (a pause not closed) are suspended."""
+    if filing.accepted_at is None:
         return False
-    end = completed or as_of
-    return calendar.working_days_between(accepted.date(), end.date()) > limit
+    accepted = filing.accepted_at.date()
+    end = (filing.completed_at or as_of).date()
+    elapsed = calendar.working_days_between(accepted, end)
+    suspended = 0
+    for opened, closed in pauses(filing):
+        if closed is None and filing.completed_at is None:
+            return False
+        stop = min(end, closed.date() if closed is not None else end)
+        suspended += max(0, calendar.working_days_between(max(opened.date(), accepted), stop))
+    return elapsed - suspended > filing.time_limit_days
+
+
+def pauses(filing: Filing) -> list[tuple[datetime, datetime | None]]:
+    """When the filing's clock stopped and started again (None: not yet), per suspension."""
+    found: list[tuple[datetime, datetime | None]] = []
+    for number, event in enumerate(filing.events):
+        closing = SUSPENSIONS.get(event.step)
+        if closing is None:
+            continue
+        later = (e.occurred_at for e in filing.events[number:] if e.step is closing)
+        found.append((event.occurred_at, next(later, None)))
+    return found
 
 
 def _idle(status: ProjectStatus, last_activity: datetime, as_of: datetime) -> bool:
@@ -117,4 +129,12 @@ def _idle(status: ProjectStatus, last_activity: datetime, as_of: datetime) -> bo
     return last_activity < as_of - timedelta(days=61)
 
 
-__all__ = ["REJECTS", "REJECT_COUNT", "DemoCounts", "count", "expected_counts", "is_overdue"]
+__all__ = [
+    "REJECTS",
+    "REJECT_COUNT",
+    "DemoCounts",
+    "count",
+    "expected_counts",
+    "is_overdue",
+    "pauses",
+]

@@ -14,6 +14,7 @@ from hub.demo.filings import (
     FILING_COUNT,
     OPEN_OVERDUE,
     OVERDUE_SHARE,
+    SPECIAL_PROCEDURES,
     Event,
     Filing,
     FilingPlanner,
@@ -82,6 +83,7 @@ def generate(scale: float = 1.0, seed: int = 2014, as_of: datetime = AS_OF) -> D
         open_target=round(OPEN_OVERDUE * scale),
         total_target=round(OVERDUE_SHARE * len(filings)),
     )
+    planner.mark_special(filings, round(SPECIAL_PROCEDURES * scale))
     for project, chosen in zip(projects, per_project, strict=True):
         planner.lay_out(project, chosen)
     _assign_codes(projects)

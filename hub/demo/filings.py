@@ -6,11 +6,21 @@ planned in working days, and the project's timeline is placed so that its activi
 ``as_of``: ACTIVE projects have open filings and activity in the last weeks, IDLE ones nothing for
 more than two months, DONE ones only closed filings.
 
-The time-limit rule the data is built for: a filing is overdue when the working days after the
-day it was accepted, up to the day it was completed (or ``as_of`` while open), exceed the matter's
-limit. Supplement loops (补齐补正) happen before acceptance, so they do not count. Overdue filings
-are at least two working days over the limit and the others at least one under it, so counting the
-acceptance day as well gives the same answer.
+The time-limit rule the data is built for is ``hub.sla``'s: the working days after the day a
+filing was accepted, up to the day it was completed (or ``as_of`` while open), less the working
+days its clock stood still, are compared to the matter's limit. Supplement loops (补齐补正) happen
+before acceptance, where they stop nothing, and after it (about one filing in eight, most filings
+of ``SLOW_SUPPLEMENT_MATTERS``), where the days from 补正告知 to 补正接收 do not count; a few
+filings go through a special procedure (特别程序: expert review, public notice, hearing), which
+stops the clock the same way. Overdue filings are at least two net working days over the limit
+and the others at least one under it, so counting the acceptance day as well gives the same
+answer. An open filing waiting for the applicant or a special procedure is suspended, never
+overdue; the open overdue ones sit in 承办 at ``OVERDUE_DEPARTMENTS``.
+
+The seed's story of the approval reform (审批制度改革): projects that reach a construction permit
+(施工许可) and were registered before it (2010-2011) took about ``PRE_REFORM_LEAD_DAYS`` working
+days from their first 立项 filing (stage LAND_PLANNING, its submission) to the completion of their
+first approved CONSTRUCTION_PERMIT filing; those registered from 2012 take ``REFORM_SHARE`` of it.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from hub.entities import (
     EventStep,
     FilingStatus,
     Funding,
+    ProjectCategory,
     ProjectStatus,
     Stage,
     TimeLimitClass,
@@ -36,6 +47,21 @@ from hub.entities import (
 
 FILING_COUNT = 7550  # valid filings of registered projects at scale 1
 OPEN_OVERDUE = 32  # open filings past their limit at scale 1 (办理环节超时)
+# The departments where those sit, all in 承办 (HANDLE), at least one in each.
+OVERDUE_DEPARTMENTS = ("GHJ", "RJW", "ZJJ", "SWJ", "QXJ")
+# Matters (财政委, 住建局) whose filings mostly wait long for supplements after acceptance: the
+# six slowest in 补齐补正, slowness being the mean of hub.sla's suspended working days over a
+# matter's filings on the clock (accepted by as_of), among matters with at least five of them.
+SLOW_SUPPLEMENT_MATTERS = ("CZW-001", "CZW-002", "CZW-003", "ZJJ-005", "ZJJ-006", "ZJJ-007")
+SPECIAL_PROCEDURES = 8  # filings with a 特别程序 at scale 1, a quarter of them still in it
+SPECIAL_DEPARTMENTS = ("GHJ", "RJW")
+# Working days from the first 立项 filing to the first 施工许可 before the reform, per category.
+PRE_REFORM_LEAD_DAYS = {ProjectCategory.BUILDING: 518, ProjectCategory.MUNICIPAL: 473}
+OTHER_LEAD_DAYS = 495
+REFORM_SHARE = 0.6  # of the pre-reform lead time, for projects registered from 2012
+PRE_REFORM_SHARE = 0.4  # of the projects that reach a construction permit
+PRE_REFORM_YEARS = (2010, 2011)
+REFORM_YEARS = (2012, 2014)
 OVERDUE_SHARE = 0.05  # of all valid filings, open or closed
 MAX_FILINGS_PER_PROJECT = 12
 
@@ -60,9 +86,25 @@ _ENTRY = {
     Funding.GOVERNMENT: (("政府投资项目建议书审批", 0.6), ("政府投资项目可行性研究报告审批", 0.4)),
     Funding.SOCIAL: (("企业投资项目备案", 0.7), ("企业投资项目核准", 0.3)),
 }
+# Steps a division takes (the window takes the others); the decision is the decider's.
+_DIVISION_STEPS = (
+    EventStep.HANDLE,
+    EventStep.REVIEW,
+    EventStep.SPECIAL_PROCEDURE_STARTED,
+    EventStep.SPECIAL_PROCEDURE_ENDED,
+)
+_PERMIT_RANK = 3.0  # Matter.stage_rank of CONSTRUCTION_PERMIT
 _OFFICE_MINUTES = tuple(range(9 * 60, 11 * 60 + 50)) + tuple(range(14 * 60, 17 * 60 + 50))
 _LATEST = 21 * 60  # same-day steps after this are one minute apart
 _RECEIVED = "已收到补正材料，材料齐全"
+_ACCEPTED = "材料齐全，符合法定形式，予以受理"
+_HANDLED = "已承办，进入审查"
+# Special procedures: what starts one and what ends it.
+_SPECIAL = (
+    ("专家评审", "专家评审结束，形成评审意见"),
+    ("公示", "公示期满，无异议"),
+    ("听证", "听证会已举行，听证结束"),
+)
 # Opinions of review, decision and completion, approved or not.
 _YES = ("经审查，符合相关规定，拟同意", "同意", "办结，准予许可")
 _NO = ("经审查，不符合相关规定，拟不予许可", "不同意", "办结，不予许可")
@@ -100,6 +142,7 @@ class Filing:
     source: str
     status: FilingStatus = FilingStatus.APPROVED
     overdue: bool = False
+    special: bool = False  # goes through a special procedure (特别程序)
     orphan_code: str = ""
     submitted_at: datetime = datetime(2000, 1, 1)
     accepted_at: datetime | None = None
@@ -124,6 +167,17 @@ class Filing:
     @property
     def materials(self) -> tuple[str, ...]:
         return self.matter.materials
+
+
+@dataclass(frozen=True, slots=True)
+class _Suspension:
+    """A pause of the clock ``days`` working days long, ``at`` net working days after acceptance:
+    its opening step and, unless it is still open at as_of, its closing step."""
+
+    at: int
+    days: int
+    opening: tuple[EventStep, str]
+    closing: tuple[EventStep, str] | None
 
 
 @dataclass(slots=True)
@@ -160,8 +214,9 @@ def filing_counts(rng: random.Random, projects: list[Project], total: int) -> No
 
 
 class FilingPlanner:
-    """Chooses matters and statuses (phase 1), overdue filings (phase 2) and lays out the
-    timelines with events and outcomes (phase 3)."""
+    """Chooses matters and statuses (phase 1), overdue and special-procedure filings (phase 2)
+    and lays out the timelines with events and outcomes (phase 3), each project's in its
+    cohort."""
 
     def __init__(
         self, rng: random.Random, catalogue: Catalogue, calendar: WorkingCalendar, as_of: datetime
@@ -257,7 +312,15 @@ class FilingPlanner:
         rng = self.rng
         required = {code for f in filings for code in f.matter.prerequisites}
         leaves = [f for f in filings if f.matter.code not in required]
-        can_open = [f for f in leaves if f.matter.time_limit_class is not TimeLimitClass.IMMEDIATE]
+        # A 立项 filing stays closed once the project files for its construction permit, so the
+        # first 立项 filing precedes the permit.
+        permit = any(f.matter.stage is Stage.CONSTRUCTION_PERMIT for f in filings)
+        can_open = [
+            f
+            for f in leaves
+            if f.matter.time_limit_class is not TimeLimitClass.IMMEDIATE
+            and not (permit and f.matter.stage is Stage.LAND_PLANNING)
+        ]
         opened: list[Filing] = []
         if project.activity is Activity.ACTIVE:
             if not can_open:
@@ -285,25 +348,73 @@ class FilingPlanner:
         if idle and not opened and closed_leaves and rng.random() < 0.25:
             closed_leaves[-1].status = FilingStatus.REJECTED
 
-    # -- phase 2: overdue ------------------------------------------------------------------------
+    # -- phase 2: overdue and special procedures ---------------------------------------------------
 
     def mark_overdue(self, filings: list[Filing], *, open_target: int, total_target: int) -> None:
         """Mark exactly ``open_target`` open and ``total_target`` filings in all as overdue
-        (fewer if there are not enough candidates). Open filings stuck in an idle project are
-        overdue by nature and counted first; surplus ones wait for a supplement instead."""
+        (fewer if there are not enough candidates). Open overdue filings are in 承办 at
+        ``OVERDUE_DEPARTMENTS``, at least one in each: filings stuck in an idle project there
+        are overdue by nature and counted first; the other stuck ones wait for a supplement
+        instead."""
         rng = self.rng
         in_progress = [f for f in filings if f.status is FilingStatus.IN_PROGRESS]
         stuck = [f for f in in_progress if f.project and f.project.activity is Activity.IDLE]
         active = [f for f in in_progress if f.project and f.project.activity is not Activity.IDLE]
         rng.shuffle(stuck)
-        for filing in stuck[open_target:]:
-            filing.status = FilingStatus.SUPPLEMENT
-        stuck = stuck[:open_target]
-        late = stuck + rng.sample(active, min(len(active), open_target - len(stuck)))
+        late: list[Filing] = []
+        for department in OVERDUE_DEPARTMENTS:
+            if len(late) >= open_target:
+                break
+            mine = [f for f in stuck if f.department_code == department]
+            mine = mine[:1] or [f for f in active if f.department_code == department]
+            if mine:
+                late.append(rng.choice(mine))
+        chosen = {id(f) for f in late}
+        eligible = [
+            f for f in stuck if f.department_code in OVERDUE_DEPARTMENTS and id(f) not in chosen
+        ]
+        late += eligible[: max(0, open_target - len(late))]
+        chosen = {id(f) for f in late}
+        for filing in stuck:
+            if id(filing) not in chosen:
+                filing.status = FilingStatus.SUPPLEMENT
+        pool = [
+            f for f in active if f.department_code in OVERDUE_DEPARTMENTS and id(f) not in chosen
+        ]
+        late += rng.sample(pool, min(len(pool), max(0, open_target - len(late))))
         closed = [f for f in filings if f.status in (FilingStatus.APPROVED, FilingStatus.REJECTED)]
         late += rng.sample(closed, min(len(closed), max(0, total_target - len(late))))
         for filing in late:
             filing.overdue = True
+
+    def mark_special(self, filings: list[Filing], target: int) -> None:
+        """Send ``target`` filings of ``SPECIAL_DEPARTMENTS`` through a special procedure: three
+        quarters of them closed (approved, on time or not), the rest still in it at as_of."""
+        rng = self.rng
+
+        def eligible(filing: Filing) -> bool:
+            matter = filing.matter
+            return (
+                matter.department_code in SPECIAL_DEPARTMENTS
+                and matter.time_limit_days >= 10
+                and matter.code not in SLOW_SUPPLEMENT_MATTERS
+            )
+
+        still = round(target / 4)
+        open_pool = [
+            f
+            for f in filings
+            if f.status is FilingStatus.IN_PROGRESS
+            and not f.overdue
+            and f.project is not None
+            and f.project.activity is Activity.ACTIVE
+            and eligible(f)
+        ]
+        closed_pool = [f for f in filings if f.status is FilingStatus.APPROVED and eligible(f)]
+        chosen = rng.sample(open_pool, min(len(open_pool), still))
+        chosen += rng.sample(closed_pool, min(len(closed_pool), target - len(chosen)))
+        for filing in chosen:
+            filing.special = True
 
     # -- phase 3: timelines ----------------------------------------------------------------------
 
@@ -329,11 +440,19 @@ class FilingPlanner:
         if opened:
             relative = [(f, self._open_plan(f)) for f in opened]
             now = max(settled + rng.randint(1, 10) + plan.now for _, plan in relative)
+            tail = now - settled
+        else:
+            tail = self._quiet_days(project)
+        # The registration's working-day index: the timeline ends as planned at as_of, unless
+        # the project reaches its construction permit and moves into its cohort.
+        offset = self.now_index - tail - settled
+        lead = self._lead_time(closed, plans)
+        if lead is not None:
+            offset = self._stretch(project, closed, plans, lead, settled + tail)
+        if opened:
+            now = self.now_index - offset
             for filing, plan in relative:
                 plans[id(filing)] = plan.shifted(now - plan.now)
-            offset = self.now_index - now
-        else:
-            offset = self.now_index - self._quiet_days(project) - settled
         registered = self.calendar.nth_working_day(offset)
         if registered < self.earliest:
             raise ValueError(f"project {project.index}'s timeline starts before {self.earliest}")
@@ -344,6 +463,53 @@ class FilingPlanner:
             last = max(last, filing.submitted_at, *(e.occurred_at for e in filing.events))
         project.last_activity = last
         project.updated_at = min(last + timedelta(minutes=rng.randint(5, 90)), self.as_of)
+
+    @staticmethod
+    def _lead_time(closed: list[Filing], plans: dict[int, _Plan]) -> int | None:
+        """Working days from the first 立项 filing's submission to the completion of the first
+        approved construction permit, as planned (None if the project gets no permit)."""
+        land = [plans[id(f)].submitted for f in closed if f.matter.stage is Stage.LAND_PLANNING]
+        permits = [
+            plans[id(f)].end
+            for f in closed
+            if f.matter.stage is Stage.CONSTRUCTION_PERMIT and f.status is FilingStatus.APPROVED
+        ]
+        if not land or not permits:
+            return None
+        return min(permits) - min(land)
+
+    def _stretch(
+        self,
+        project: Project,
+        closed: list[Filing],
+        plans: dict[int, _Plan],
+        lead: int,
+        span: int,
+    ) -> int:
+        """Place a project that reaches its construction permit in its cohort: registered in
+        ``PRE_REFORM_YEARS`` or ``REFORM_YEARS``, with the cohort's lead time to the permit (the
+        permit stage and later move later). ``span`` is the planned working days from
+        registration to as_of; returns the registration's working-day index."""
+        rng = self.rng
+        base = PRE_REFORM_LEAD_DAYS.get(project.category, OTHER_LEAD_DAYS)
+        latest = self.now_index - span  # the registration that keeps the planned tail
+        reform_starts = self.calendar.working_index(date(REFORM_YEARS[0], 1, 1)) + 1
+        # A timeline too long to start after 2012 began belongs to the earlier cohort.
+        pre_reform = rng.random() < PRE_REFORM_SHARE or latest < reform_starts
+        years = PRE_REFORM_YEARS if pre_reform else REFORM_YEARS
+        low = self.calendar.working_index(date(years[0], 1, 1)) + 1
+        high = self.calendar.working_index(date(years[1], 12, 31))
+        target = round(base * (1.0 if pre_reform else REFORM_SHARE) * rng.uniform(0.8, 1.2))
+        # The later cohort must still start after 2012 began; the earlier one may start sooner.
+        room = target if pre_reform else latest - low
+        delay = max(0, min(target - lead, room))
+        if delay:
+            for filing in closed:
+                if filing.matter.stage_rank >= _PERMIT_RANK:
+                    plans[id(filing)] = plans[id(filing)].shifted(delay)
+        latest -= delay
+        latest = min(latest, high)
+        return rng.randint(low, latest) if low <= latest else latest
 
     def _project_status(self, project: Project, filings: list[Filing]) -> ProjectStatus:
         approved = {f.matter.stage for f in filings if f.status is FilingStatus.APPROVED}
@@ -378,6 +544,61 @@ class FilingPlanner:
             current = requested + wait
         return current
 
+    def _pauses(self, filing: Filing, handled: int, net: int) -> list[_Suspension]:
+        """The clock's pauses after acceptance, between 承办 (``handled``) and the end (``net``
+        working days after acceptance, not counting the pauses): supplement loops, for slow
+        matters most of the time and long, and the filing's special procedure."""
+        rng = self.rng
+        if net <= handled:
+            return []
+        matter = filing.matter
+        pauses: list[_Suspension] = []
+        slow = matter.code in SLOW_SUPPLEMENT_MATTERS
+        if rng.random() < (0.85 if slow else 0.12):
+            for _ in range(rng.randint(1, 2) if slow else 1):
+                pauses.append(
+                    _Suspension(
+                        rng.randint(handled, net - 1),
+                        rng.randint(20, 45) if slow else rng.randint(1, 10),
+                        (EventStep.SUPPLEMENT_REQUESTED, _missing(rng, matter)),
+                        (EventStep.SUPPLEMENT_RECEIVED, _RECEIVED),
+                    )
+                )
+        if filing.special:
+            started, ended = rng.choice(_SPECIAL)
+            pauses.append(
+                _Suspension(
+                    rng.randint(handled, net - 1),
+                    rng.randint(5, 20),
+                    (EventStep.SPECIAL_PROCEDURE_STARTED, started),
+                    (EventStep.SPECIAL_PROCEDURE_ENDED, ended),
+                )
+            )
+        return sorted(pauses, key=lambda pause: pause.at)
+
+    @staticmethod
+    def _paused(
+        accepted: int,
+        milestones: list[tuple[int, EventStep, str]],
+        pauses: list[_Suspension],
+        end: int,
+    ) -> tuple[list[tuple[int, EventStep, str]], int]:
+        """The steps after acceptance on the working-day line, ``milestones`` given in net days
+        after acceptance, every pause moving what follows it later; and ``end``'s day."""
+        steps: list[tuple[int, EventStep, str]] = []
+        shift = 0
+        pending = list(pauses)
+        for offset, step, opinion in [*milestones, (end, None, "")]:
+            while pending and pending[0].at < offset:
+                pause = pending.pop(0)
+                steps.append((accepted + pause.at + shift, *pause.opening))
+                shift += pause.days
+                if pause.closing is not None:
+                    steps.append((accepted + pause.at + shift, *pause.closing))
+            if step is not None:
+                steps.append((accepted + offset + shift, step, opinion))
+        return steps, accepted + end + shift
+
     def _closed_plan(self, filing: Filing, start: int) -> _Plan:
         rng = self.rng
         matter = filing.matter
@@ -388,34 +609,39 @@ class FilingPlanner:
         loops = 0 if roll < 0.7 else 1 if roll < 0.92 else 2
         accepted = self._supplements(matter, start, loops, steps)
         accepted += 0 if immediate else rng.randint(0, 1)
+        # Net working days on the clock, pauses not counted.
         if filing.overdue:
-            elapsed = rng.randint(limit + 2, limit + 2 + max(3, limit // 2))
+            net = rng.randint(limit + 2, limit + 2 + max(3, limit // 2))
         elif immediate:
-            elapsed = 0
+            net = 0
         else:
-            elapsed = rng.randint(max(1, limit // 4), limit - 1)
-        steps.append((accepted, EventStep.ACCEPT, "材料齐全，符合法定形式，予以受理"))
+            net = rng.randint(max(1, limit // 4), limit - 1)
+        steps.append((accepted, EventStep.ACCEPT, _ACCEPTED))
         status = filing.status
+        pauses: list[_Suspension] = []
         if status is FilingStatus.WITHDRAWN:
-            elapsed = rng.randint(0, max(0, min(elapsed, limit - 1)))
-            steps.append((accepted + elapsed // 2, EventStep.HANDLE, "已承办，进入审查"))
-            steps.append((accepted + elapsed, EventStep.COMPLETE, "申请人申请撤回，终止办理"))
+            net = rng.randint(0, max(0, min(net, limit - 1)))
+            milestones = [
+                (net // 2, EventStep.HANDLE, _HANDLED),
+                (net, EventStep.COMPLETE, "申请人申请撤回，终止办理"),
+            ]
         elif immediate and not filing.overdue:
-            steps.append(
-                (
-                    accepted,
-                    EventStep.COMPLETE,
-                    "即办件，当场办结" if status is FilingStatus.APPROVED else "办结，不予许可",
-                )
-            )
+            done = "即办件，当场办结" if status is FilingStatus.APPROVED else "办结，不予许可"
+            milestones = [(0, EventStep.COMPLETE, done)]
         else:
             yes = status is FilingStatus.APPROVED
             review, decide, complete = _YES if yes else _NO
-            steps.append((accepted + round(elapsed * 0.25), EventStep.HANDLE, "已承办，进入审查"))
-            steps.append((accepted + round(elapsed * 0.6), EventStep.REVIEW, review))
-            steps.append((accepted + round(elapsed * 0.9), EventStep.DECIDE, decide))
-            steps.append((accepted + elapsed, EventStep.COMPLETE, complete))
-        return _Plan(start, steps, accepted + elapsed)
+            handled = round(net * 0.25)
+            milestones = [
+                (handled, EventStep.HANDLE, _HANDLED),
+                (round(net * 0.6), EventStep.REVIEW, review),
+                (round(net * 0.9), EventStep.DECIDE, decide),
+                (net, EventStep.COMPLETE, complete),
+            ]
+            if not immediate:
+                pauses = self._pauses(filing, handled, net)
+        handling, end = self._paused(accepted, milestones, pauses, net)
+        return _Plan(start, steps + handling, end)
 
     def _open_plan(self, filing: Filing) -> _Plan:
         """An open filing's plan from its submission (day 0); ``now`` is as_of's offset."""
@@ -428,30 +654,43 @@ class FilingPlanner:
         if status is FilingStatus.SUBMITTED:
             return _Plan(0, steps, 0, now=rng.randint(0, 4))
         current = self._supplements(matter, 0, 1 if rng.random() < 0.25 else 0, steps)
-        if status is FilingStatus.SUPPLEMENT:
+        waiting = status is FilingStatus.SUPPLEMENT
+        if waiting and (idle or rng.random() < 0.5):  # asked for more before acceptance
             requested = current + rng.randint(0, 3)
             steps.append((requested, EventStep.SUPPLEMENT_REQUESTED, _missing(rng, matter)))
             wait = rng.randint(45, 150) if idle else rng.randint(1, 25)
             return _Plan(0, steps, requested, now=requested + wait)
         accepted = current + rng.randint(0, 1)
-        steps.append((accepted, EventStep.ACCEPT, "材料齐全，符合法定形式，予以受理"))
+        steps.append((accepted, EventStep.ACCEPT, _ACCEPTED))
         if status is FilingStatus.ACCEPTED:
             return _Plan(0, steps, accepted, now=accepted + rng.randint(0, min(limit - 1, 10)))
-        handled = rng.randint(0, 3)
+        handled = rng.randint(0, min(3, limit - 1))
+        if waiting or filing.special:  # the clock stands still at as_of
+            steps.append((accepted + handled, EventStep.HANDLE, _HANDLED))
+            paused = accepted + rng.randint(handled, limit - 1)
+            if waiting:
+                steps.append((paused, EventStep.SUPPLEMENT_REQUESTED, _missing(rng, matter)))
+                return _Plan(0, steps, paused, now=paused + rng.randint(1, 25))
+            steps.append((paused, EventStep.SPECIAL_PROCEDURE_STARTED, rng.choice(_SPECIAL)[0]))
+            return _Plan(0, steps, paused, now=paused + rng.randint(1, 15))
         if idle:
-            elapsed = max(limit + 2, handled + rng.randint(45, 150))
+            net = max(limit + 2, handled + rng.randint(45, 150))
         elif filing.overdue:
-            elapsed = rng.randint(limit + 2, limit + 2 + max(3, limit // 2))
+            net = rng.randint(limit + 2, limit + 2 + max(3, limit // 2))
         else:
-            elapsed = rng.randint(1, limit - 1)
-        handled = min(handled, elapsed)
-        steps.append((accepted + handled, EventStep.HANDLE, "已承办，进入审查"))
-        if not idle and elapsed - handled > 15:
-            reviewed = accepted + elapsed - rng.randint(0, 10)
-            steps.append((reviewed, EventStep.REVIEW, "审查中，已组织现场踏勘"))
-        elif not idle and elapsed - handled >= 2 and rng.random() < 0.5:
-            steps.append((accepted + rng.randint(handled, elapsed), EventStep.REVIEW, "审查中"))
-        return _Plan(0, steps, steps[-1][0], now=accepted + elapsed)
+            net = rng.randint(max(1, handled), limit - 1)
+        milestones = [(handled, EventStep.HANDLE, _HANDLED)]
+        # Overdue filings are still in 承办 at as_of; the others may be under review.
+        if not idle and not filing.overdue and net - handled > 15:
+            milestones.append(
+                (net - rng.randint(0, 10), EventStep.REVIEW, "审查中，已组织现场踏勘")
+            )
+        elif not idle and not filing.overdue and net - handled >= 2 and rng.random() < 0.5:
+            milestones.append((rng.randint(handled, net), EventStep.REVIEW, "审查中"))
+        pauses = [] if idle or filing.overdue else self._pauses(filing, handled, net)
+        handling, now = self._paused(accepted, milestones, pauses, net)
+        steps += handling
+        return _Plan(0, steps, steps[-1][0], now=now)
 
     def _stamp_filing(self, filing: Filing, plan: _Plan, offset: int) -> None:
         rng = self.rng
@@ -463,7 +702,7 @@ class FilingPlanner:
         events: list[Event] = []
         for day, step, opinion in sorted(plan.steps, key=lambda s: s[0]):
             current = self._stamp(day + offset, current)
-            if step in (EventStep.HANDLE, EventStep.REVIEW):
+            if step in _DIVISION_STEPS:
                 where, who = division, handler
             elif step is EventStep.DECIDE:
                 where, who = division, decider

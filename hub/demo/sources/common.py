@@ -103,6 +103,8 @@ STEP_NAMES = {
     EventStep.DECIDE: "审批",
     EventStep.SUPPLEMENT_REQUESTED: "补正告知",
     EventStep.SUPPLEMENT_RECEIVED: "补正接收",
+    EventStep.SPECIAL_PROCEDURE_STARTED: "特别程序开始",
+    EventStep.SPECIAL_PROCEDURE_ENDED: "特别程序结束",
     EventStep.COMPLETE: "办结",
 }
 
@@ -112,7 +114,7 @@ def step_codes(map_: str, codes: Sequence[Any] | None = None, **renamed: str) ->
     for the steps it ``renamed`` (by member name). Without ``codes`` the department stores the
     names themselves."""
     names = {**STEP_NAMES, **{EventStep[member]: name for member, name in renamed.items()}}
-    stored = list(names.values()) if codes is None else codes
+    stored = [names[s] for s in EventStep] if codes is None else codes
     return Codes(map_, {s: (c, names[s]) for s, c in zip(EventStep, stored, strict=True)})
 
 

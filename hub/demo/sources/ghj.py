@@ -46,7 +46,7 @@ STATUSES = Codes(
     read_from={"table": "V_HUB_STATUS", "code": "CODE", "value": "HUB_VALUE"},
 )
 STEPS = step_codes(
-    "step", (10, 20, 30, 40, 50, 51, 90), DECIDE="签发", SUPPLEMENT_RECEIVED="补正收件"
+    "step", (10, 20, 30, 40, 50, 51, 60, 61, 90), DECIDE="签发", SUPPLEMENT_RECEIVED="补正收件"
 )
 RESULTS = Codes("decision", {Decision.APPROVED: ("Y", "准予"), Decision.REJECTED: ("N", "不予")})
 

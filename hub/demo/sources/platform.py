@@ -61,7 +61,7 @@ STATUSES = Codes(
         FilingStatus.WITHDRAWN: ("20", "撤回"),
     },
 )
-STEPS = step_codes("step", ("SL", "CB", "SH", "SP", "BZGZ", "BZJS", "BJ"))
+STEPS = step_codes("step", ("SL", "CB", "SH", "SP", "BZGZ", "BZJS", "TBKS", "TBJS", "BJ"))
 DECISIONS = Codes("decision", {Decision.APPROVED: ("1", "准予"), Decision.REJECTED: ("0", "不予")})
 
 

@@ -42,7 +42,7 @@ STATUSES = Codes(
     },
 )
 STEPS = step_codes(
-    "jddm", ("01", "02", "03", "04", "05", "06", "09"), SUPPLEMENT_REQUESTED="补正通知"
+    "jddm", ("01", "02", "03", "04", "05", "06", "07", "08", "09"), SUPPLEMENT_REQUESTED="补正通知"
 )
 RESULTS = Codes("spjg", {Decision.APPROVED: ("1", "批准"), Decision.REJECTED: ("0", "不予批准")})
 _TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"

@@ -44,7 +44,17 @@ STATUSES = Codes(
 )
 STEPS = step_codes(
     "huanjie",
-    ("SHOULI", "CHENGBAN", "SHENHE", "SHENPI", "BUZHENG_GAOZHI", "BUZHENG_JIESHOU", "BANJIE"),
+    (
+        "SHOULI",
+        "CHENGBAN",
+        "SHENHE",
+        "SHENPI",
+        "BUZHENG_GAOZHI",
+        "BUZHENG_JIESHOU",
+        "TEBIE_CHENGXU_KAISHI",
+        "TEBIE_CHENGXU_JIESHU",
+        "BANJIE",
+    ),
 )
 RESULTS = Codes("jieguo", {Decision.APPROVED: ("1", "准予"), Decision.REJECTED: ("2", "不予")})
 
