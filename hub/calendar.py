@@ -16,6 +16,7 @@ above. SQL days are calendar days in China time (UTC+8, no daylight saving).
 from __future__ import annotations
 
 import functools
+import math
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -23,7 +24,7 @@ from itertools import accumulate
 from typing import Any
 
 import chinese_calendar  # type: ignore[import-untyped]
-from sqlalchemy import Integer, case, cast, func, literal, literal_column, type_coerce
+from sqlalchemy import Integer, case, cast, func, literal_column, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.config import CalendarConfig, check_disjoint
@@ -122,28 +123,31 @@ class WorkingCalendar:
         return self.nth_working_day(self.working_index(start) + days)
 
     def sql_index(
-        self, store: Store, column: ColumnElement[Any], first: date, last: date
+        self,
+        store: Store,
+        column: ColumnElement[Any],
+        first: date | None = None,
+        last: date | None = None,
     ) -> ColumnElement[int]:
         """The working-day index of ``column``'s China-time day, exact for days in
-        ``first``..``last`` (whose years must be known)."""
+        ``first``..``last`` (whose years must be known; by default every year the calendar
+        knows). The correction is a ``CASE`` over the exceptions to Monday to
+        Friday in blocks (``_steps``), so a long span stays cheap per row."""
+        first, last = first or self.first, last or self.last
         self.check_years(first, last)
         low, high = (date(first.year, 1, 1) - EPOCH).days, (date(last.year, 12, 31) - EPOCH).days
         start = bisect_right(self._exceptions, (low, -2))
-        steps: list[tuple[int, int]] = []
+        numbers: list[int] = []
+        totals: list[int] = []
         total = 0
         for number, delta in self._exceptions[start:]:
             if number > high:
                 break
             total += delta
-            steps.append((number, total))
+            numbers.append(number)
+            totals.append(total)
         day = day_number(store, column)
-        if not steps:
-            return _weekdays_through(day)
-        correction = case(
-            *((day >= literal(number), literal(value)) for number, value in reversed(steps)),
-            else_=literal(0),
-        )
-        return _weekdays_through(day) + correction
+        return _weekdays_through(day) + _steps(day, numbers, totals)
 
 
 def _is_working(day: date, holidays: frozenset[date], working_days: frozenset[date]) -> bool:
@@ -175,6 +179,29 @@ def _weekdays_through(day: ColumnElement[int]) -> ColumnElement[int]:
     """Mondays to Fridays from Monday 1969-12-29 (day -3) through ``day``."""
     days = day + 4  # days in [-3, day]
     return (days // 7) * 5 + case((days % 7 > 5, 5), else_=days % 7)
+
+
+def _steps(day: ColumnElement[int], numbers: list[int], totals: list[int]) -> ColumnElement[int]:
+    """The running total of the last step at or before ``day`` (0 before the first): a ``CASE``
+    over blocks of about sqrt(n) steps, each a ``CASE`` over its steps, latest first, so a row
+    costs about 2·sqrt(n) comparisons and the nesting stays two deep (SQLite's parser has a
+    small stack)."""
+    if not numbers:
+        return literal_column("0", Integer())
+    size = max(1, math.isqrt(len(numbers)))
+    blocks = []
+    for start in reversed(range(0, len(numbers), size)):
+        inside = range(start, min(start + size, len(numbers)))
+        before = totals[start - 1] if start else 0
+        block = case(
+            *(
+                (day >= literal_column(str(numbers[k])), literal_column(str(totals[k])))
+                for k in reversed(inside)
+            ),
+            else_=literal_column(str(before)),
+        )
+        blocks.append((day >= literal_column(str(numbers[start])), block))
+    return case(*blocks, else_=literal_column("0", Integer()))
 
 
 def working_day_index(

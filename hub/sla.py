@@ -45,7 +45,6 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -150,42 +149,25 @@ class FilingClock:
     def _least(self, *values: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.min(*values) if self.store.is_sqlite else func.least(*values)
 
-    async def first_day(self, conn: AsyncConnection) -> date | None:
-        """The earliest acceptance or step on record (the SQL calendar needs the span of days it
-        counts)."""
-        accepted, stepped = (
-            await conn.execute(
-                select(
-                    select(func.min(tables.filings.c.accepted_at)).scalar_subquery(),
-                    select(func.min(tables.process_events.c.occurred_at)).scalar_subquery(),
-                )
-            )
-        ).one()
-        days = [moment.date() for moment in (accepted, stepped) if moment is not None]
-        return min(days, default=None)
-
-    def table(self, as_of: date, first: date | None) -> Subquery:
+    def table(self, as_of: date) -> Subquery:
         """Every live filing's clock as of ``as_of``: columns ``key``, ``state``, ``reason``,
         ``limit_days``, ``accepted_at``, ``elapsed``, ``suspended``, ``current_step``,
-        ``step_since``, ``step_days``. ``first`` is ``first_day``'s answer. A year the calendar
-        lacks makes every clock UNKNOWN with that reason, never a wrong count."""
+        ``step_since``, ``step_days``. A year the calendar lacks makes every clock UNKNOWN with
+        that reason, never a wrong count."""
         try:
             self.calendar.check_years(as_of, as_of)
-            return self._clock(as_of, first)
+            return self._clock(as_of)
         except UnknownCalendarYearError as exc:
             return self._unknown_for_all(str(exc))
 
-    def _clock(self, as_of: date, first: date | None) -> Subquery:
+    def _clock(self, as_of: date) -> Subquery:
         f = tables.filings
         end_of_day = literal(cutoff(as_of), DateTime())
         # Any instant of the as-of day stands for it: only days are counted.
         as_of_instant = literal(cutoff(as_of) - timedelta(hours=12), DateTime())
-        # A day of margin each side (UTC against China time), within the calendar's years.
-        low = max(min(first or as_of, as_of) - timedelta(days=1), self.calendar.first)
-        high = min(as_of + timedelta(days=1), self.calendar.last)
 
         def index(column: ColumnElement[Any]) -> ColumnElement[int]:
-            return self.calendar.sql_index(self.store, column, low, high)
+            return self.calendar.sql_index(self.store, column, last=as_of)
 
         accepted = case((f.c.accepted_at < end_of_day, f.c.accepted_at))
         completed = case((f.c.completed_at < end_of_day, f.c.completed_at))
@@ -405,6 +387,6 @@ class FilingClock:
     async def of(self, keys: Sequence[str], as_of: date) -> dict[str, FilingSla]:
         """The clocks of the filings ``keys`` as of ``as_of``, in one statement."""
         async with self.store.read() as conn:
-            clock = self.table(as_of, await self.first_day(conn))
+            clock = self.table(as_of)
             rows = await conn.execute(select(clock).where(clock.c.key.in_(list(keys))))
             return {row.key: self.sla(row, as_of) for row in rows}

@@ -57,7 +57,7 @@ class SlaAlerts:
             conn = transaction.conn
             # Held until commit: a second run (another instance) waits, then finds nothing new.
             await store.serialize_changes(conn)
-            clock = self.clock.table(as_of, await self.clock.first_day(conn))
+            clock = self.clock.table(as_of)
             stored = {
                 key: state
                 for key, state in await conn.execute(select(alerts.c.filing_key, alerts.c.state))

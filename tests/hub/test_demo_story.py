@@ -57,7 +57,7 @@ async def clocks(demo_store: Store) -> dict[str, Any]:
     clock = FilingClock(demo_store, standard_calendar())
     f = tables.filings
     async with demo_store.read() as conn:
-        table = clock.table(DEMO_DAY, await clock.first_day(conn))
+        table = clock.table(DEMO_DAY)
         rows = await conn.execute(
             select(table, f.c.department_code, f.c.matter_code).select_from(
                 table.join(f, f.c.key == table.c.key)
