@@ -1,5 +1,9 @@
 """Fixtures for schema tests: the real app, its lifespan running, on the test's store; for the
-change feed, the app on a real port and a department source to sync."""
+change feed, the app on a real port and a department source to sync.
+
+Every schema test runs twice: on the accelerated schema and on the reference path, plain
+strawberry (``HUB_ACCELERATE=0``, read wherever the schema is built), so that each
+acceleration of ``schema.engine`` is proven to give what it replaces."""
 
 from __future__ import annotations
 
@@ -12,8 +16,16 @@ from sqlalchemy import event
 from hub.app import create_app
 from hub.config import HubConfig
 from hub.store import Store
+from schema.engine.accelerated import ACCELERATE_ENV
 from tests.asgi import GraphQLClient, StatementLog, serve
 from tests.feed_support import Department, Hub, live_server
+
+
+@pytest.fixture(autouse=True, params=["1", "0"], ids=["accelerated", "reference"])
+def engine_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The schema's path for the test: accelerated (1) or plain strawberry (0)."""
+    monkeypatch.setenv(ACCELERATE_ENV, request.param)
+    return str(request.param)
 
 
 @pytest.fixture
