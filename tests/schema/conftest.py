@@ -3,7 +3,9 @@ change feed, the app on a real port and a department source to sync.
 
 Every schema test runs twice: on the accelerated schema and on the reference path, plain
 strawberry (``HUB_ACCELERATE=0``, read wherever the schema is built), so that each
-acceleration of ``schema.engine`` is proven to give what it replaces."""
+acceleration of ``schema.engine`` is proven to give what it replaces. The reference path runs
+on the SQLite store only: the accelerations do not depend on the store, and the PostgreSQL
+runs are what makes the schema tests slow."""
 
 from __future__ import annotations
 
@@ -21,11 +23,23 @@ from tests.asgi import GraphQLClient, StatementLog, serve
 from tests.feed_support import Department, Hub, live_server
 
 
-@pytest.fixture(autouse=True, params=["1", "0"], ids=["accelerated", "reference"])
-def engine_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The schema's path for the test: accelerated (1) or plain strawberry (0)."""
-    monkeypatch.setenv(ACCELERATE_ENV, request.param)
-    return str(request.param)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    redundant = [item for item in items if _reference_on_postgres(item)]
+    if redundant:
+        config.hook.pytest_deselected(items=redundant)
+        items[:] = [item for item in items if not _reference_on_postgres(item)]
+
+
+def _reference_on_postgres(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return params.get("accelerated") is False and params.get("store_backend") == "postgres"
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["accelerated", "reference"])
+def accelerated(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """The schema's path for the test: accelerated, or plain strawberry (the reference)."""
+    monkeypatch.setenv(ACCELERATE_ENV, "1" if request.param else "0")
+    return bool(request.param)
 
 
 @pytest.fixture

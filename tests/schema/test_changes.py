@@ -211,7 +211,7 @@ def _shared_work(graphql: HubGraphQL) -> tuple[int, ...]:
 
 
 async def test_identical_subscriptions_execute_each_change_once_and_filters_still_apply(
-    store: Store, fgw: Department, hub: Hub, engine_path: str
+    store: Store, fgw: Department, hub: Hub, accelerated: bool
 ) -> None:
     graphql: HubGraphQL = hub.app.routes[0].endpoint  # type: ignore[attr-defined]
     names = {"entities": ["project"], "fields": ["name"]}
@@ -229,7 +229,7 @@ async def test_identical_subscriptions_execute_each_change_once_and_filters_stil
             Subscriber.open(hub.address, {"entities": ["filing"]})
         )
         await asyncio.sleep(0.1)  # every subscription is registered: live changes only
-        before = _shared_work(graphql) if engine_path == "1" else None
+        before = _shared_work(graphql) if accelerated else None
         await hub.sync(store, fgw)
         received = [await s.take(6) for s in same]
         whole = await projects.take(6)

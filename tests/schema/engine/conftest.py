@@ -8,7 +8,7 @@ from schema.engine.accelerated import ACCELERATE_ENV
 
 
 @pytest.fixture(autouse=True)
-def engine_path(monkeypatch: pytest.MonkeyPatch) -> str:
+def accelerated(monkeypatch: pytest.MonkeyPatch) -> bool:
     """Accelerated, whatever the environment says."""
     monkeypatch.setenv(ACCELERATE_ENV, "1")
-    return "1"
+    return True
