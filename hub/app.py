@@ -21,7 +21,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
@@ -40,22 +39,19 @@ from hub.request_metrics import RequestMetrics, RequestMetricsMiddleware
 from hub.store import Store
 from hub.sync import CommitHook, SyncEngine
 from hub.webhooks import DeliverySettings, Webhooks, WebhookWorker
-from hub.ws_frames import SharedFrames
 from jobs.sync_jobs import SyncJobs
 from schema import build_schema
 from schema.context import Context
-from schema.live_delivery import LiveOperationHandler
+from schema.engine.view import AcceleratedView
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 5.0
 
 
-class HubGraphQL(GraphQL):
-    """strawberry's ASGI view with the hub's per-request context, access check, per-request
-    timeout, the status codes of GraphQL over HTTP, and subscription frames whose payload is
-    serialized once for all the subscribers it reaches."""
-
-    graphql_transport_ws_handler_class = LiveOperationHandler
+class HubGraphQL(AcceleratedView):
+    """strawberry's ASGI view (with the websocket delivery of an accelerated schema) with the
+    hub's per-request context, access check, per-request timeout and the status codes of
+    GraphQL over HTTP."""
 
     def __init__(self, config: HubConfig, **options: Any) -> None:
         super().__init__(
@@ -65,11 +61,6 @@ class HubGraphQL(GraphQL):
             **options,
         )
         self.config = config
-        self.frames: SharedFrames = self.schema.frames  # type: ignore[attr-defined]
-
-    def encode_json(self, data: object) -> str | bytes:
-        frame = self.frames.encode(data) if isinstance(data, dict) else None
-        return super().encode_json(data) if frame is None else frame
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):

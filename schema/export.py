@@ -16,6 +16,7 @@ from sqlalchemy import Select
 from strawberry.types.arguments import convert_argument
 
 from hub.entities import ENTITIES
+from schema.engine.internals import graphql_schema, scalar_registry
 from schema.errors import UserInputError
 from schema.lists import ROOT_LISTS, RootList
 from schema.types.history import camel_case
@@ -51,7 +52,7 @@ def _argument(schema: Any, type_: type, raw: Any, python_type: Any, where: str) 
     """``raw`` (parsed JSON) coerced through the schema's input type for ``type_`` (a list of
     them when ``python_type`` is list), then converted to strawberry input objects."""
     named = schema.get_type_by_name(type_.__strawberry_definition__.name)
-    graphql_type: GraphQLInputType = schema._schema.get_type(named.name)
+    graphql_type: GraphQLInputType = graphql_schema(schema).get_type(named.name)
     if python_type is list:
         graphql_type = GraphQLList(GraphQLNonNull(graphql_type))
     problems: list[str] = []
@@ -64,7 +65,7 @@ def _argument(schema: Any, type_: type, raw: Any, python_type: Any, where: str) 
     if problems:
         raise UserInputError("; ".join(problems), code="BAD_FILTER")
     coerced = coerce_input_value(raw, graphql_type)
-    registry, config = schema.schema_converter.scalar_registry, schema.config
+    registry, config = scalar_registry(schema), schema.config
     if python_type is list:
         return [convert_argument(item, type_, registry, config) for item in coerced]
     return convert_argument(coerced, type_, registry, config)

@@ -11,11 +11,11 @@ from graphql import FieldNode, GraphQLError, GraphQLObjectType, GraphQLResolveIn
 from graphql.execution.values import VariableValues, get_argument_values
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import convert_arguments
 
 from hub import tables
 from hub.entities import PROJECT
+from schema.engine.internals import graphql_info, scalar_registry, strawberry_field
 from schema.errors import InvalidCursorError, UserInputError
 from schema.filters import FilingFilter, condition
 from schema.live import live
@@ -95,7 +95,7 @@ def project_filings(
     context = info.context
 
     def make_load() -> FilingPages:
-        names = functools.partial(node_field_names, info._raw_info)
+        names = functools.partial(node_field_names, graphql_info(info))
         return filing_pages(context, names, filter, order_by, first, after)
 
     return cached_or_load(context.loaders.per_field(info, make_load), code)
@@ -113,7 +113,7 @@ async def prefetch_project_filings(
     resolves without an awaitable. Fields with bad arguments are left to their resolver,
     which reports the error at its path. ``connection=False``: ``info`` resolves one project,
     not a connection of them."""
-    raw = info._raw_info
+    raw = graphql_info(info)
     context = info.context
     project_type = raw.schema.get_type("Project")
     if not isinstance(project_type, GraphQLObjectType) or not codes:
@@ -135,8 +135,8 @@ async def prefetch_project_filings(
         try:
             arguments = convert_arguments(
                 get_argument_values(field_def, node, variables),
-                field_def.extensions[GraphQLCoreConverter.DEFINITION_BACKREF].arguments,
-                scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+                strawberry_field(field_def).arguments,  # type: ignore[union-attr]
+                scalar_registry=scalar_registry(strawberry_schema),
                 config=strawberry_schema.config,
             )
             load = filing_pages(

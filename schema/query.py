@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub import entities, tables
 from hub.status import file_status
 from schema.as_of import project_as_of
+from schema.engine.internals import graphql_info
 from schema.filters import FilingFilter, OutcomeFilter, ProcessEventFilter, ProjectFilter
 from schema.lists import FILINGS, OUTCOMES, PROCESS_EVENTS, PROJECTS, RootList
 from schema.live import live
@@ -133,7 +134,7 @@ class Query:
         # The page and the children its nodes ask for, on one connection (schema.prefetch).
         async with info.context.store.read() as conn:
             page = await _root_list(info, FILINGS, filter, order_by, first, after, conn)
-            names = node_field_names(info._raw_info)
+            names = node_field_names(graphql_info(info))
             await prefetch_filing_children(info.context.loaders, names, page.nodes, conn)
         return page
 

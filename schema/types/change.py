@@ -52,13 +52,10 @@ class Change:
 
     @property
     def event_key(self) -> tuple[int, frozenset[str]]:
-        return self.key_of(self.seq, self.cut_to)
-
-    @staticmethod
-    def key_of(seq: int, cut_to: frozenset[str]) -> tuple[int, frozenset[str]]:
-        """What identifies the content, for ``schema.shared_events``: the entry at a seq never
-        changes, and record values are cut to the subscriber's fields (``FeedScope.shape``)."""
-        return seq, cut_to
+        """What identifies the content, for ``schema.engine.shared_events``: the entry at a seq
+        never changes, and record values are cut to the subscriber's fields
+        (``FeedScope.shape``)."""
+        return self.seq, self.cut_to
 
     @classmethod
     def from_change(cls, change: FeedChange, cut_to: frozenset[str] = frozenset()) -> Change:

@@ -1,5 +1,11 @@
 """Fixtures for schema tests: the real app, its lifespan running, on the test's store; for the
-change feed, the app on a real port and a department source to sync."""
+change feed, the app on a real port and a department source to sync.
+
+Every schema test runs twice: on the accelerated schema and on the reference path, plain
+strawberry (``HUB_ACCELERATE=0``, read wherever the schema is built), so that each
+acceleration of ``schema.engine`` is proven to give what it replaces. The reference path runs
+on the SQLite store only: the accelerations do not depend on the store, and the PostgreSQL
+runs are what makes the schema tests slow."""
 
 from __future__ import annotations
 
@@ -12,8 +18,28 @@ from sqlalchemy import event
 from hub.app import create_app
 from hub.config import HubConfig
 from hub.store import Store
+from schema.engine.accelerated import ACCELERATE_ENV
 from tests.asgi import GraphQLClient, StatementLog, serve
 from tests.feed_support import Department, Hub, live_server
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    redundant = [item for item in items if _reference_on_postgres(item)]
+    if redundant:
+        config.hook.pytest_deselected(items=redundant)
+        items[:] = [item for item in items if not _reference_on_postgres(item)]
+
+
+def _reference_on_postgres(item: pytest.Item) -> bool:
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return params.get("accelerated") is False and params.get("store_backend") == "postgres"
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["accelerated", "reference"])
+def accelerated(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """The schema's path for the test: accelerated, or plain strawberry (the reference)."""
+    monkeypatch.setenv(ACCELERATE_ENV, "1" if request.param else "0")
+    return bool(request.param)
 
 
 @pytest.fixture

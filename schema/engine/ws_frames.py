@@ -1,7 +1,7 @@
 """Websocket ``next`` frames whose payload is serialized once for every subscriber it reaches.
 
 Subscribers of one subscription receive the very same result object for an event
-(``schema.shared_events``), and with many subscribers serializing it again for each of them
+(``shared_events``), and with many subscribers serializing it again for each of them
 was a large share of delivery. ``SharedFrames`` keeps the JSON of the most recent results by
 identity and wraps it in each subscriber's frame (which differs only in the operation id).
 A strong reference to each result is kept with its JSON, so that an identity is never reused

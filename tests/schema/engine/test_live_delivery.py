@@ -1,5 +1,5 @@
 """Events sent straight to subscribers once their shared result is made: the same frames as
-strawberry's own delivery, in order, and nothing after a subscriber completes."""
+plain strawberry's delivery, in order, and nothing after a subscriber completes."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-from hub.app import HubGraphQL
+from hub.app import HubGraphQL, create_app
+from hub.config import HubConfig
 from hub.store import Store
 from schema import build_schema
-from tests.feed_support import Department, Hub, Subscriber, logged
+from schema.engine.accelerated import ACCELERATE_ENV
+from tests.feed_support import Department, Hub, Subscriber, live_server, logged
 
 pytestmark = pytest.mark.anyio
 
@@ -22,23 +24,32 @@ async def _raw(subscriber: Subscriber, count: int) -> list[str]:
     return [await asyncio.wait_for(subscriber.socket.recv(), 10) for _ in range(count)]  # type: ignore[misc]
 
 
-async def test_direct_frames_are_byte_for_byte_those_of_strawberrys_delivery(
-    store: Store, fgw: Department, hub: Hub
+async def test_direct_frames_are_byte_for_byte_those_of_plain_strawberry(
+    store: Store, fgw: Department, hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     graphql: HubGraphQL = hub.app.routes[0].endpoint  # type: ignore[attr-defined]
     live = graphql.schema.live  # type: ignore[attr-defined]
-    async with AsyncExitStack() as stack:
+    monkeypatch.setenv(ACCELERATE_ENV, "0")
+    plain = create_app(HubConfig.model_validate({"bus": {"poll_seconds": 30}}), store=store)
+
+    async def wake_both() -> None:
+        await hub.app.state.bus.publish()
+        await plain.state.bus.publish()
+
+    async with live_server(plain) as plain_address, AsyncExitStack() as stack:
         subscribers = [
-            await stack.enter_async_context(Subscriber.open(hub.address)) for _ in range(3)
+            await stack.enter_async_context(Subscriber.open(address))
+            for address in (hub.address, hub.address, hub.address, plain_address)
         ]
         await asyncio.sleep(0.1)  # every subscription is registered: live changes only
         sent = live.sent
-        await hub.sync(store, fgw)
+        await fgw.sync(store, wake_both)
         seqs = await logged(store)
         frames = [await _raw(s, len(seqs)) for s in subscribers]
-    # Each change reached one subscriber through strawberry and the two others directly.
+    # Each change reached one accelerated subscriber through strawberry and the two others
+    # directly; all three got what plain strawberry sends.
     assert live.sent - sent == 2 * len(seqs)
-    assert frames[0] == frames[1] == frames[2]
+    assert frames[0] == frames[1] == frames[2] == frames[3]
     assert [json.loads(f)["payload"]["data"]["changes"]["seq"] for f in frames[0]] == seqs
 
 
@@ -67,4 +78,4 @@ def test_outside_a_websocket_operation_there_is_no_sender() -> None:
         def __getattr__(self, name: str) -> Any:
             raise AssertionError(f"read {name}")
 
-    assert build_schema().live.sender(Info()) is None  # type: ignore[attr-defined]
+    assert build_schema(accelerate=True).live.sender(Info()) is None  # type: ignore[attr-defined,arg-type]

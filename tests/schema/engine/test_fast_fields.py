@@ -13,7 +13,8 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 
 from schema import build_schema
-from schema.fast_fields import FastFieldExecutor, streamline
+from schema.engine.fast_fields import FastFieldExecutor, streamline
+from schema.engine.internals import graphql_schema
 
 pytestmark = pytest.mark.anyio
 
@@ -185,7 +186,7 @@ async def test_field_middleware_still_sees_every_field() -> None:
 
 
 def test_the_hub_schema_is_streamlined() -> None:
-    graphql = build_schema()._schema
+    graphql = graphql_schema(build_schema(accelerate=True))
     filing = graphql.type_map["Filing"]
     project = graphql.type_map["Project"]
     # Plain resolvers (with or without arguments) are called directly; async ones are not.

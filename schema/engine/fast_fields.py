@@ -14,7 +14,7 @@ scalar or enum type), which ``FastFieldExecutor`` completes in place; and it giv
 synchronous resolver without arguments or extensions a direct caller. Every other field, and
 any leaf whose value would be an error (null for a non-null type, a value the scalar
 rejects), goes through the ordinary path, so results and errors are the same
-(``tests/schema/test_fast_fields.py`` compares them with strawberry's own execution).
+(``tests/schema/engine/test_fast_fields.py`` compares them with strawberry's own execution).
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ from graphql import (
 from graphql.execution.collect_fields import GroupedFieldSet
 from strawberry import Schema
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.arguments import StrawberryArgument, convert_argument
 from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.field import StrawberryField
+
+from schema.engine.internals import graphql_schema, scalar_registry, strawberry_field
 
 
 class LeafPlan(NamedTuple):
@@ -64,7 +65,8 @@ def streamline(schema: Schema) -> None:
     if schema.exception_handlers:
         return
     plans: LeafPlans = {}
-    for type_ in schema._schema.type_map.values():
+    graphql = graphql_schema(schema)
+    for type_ in graphql.type_map.values():
         if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
             continue
         leaves: dict[str, LeafPlan] = {}
@@ -78,13 +80,13 @@ def streamline(schema: Schema) -> None:
                 field_def.resolve = resolve
         if leaves:
             plans[type_.name] = leaves
-    _plans[schema._schema] = plans
+    _plans[graphql] = plans
 
 
 def _definition(field_def: GraphQLField) -> StrawberryField | None:
     """The strawberry field of ``field_def``, when it has no extensions."""
-    definition = (field_def.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
-    if not isinstance(definition, StrawberryField) or definition.extensions:
+    definition = strawberry_field(field_def)
+    if definition is None or definition.extensions:
         return None
     return definition
 
@@ -164,7 +166,7 @@ def _argument_plan(argument: StrawberryArgument, schema: Schema) -> ArgumentPlan
     name = schema.config.name_converter.from_argument(argument)
     type_ = argument.type
     optional = isinstance(type_, StrawberryOptional) and not isinstance(type_, StrawberryMaybe)
-    registry = schema.schema_converter.scalar_registry
+    registry = scalar_registry(schema)
 
     def convert(value: Any, info: Any) -> Any:
         if value is None and optional:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hub.ws_frames import SharedFrames
+from schema.engine.ws_frames import SharedFrames
 
 
 def _next(operation: str, data: object) -> dict[str, object]:
