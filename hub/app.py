@@ -36,6 +36,7 @@ from hub.ingest import IngestEndpoint
 from hub.metrics import MetricsEndpoint
 from hub.request_ids import RequestIdMiddleware
 from hub.request_metrics import RequestMetrics, RequestMetricsMiddleware
+from hub.sla import Supervision
 from hub.store import Store
 from hub.sync import CommitHook, SyncEngine
 from hub.webhooks import DeliverySettings, Webhooks, WebhookWorker
@@ -81,6 +82,7 @@ class HubGraphQL(AcceleratedView):
             request=request,
             response=response,
             connector_departments={c.name: c.department for c in self.config.connectors},
+            supervision=request.app.state.supervision,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
@@ -141,6 +143,7 @@ def create_app(
         try:
             await active.migrate()
             app.state.store = active
+            app.state.supervision = Supervision.configured(active, config)
             async with AsyncExitStack() as stack:
                 # The change feed: wake-ups on the bus, one log reader for this process's
                 # subscriptions, and webhook delivery.

@@ -7,28 +7,32 @@ would silently miss its Spring Festival. Everything that counts working days (th
 timelines, ``filingStats``, time limits) counts the working days ``d`` with ``start < d <= end``,
 so a filing accepted and completed on the same day took 0 working days.
 
-In SQL a day's *working-day index* is the count of Mondays to Fridays (closed form) plus a step
-correction ``CASE WHEN day >= b_k THEN c_k ...`` over the days in the range where the calendar
-disagrees with Monday to Friday (about 25 a year); differences of two indexes are the counts
-above. SQL days are calendar days in China time (UTC+8, no daylight saving).
+In SQL a day's *working-day index* (working days from the calendar's first day through it) is
+read from the store's ``working_days`` table, one row per calendar day, which ``install``
+writes when the calendar differs from the one stored (the hub does at start; a date dimension
+as data warehouses keep one). Differences of two indexes are the counts above; a day outside the
+calendar has no row, so its count is NULL rather than a guess. SQL days are calendar days in
+China time (UTC+8, no daylight saving).
 """
 
 from __future__ import annotations
 
 import functools
-import math
-from bisect import bisect_right
+import hashlib
 from collections.abc import Iterable
 from datetime import date, timedelta
 from itertools import accumulate
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import chinese_calendar  # type: ignore[import-untyped]
-from sqlalchemy import Integer, case, cast, func, literal_column, type_coerce
+from sqlalchemy import Integer, cast, delete, func, literal_column, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
+from hub import tables
 from hub.config import CalendarConfig, check_disjoint
-from hub.store import Store
+
+if TYPE_CHECKING:
+    from hub.store import Store
 
 EPOCH = date(1970, 1, 1)
 CHINA_OFFSET_HOURS = 8
@@ -68,7 +72,7 @@ class WorkingCalendar:
         self._working = working
         self._days = [d for d, w in zip(span, working, strict=True) if w]
         self._through = list(accumulate(int(w) for w in working))  # working days first..day
-        # (day number, running total of exceptions to Monday to Friday) for the SQL steps.
+        # (day number, +1 worked weekend day / -1 weekday holiday): what sets it apart.
         self._exceptions = [
             ((d - EPOCH).days, 1 if w else -1)
             for d, w in zip(span, working, strict=True)
@@ -122,32 +126,43 @@ class WorkingCalendar:
             return start
         return self.nth_working_day(self.working_index(start) + days)
 
-    def sql_index(
-        self,
-        store: Store,
-        column: ColumnElement[Any],
-        first: date | None = None,
-        last: date | None = None,
-    ) -> ColumnElement[int]:
-        """The working-day index of ``column``'s China-time day, exact for days in
-        ``first``..``last`` (whose years must be known; by default every year the calendar
-        knows). The correction is a ``CASE`` over the exceptions to Monday to
-        Friday in blocks (``_steps``), so a long span stays cheap per row."""
-        first, last = first or self.first, last or self.last
-        self.check_years(first, last)
-        low, high = (date(first.year, 1, 1) - EPOCH).days, (date(last.year, 12, 31) - EPOCH).days
-        start = bisect_right(self._exceptions, (low, -2))
-        numbers: list[int] = []
-        totals: list[int] = []
-        total = 0
-        for number, delta in self._exceptions[start:]:
-            if number > high:
-                break
-            total += delta
-            numbers.append(number)
-            totals.append(total)
-        day = day_number(store, column)
-        return _weekdays_through(day) + _steps(day, numbers, totals)
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the calendar's days: what the store's ``working_days`` table holds."""
+        digest = hashlib.sha256(repr((self.first, self.last, self._exceptions)).encode())
+        return digest.hexdigest()[:32]
+
+    async def install(self, store: Store) -> bool:
+        """Write this calendar's days into the store's ``working_days`` table (the SQL side of
+        every count) unless they are there already; True when it wrote."""
+        days, meta = tables.working_days, tables.working_calendar
+        async with store.write() as conn:
+            stored = (await conn.execute(select(meta.c.fingerprint))).scalar()
+            if stored == self.fingerprint:
+                return False
+            await conn.execute(delete(days))
+            await conn.execute(delete(meta))
+            base = (self.first - EPOCH).days
+            await conn.execute(
+                days.insert(),
+                [
+                    {"day": base + offset, "working_index": through}
+                    for offset, through in enumerate(self._through)
+                ],
+            )
+            await conn.execute(meta.insert(), {"fingerprint": self.fingerprint})
+        return True
+
+    def sql_index(self, store: Store, column: ColumnElement[Any]) -> ColumnElement[int]:
+        """The working-day index of ``column``'s China-time day, read from the store's
+        ``working_days`` table (``install`` writes it): NULL for a day the calendar does not
+        cover, never a guess."""
+        days = tables.working_days
+        return (
+            select(days.c.working_index)
+            .where(days.c.day == day_number(store, column))
+            .scalar_subquery()
+        )
 
 
 def _is_working(day: date, holidays: frozenset[date], working_days: frozenset[date]) -> bool:
@@ -173,39 +188,3 @@ def day_number(store: Store, column: ColumnElement[Any]) -> ColumnElement[int]:
         return cast(julian, Integer) - _JULIAN_EPOCH
     local = column + literal_column(f"INTERVAL '{CHINA_OFFSET_HOURS} hours'")
     return type_coerce(func.date(local) - literal_column("DATE '1970-01-01'"), Integer)
-
-
-def _weekdays_through(day: ColumnElement[int]) -> ColumnElement[int]:
-    """Mondays to Fridays from Monday 1969-12-29 (day -3) through ``day``."""
-    days = day + 4  # days in [-3, day]
-    return (days // 7) * 5 + case((days % 7 > 5, 5), else_=days % 7)
-
-
-def _steps(day: ColumnElement[int], numbers: list[int], totals: list[int]) -> ColumnElement[int]:
-    """The running total of the last step at or before ``day`` (0 before the first): a ``CASE``
-    over blocks of about sqrt(n) steps, each a ``CASE`` over its steps, latest first, so a row
-    costs about 2·sqrt(n) comparisons and the nesting stays two deep (SQLite's parser has a
-    small stack)."""
-    if not numbers:
-        return literal_column("0", Integer())
-    size = max(1, math.isqrt(len(numbers)))
-    blocks = []
-    for start in reversed(range(0, len(numbers), size)):
-        inside = range(start, min(start + size, len(numbers)))
-        before = totals[start - 1] if start else 0
-        block = case(
-            *(
-                (day >= literal_column(str(numbers[k])), literal_column(str(totals[k])))
-                for k in reversed(inside)
-            ),
-            else_=literal_column(str(before)),
-        )
-        blocks.append((day >= literal_column(str(numbers[start])), block))
-    return case(*blocks, else_=literal_column("0", Integer()))
-
-
-def working_day_index(
-    store: Store, column: ColumnElement[Any], first: date, last: date
-) -> ColumnElement[int]:
-    """``standard_calendar().sql_index``: the working-day index in SQL for ``filingStats``."""
-    return standard_calendar().sql_index(store, column, first, last)

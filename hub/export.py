@@ -25,6 +25,7 @@ from hub.config import ServerConfig
 from hub.store import Store
 from schema.errors import UserInputError
 from schema.export import ExportPlan, export_plan
+from schema.filters import FilterScope
 from schema.lists import ROOT_LISTS
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,8 @@ class ExportEndpoint:
             filter_json = request.query_params.get("filter")
             order_json = request.query_params.get("orderBy")
         try:
-            plan = export_plan(self.schema, name, filter_json, order_json)
+            scope = FilterScope(request.app.state.supervision)
+            plan = export_plan(self.schema, name, filter_json, order_json, scope)
         except UserInputError as exc:
             code = (exc.extensions or {}).get("code", "BAD_USER_INPUT")
             return _problem(exc.message, code, 400 if name in ROOT_LISTS else 404)

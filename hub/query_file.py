@@ -16,6 +16,7 @@ from typing import Any
 from graphql import GraphQLError, NamedTypeNode, NonNullTypeNode, parse
 
 from hub.config import HubConfig
+from hub.sla import Supervision
 from hub.store import Store
 from schema import build_schema
 from schema.context import Context
@@ -67,6 +68,7 @@ async def run_query(
         store,
         settings.server,
         connector_departments={c.name: c.department for c in settings.connectors},
+        supervision=Supervision.configured(store, settings),
     )
     result = await schema.execute(text, variable_values=dict(variables), context_value=context)
     response: dict[str, Any] = {"data": result.data}

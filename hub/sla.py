@@ -49,8 +49,14 @@ from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub import tables
-from hub.calendar import CHINA_OFFSET_HOURS, UnknownCalendarYearError, WorkingCalendar
-from hub.config import SupervisionConfig
+from hub.calendar import (
+    CHINA_OFFSET_HOURS,
+    UnknownCalendarYearError,
+    WorkingCalendar,
+    standard_calendar,
+)
+from hub.clock import utcnow
+from hub.config import HubConfig, SupervisionConfig
 from hub.entities import EventStep, FilingStatus
 from hub.store import Store
 
@@ -122,6 +128,33 @@ class FilingSla:
         return self.elapsed_working_days - self.suspended_working_days
 
 
+@dataclass(frozen=True, slots=True)
+class Supervision:
+    """The clock of a deployment and its business day: ``as_of`` from ``[supervision]``, or
+    None for today in China."""
+
+    clock: FilingClock
+    as_of: date | None = None
+
+    @classmethod
+    def configured(cls, store: Store, config: HubConfig) -> Supervision:
+        clock = FilingClock(
+            store,
+            WorkingCalendar.configured(config.calendar),
+            SlaPolicy.configured(config.supervision),
+        )
+        as_of = config.supervision.as_of
+        return cls(clock, None if as_of == "today" else as_of)
+
+    @classmethod
+    def standard(cls, store: Store) -> Supervision:
+        return cls(FilingClock(store, standard_calendar()))
+
+    def business_day(self, given: date | None = None) -> date:
+        """``given``, else the configured day, else today in China."""
+        return given or self.as_of or china_today(utcnow())
+
+
 def china_today(now: datetime) -> date:
     """The business day in China of a naive UTC instant."""
     return (now + timedelta(hours=CHINA_OFFSET_HOURS)).date()
@@ -167,7 +200,7 @@ class FilingClock:
         as_of_instant = literal(cutoff(as_of) - timedelta(hours=12), DateTime())
 
         def index(column: ColumnElement[Any]) -> ColumnElement[int]:
-            return self.calendar.sql_index(self.store, column, last=as_of)
+            return self.calendar.sql_index(self.store, column)
 
         accepted = case((f.c.accepted_at < end_of_day, f.c.accepted_at))
         completed = case((f.c.completed_at < end_of_day, f.c.completed_at))
@@ -183,6 +216,8 @@ class FilingClock:
             )
             .order_by(events.c.occurred_at.desc(), events.c.key.desc())
             .limit(1)
+            # Explicit: it sits two levels down inside an index lookup.
+            .correlate(f)
         )
         step = latest.with_only_columns(events.c.step).scalar_subquery()
         step_since = latest.with_only_columns(events.c.occurred_at).scalar_subquery()
@@ -329,6 +364,7 @@ class FilingClock:
                 closed.c.occurred_at >= opened.c.occurred_at,
                 closed.c.occurred_at < end_of_day,
             )
+            .correlate(opened)
             .scalar_subquery()
         )
         completed = case((f.c.completed_at < end_of_day, f.c.completed_at))

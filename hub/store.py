@@ -20,6 +20,7 @@ from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql import ColumnElement, Executable
 
+from hub.calendar import WorkingCalendar, standard_calendar
 from hub.dburl import async_url
 
 if TYPE_CHECKING:
@@ -122,14 +123,20 @@ class Store:
             where=where,
         )
 
-    async def migrate(self, revision: str = "head") -> None:
-        """Apply the Alembic migrations up to ``revision`` (several instances may race here)."""
+    async def migrate(
+        self, revision: str = "head", calendar: WorkingCalendar | None = None
+    ) -> None:
+        """Apply the Alembic migrations up to ``revision`` (several instances may race here),
+        then, at the head, install the working-day calendar (``hub.toml``'s; by default
+        ``chinese_calendar``'s) that SQL counts with."""
         async with self.write() as conn:
             if self.is_postgres:
                 await conn.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
                 )
             await conn.run_sync(_upgrade, revision)
+        if revision == "head":
+            await (calendar or standard_calendar()).install(self)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -164,6 +164,20 @@ cursors = Table(
     Column("updated_at", DateTime(), nullable=False),
 )
 
+# The working-day calendar's SQL side (hub.calendar): each day (days since 1970-01-01) and the
+# working days from the calendar's first day through it; the fingerprint says which calendar.
+working_days = Table(
+    "working_days",
+    metadata,
+    Column("day", Integer, primary_key=True, autoincrement=False),
+    Column("working_index", Integer, nullable=False),
+)
+working_calendar = Table(
+    "working_calendar",
+    metadata,
+    Column("fingerprint", String(64), primary_key=True),
+)
+
 # The time-limit alert (督办) each filing is in: DUE_SOON or OVERDUE; a filing in neither has no
 # row. The supervision job appends a change-log event exactly when a row appears, changes or goes.
 sla_alerts = Table(

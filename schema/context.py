@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.config import ServerConfig
+from hub.sla import Supervision
 from hub.store import Store
+from schema.filters import FilterScope
 from schema.loaders import Loaders
 from schema.pagination import page_size
 
@@ -25,6 +27,7 @@ class Context:
     request: Any = None
     response: Any = None
     connector_departments: Mapping[str, str | None] = field(default_factory=dict)
+    supervision: Supervision | None = None
 
     @classmethod
     def create(
@@ -35,17 +38,30 @@ class Context:
         request: Any = None,
         response: Any = None,
         connector_departments: Mapping[str, str | None] | None = None,
+        supervision: Supervision | None = None,
     ) -> Context:
         server = server or ServerConfig()
+        supervision = supervision or Supervision.standard(store)
         return cls(
             store=store,
-            loaders=Loaders(store),
+            loaders=Loaders(store, supervision.clock),
+            supervision=supervision,
             default_page_size=server.default_page_size,
             max_page_size=server.max_page_size,
             request=request,
             response=response,
             connector_departments=connector_departments or {},
         )
+
+    @property
+    def clock(self) -> Supervision:
+        """The deployment's filing clock and business day (``hub.sla``)."""
+        assert self.supervision is not None, "Context.create sets it"
+        return self.supervision
+
+    @property
+    def filter_scope(self) -> FilterScope:
+        return FilterScope(self.clock)
 
     def page_size(self, first: int | None) -> int:
         """The page size for a connection's ``first`` argument (an error when out of range)."""

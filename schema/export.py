@@ -18,6 +18,7 @@ from strawberry.types.arguments import convert_argument
 from hub.entities import ENTITIES
 from schema.engine.internals import graphql_schema, scalar_registry
 from schema.errors import UserInputError
+from schema.filters import FilterScope
 from schema.lists import ROOT_LISTS, RootList
 from schema.types.history import camel_case
 
@@ -72,7 +73,11 @@ def _argument(schema: Any, type_: type, raw: Any, python_type: Any, where: str) 
 
 
 def export_plan(
-    schema: Any, list_name: str, filter_json: str | None, order_json: str | None
+    schema: Any,
+    list_name: str,
+    filter_json: str | None,
+    order_json: str | None,
+    scope: FilterScope,
 ) -> ExportPlan:
     """The plan to export ``list_name`` (e.g. ``projects``) for a JSON filter and orderBy."""
     root = ROOT_LISTS.get(list_name)
@@ -85,7 +90,8 @@ def export_plan(
     ordering = root.ordering(given[1])
     entity = ENTITIES[_entity_of(root)]
     columns = tuple((camel_case(f.name), f.name) for f in entity.fields) + PROVENANCE
-    return ExportPlan(root.query(given[0]).order_by(*ordering.order_by()), columns)
+    query = root.query(given[0], scope).order_by(*ordering.order_by())
+    return ExportPlan(query, columns)
 
 
 def _entity_of(root: RootList) -> str:

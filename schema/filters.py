@@ -9,6 +9,8 @@ subqueries: projects that have a matching filing, filings whose project or outco
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import strawberry
@@ -16,6 +18,7 @@ from sqlalchemy import and_, exists, false, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub import tables
+from hub.sla import Supervision
 from schema.live import live
 from schema.operators import (
     DateFilter,
@@ -28,6 +31,7 @@ from schema.operators import (
     IntFilter,
     ProjectCategoryFilter,
     ProjectStatusFilter,
+    SlaStateFilter,
     StageFilter,
     StringFilter,
     check_division,
@@ -50,6 +54,34 @@ FILING_DEPARTMENT = func.coalesce(
 FILING_STAGE = select(m.c.stage).where(m.c.code == f.c.matter_code).scalar_subquery()
 
 
+@dataclass(frozen=True, slots=True)
+class FilterScope:
+    """What a filter needs besides its input: the clock that judges ``sla`` conditions."""
+
+    supervision: Supervision
+
+
+@strawberry.input(description="Filings by their time limit as of a business day.")
+class SlaFilter:
+    as_of: date | None = strawberry.field(
+        default=None, description="The business day (default: the configured day, else today)."
+    )
+    state: SlaStateFilter | None = None
+    current_step: EventStepFilter | None = strawberry.field(
+        default=None, description="The step of the filing's latest event by that day."
+    )
+
+    def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
+        supervision = scope.supervision
+        clock = supervision.clock.table(supervision.business_day(self.as_of))
+        terms = [
+            compare(clock.c[name], operators)
+            for name, operators in (("state", self.state), ("current_step", self.current_step))
+            if operators is not None
+        ]
+        return f.c.key.in_(select(clock.c.key).where(and_(true(), *terms)))
+
+
 # A strawberry field object belongs to one class: each filter gets fresh ones.
 def _and() -> Any:
     return strawberry.field(name="and", default=None, description="All of these filters hold.")
@@ -64,7 +96,10 @@ def _not() -> Any:
 
 
 def _combine(
-    given: Any, columns: Mapping[str, ColumnElement[Any]], extra: list[ColumnElement[bool]]
+    given: Any,
+    columns: Mapping[str, ColumnElement[Any]],
+    extra: list[ColumnElement[bool]],
+    scope: FilterScope,
 ) -> ColumnElement[bool]:
     """Field conditions, relation conditions (``extra``) and the logic of one filter input."""
     terms = [
@@ -74,11 +109,11 @@ def _combine(
     ]
     terms += extra
     if given.and_ is not None:
-        terms += [each.to_sql() for each in given.and_]
+        terms += [each.to_sql(scope) for each in given.and_]
     if given.or_ is not None:
-        terms.append(or_(*(each.to_sql() for each in given.or_)) if given.or_ else false())
+        terms.append(or_(*(each.to_sql(scope) for each in given.or_)) if given.or_ else false())
     if given.not_ is not None:
-        terms.append(not_(given.not_.to_sql()))
+        terms.append(not_(given.not_.to_sql(scope)))
     return and_(true(), *terms)
 
 
@@ -108,7 +143,7 @@ class ProjectFilter:
     or_: list[ProjectFilter] | None = _or()
     not_: ProjectFilter | None = _not()
 
-    def to_sql(self) -> ColumnElement[bool]:
+    def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
         check_division(self.district, "ProjectFilter.district")
         extra: list[ColumnElement[bool]] = []
         if self.search is not None:
@@ -123,9 +158,9 @@ class ProjectFilter:
             )
         if self.has_filing is not None:
             extra.append(
-                exists().where(f.c.project_code == p.c.code, live(f), self.has_filing.to_sql())
+                exists().where(f.c.project_code == p.c.code, live(f), self.has_filing.to_sql(scope))
             )
-        return _combine(self, PROJECT_COLUMNS, extra)
+        return _combine(self, PROJECT_COLUMNS, extra, scope)
 
 
 @strawberry.input(description="Which filings: every condition given must hold.")
@@ -142,6 +177,9 @@ class FilingFilter:
     accepted_at: DateTimeFilter | None = None
     completed_at: DateTimeFilter | None = None
     time_limit_days: IntFilter | None = None
+    sla: SlaFilter | None = strawberry.field(
+        default=None, description="The filing's time limit as of a day: state, current step."
+    )
     project: ProjectFilter | None = strawberry.field(
         default=None, description="The filing's project matches this."
     )
@@ -152,15 +190,19 @@ class FilingFilter:
     or_: list[FilingFilter] | None = _or()
     not_: FilingFilter | None = _not()
 
-    def to_sql(self) -> ColumnElement[bool]:
+    def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
         extra: list[ColumnElement[bool]] = []
         if self.project is not None:
             extra.append(
-                exists().where(p.c.code == f.c.project_code, live(p), self.project.to_sql())
+                exists().where(p.c.code == f.c.project_code, live(p), self.project.to_sql(scope))
             )
         if self.outcome is not None:
-            extra.append(exists().where(o.c.filing_key == f.c.key, live(o), self.outcome.to_sql()))
-        return _combine(self, FILING_COLUMNS, extra)
+            extra.append(
+                exists().where(o.c.filing_key == f.c.key, live(o), self.outcome.to_sql(scope))
+            )
+        if self.sla is not None:
+            extra.append(self.sla.to_sql(scope))
+        return _combine(self, FILING_COLUMNS, extra, scope)
 
 
 @strawberry.input(description="Which process events: every condition given must hold.")
@@ -180,11 +222,13 @@ class ProcessEventFilter:
     or_: list[ProcessEventFilter] | None = _or()
     not_: ProcessEventFilter | None = _not()
 
-    def to_sql(self) -> ColumnElement[bool]:
+    def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
         extra: list[ColumnElement[bool]] = []
         if self.filing is not None:
-            extra.append(exists().where(f.c.key == e.c.filing_key, live(f), self.filing.to_sql()))
-        return _combine(self, EVENT_COLUMNS, extra)
+            extra.append(
+                exists().where(f.c.key == e.c.filing_key, live(f), self.filing.to_sql(scope))
+            )
+        return _combine(self, EVENT_COLUMNS, extra, scope)
 
 
 @strawberry.input(description="Which outcomes: every condition given must hold.")
@@ -206,11 +250,13 @@ class OutcomeFilter:
     or_: list[OutcomeFilter] | None = _or()
     not_: OutcomeFilter | None = _not()
 
-    def to_sql(self) -> ColumnElement[bool]:
+    def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
         extra: list[ColumnElement[bool]] = []
         if self.filing is not None:
-            extra.append(exists().where(f.c.key == o.c.filing_key, live(f), self.filing.to_sql()))
-        return _combine(self, OUTCOME_COLUMNS, extra)
+            extra.append(
+                exists().where(f.c.key == o.c.filing_key, live(f), self.filing.to_sql(scope))
+            )
+        return _combine(self, OUTCOME_COLUMNS, extra, scope)
 
 
 def _columns(table: Any, names: str) -> dict[str, ColumnElement[Any]]:
@@ -233,6 +279,6 @@ OUTCOME_COLUMNS = _columns(
 )
 
 
-def condition(given: Any | None) -> ColumnElement[bool]:
+def condition(given: Any | None, scope: FilterScope) -> ColumnElement[bool]:
     """The SQL condition of an optional filter argument."""
-    return true() if given is None else given.to_sql()
+    return true() if given is None else given.to_sql(scope)

@@ -11,7 +11,14 @@ from typing import Any
 from sqlalchemy import Select, Table, select
 
 from hub import tables
-from schema.filters import FilingFilter, OutcomeFilter, ProcessEventFilter, ProjectFilter, condition
+from schema.filters import (
+    FilingFilter,
+    FilterScope,
+    OutcomeFilter,
+    ProcessEventFilter,
+    ProjectFilter,
+    condition,
+)
 from schema.live import live
 from schema.ordering import EVENT_ORDER, FILING_ORDER, OUTCOME_ORDER, PROJECT_ORDER, OrderSpec
 from schema.pagination import Ordering
@@ -29,9 +36,9 @@ class RootList:
     order: OrderSpec
     node: Callable[[Any], Any]
 
-    def query(self, given: Any | None) -> Select[Any]:
+    def query(self, given: Any | None, scope: FilterScope) -> Select[Any]:
         """The live rows matching a filter (None: all), unordered."""
-        return select(self.table).where(live(self.table), condition(given))
+        return select(self.table).where(live(self.table), condition(given, scope))
 
     def ordering(self, order_by: list[Any] | None) -> Ordering:
         return self.order.ordering(order_by)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from datetime import date
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, Table, and_, func, or_, select
@@ -20,12 +21,15 @@ from strawberry import Info
 from strawberry.dataloader import DataLoader
 
 from hub import tables
+from hub.calendar import standard_calendar
 from hub.entities import DEPARTMENT, FILING, Link
+from hub.sla import FilingClock
 from hub.store import Store
 from schema.live import live
 from schema.prefetch import field_key
 from schema.types.department import Department
 from schema.types.filing import Filing
+from schema.types.filing_sla import FilingSla
 from schema.types.matter import Matter
 from schema.types.outcome import Outcome
 from schema.types.process_event import ProcessEvent
@@ -49,8 +53,9 @@ def _chunks(keys: list[K]) -> list[list[K]]:
 class Loaders:
     """The per-request DataLoaders of the schema."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: FilingClock | None = None) -> None:
         self.store = store
+        self.clock = clock or FilingClock(store, standard_calendar())
         t = tables
         self.department: DataLoader[str, Department | None] = DataLoader(
             self._by_key(t.departments, Department.from_row)
@@ -80,6 +85,7 @@ class Loaders:
             self._outcomes_by_project
         )
         self.history: DataLoader[tuple[str, str], list[Row[Any]]] = DataLoader(self._history)
+        self.sla: DataLoader[tuple[date, str], FilingSla] = DataLoader(self._sla)
         self._per_field: dict[tuple[str, ...], DataLoader[Any, Any]] = {}
 
     def per_field(self, info: Info, make_load: Callable[[], LoadFn]) -> DataLoader[Any, Any]:
@@ -119,6 +125,17 @@ class Loaders:
             for chunk in _chunks(keys):
                 rows.extend((await reader.execute(statement(chunk))).all())
         return rows
+
+    async def _sla(self, keys: list[tuple[date, str]]) -> list[FilingSla]:
+        """Clocks by (as-of day, filing key): one statement per as-of day asked about."""
+        by_day: dict[date, list[str]] = defaultdict(list)
+        for as_of, key in keys:
+            by_day[as_of].append(key)
+        found: dict[tuple[date, str], FilingSla] = {}
+        for as_of, filing_keys in by_day.items():
+            for key, clock in (await self.clock.of(filing_keys, as_of)).items():
+                found[(as_of, key)] = FilingSla.of(clock)
+        return [found.get(k) or FilingSla.not_submitted(k[0]) for k in keys]
 
     def _by_key(self, table: Table, build: Callable[[Any], T]) -> LoadFn:
         (key,) = table.primary_key.columns

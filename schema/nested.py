@@ -60,7 +60,7 @@ def filing_pages(
     link = PROJECT.link("filings")
     f = tables.entity_tables[link.target]
     group = f.c[link.remote_field]
-    query = select(f).where(live(f), condition(filter))
+    query = select(f).where(live(f), condition(filter, context.filter_scope))
 
     async def load(codes: list[str], conn: AsyncConnection | None = None) -> list[Any]:
         async with context.store.connection(conn) as reader:

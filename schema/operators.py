@@ -172,6 +172,7 @@ ProjectStatusFilter = _enum_filter(enums.ProjectStatus, "ProjectStatusFilter")
 FilingStatusFilter = _enum_filter(enums.FilingStatus, "FilingStatusFilter")
 EventStepFilter = _enum_filter(enums.EventStep, "EventStepFilter")
 DecisionFilter = _enum_filter(enums.Decision, "DecisionFilter")
+SlaStateFilter = _enum_filter(enums.SlaState, "SlaStateFilter")
 
 
 def check_division(operators: StringFilter | None, where: str) -> None:

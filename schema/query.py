@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -79,7 +79,8 @@ async def _root_list(
     conn: AsyncConnection | None = None,
 ) -> Connection[Any]:
     ordering = root.ordering(order_by)
-    return await _page(info, root.query(given), ordering, root.node, first, after, conn)
+    scope = info.context.filter_scope
+    return await _page(info, root.query(given, scope), ordering, root.node, first, after, conn)
 
 
 @strawberry.type
@@ -169,8 +170,11 @@ class Query:
         info: strawberry.Info[Context, None],
         group_by: list[FilingGroup],
         filter: FilingFilter | None = None,
+        as_of: date | None = None,
     ) -> list[FilingStats]:
-        return await filing_stats(info.context.store, group_by, filter)
+        context = info.context
+        day = context.clock.business_day(as_of)
+        return await filing_stats(context.filter_scope, group_by, filter, day)
 
     @strawberry.field(description="Projects grouped by the given keys, counted and summed in SQL.")
     async def project_stats(
@@ -179,7 +183,7 @@ class Query:
         group_by: list[ProjectGroup],
         filter: ProjectFilter | None = None,
     ) -> list[ProjectStats]:
-        return await project_stats(info.context.store, group_by, filter)
+        return await project_stats(info.context.filter_scope, group_by, filter)
 
     @strawberry.field(description="All departments, by code.")
     async def departments(self, info: strawberry.Info[Context, None]) -> list[Department]:

@@ -1,5 +1,5 @@
-"""``filingStats`` and ``projectStats``: one SQL ``GROUP BY`` each (the filing statistics also
-read the range of dates first, to bound the working-day calendar they compute in SQL)."""
+"""``filingStats`` and ``projectStats``: one SQL ``GROUP BY`` each; the filing statistics
+join every filing's clock as of the day asked about (``hub.sla``)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, Select, and_, case, cast, func, literal_column, null, select
+from sqlalchemy import Float, Select, and_, case, cast, func, literal_column, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub import entities, tables
-from hub.calendar import CHINA_OFFSET_HOURS, working_day_index
+from hub.calendar import CHINA_OFFSET_HOURS
+from hub.sla import SlaState
 from hub.store import Store
-from schema.filters import FilingFilter, ProjectFilter, condition
+from schema.filters import FilingFilter, FilterScope, ProjectFilter, condition
 from schema.live import live
 from schema.types.district import District
 from schema.types.enums import to_enum
@@ -22,6 +23,18 @@ from schema.types.stats import FilingGroup, FilingStats, ProjectGroup, ProjectSt
 S = entities.FilingStatus
 COMPLETED = (S.APPROVED.value, S.REJECTED.value)
 IN_PROGRESS = (S.ACCEPTED.value, S.IN_PROGRESS.value, S.SUPPLEMENT.value)
+COMPLETED_STATES = (SlaState.COMPLETED_ON_TIME.value, SlaState.COMPLETED_LATE.value)
+# FilingStats field -> the clock state it counts.
+SLA_COUNTS = (
+    ("overdue", SlaState.OVERDUE),
+    ("due_soon", SlaState.DUE_SOON),
+    ("running", SlaState.RUNNING),
+    ("suspended", SlaState.SUSPENDED),
+    ("not_accepted", SlaState.NOT_ACCEPTED),
+    ("completed_on_time", SlaState.COMPLETED_ON_TIME),
+    ("completed_late", SlaState.COMPLETED_LATE),
+    ("unknown", SlaState.UNKNOWN),
+)
 P = entities.ProjectStatus
 PROJECT_IN_PROGRESS = (P.UNDER_APPROVAL.value, P.UNDER_CONSTRUCTION.value)
 
@@ -64,36 +77,25 @@ def _day(value: datetime | None) -> date | None:
 
 
 async def filing_stats(
-    store: Store, group_by: Sequence[FilingGroup], filter: FilingFilter | None
+    scope: FilterScope,
+    group_by: Sequence[FilingGroup],
+    filter: FilingFilter | None,
+    as_of: date,
 ) -> list[FilingStats]:
+    """Filings grouped, counted and timed in one statement, each filing's clock as of
+    ``as_of`` (``hub.sla``): open filings by state, completed ones on time or late, working days
+    from acceptance to completion gross and net of suspensions."""
+    supervision = scope.supervision
+    store = supervision.clock.store
     f = tables.filings
     # Aliases, so that correlated subqueries of the filter keep their own FROM.
     m = tables.matters.alias("stats_matter")
     p = tables.projects.alias("stats_project")
-    where = and_(live(f), condition(filter))
-    decided = and_(f.c.accepted_at.is_not(None), f.c.completed_at.is_not(None))
-    async with store.read() as conn:
-        low, high = (
-            await conn.execute(
-                select(func.min(f.c.accepted_at), func.max(f.c.completed_at)).where(where, decided)
-            )
-        ).one()
-    first, last = _day(low), _day(high)
-    if first is None or last is None:
-        days: ColumnElement[Any] = null()
-    else:
-        # One day of margin each side: the calendar is in China time, the range in UTC.
-        first, last = (
-            date.fromordinal(first.toordinal() - 1),
-            date.fromordinal(last.toordinal() + 1),
-        )
-        days = case(
-            (
-                decided,
-                working_day_index(store, f.c.completed_at, first, last)
-                - working_day_index(store, f.c.accepted_at, first, last),
-            )
-        )
+    clock = supervision.clock.table(as_of)
+    state = clock.c.state
+    completed = state.in_(COMPLETED_STATES)
+    days = case((completed, clock.c.elapsed))
+    net_days = case((completed, clock.c.elapsed - clock.c.suspended))
     keys: dict[FilingGroup, ColumnElement[Any]] = {
         FilingGroup.DEPARTMENT: func.coalesce(f.c.department_code, m.c.department_code),
         FilingGroup.MATTER: f.c.matter_code,
@@ -102,9 +104,11 @@ async def filing_stats(
         FilingGroup.DISTRICT: p.c.district,
         FilingGroup.CATEGORY: p.c.category,
         FilingGroup.MONTH: month_of(store, func.coalesce(f.c.accepted_at, f.c.submitted_at)),
+        FilingGroup.CURRENT_STEP: clock.c.current_step,
+        FilingGroup.SLA_STATE: state,
     }
     chosen = [(group, keys[group].label(group.value)) for group in _unique(group_by)]
-    late = and_(f.c.time_limit_days.is_not(None), days > f.c.time_limit_days)
+    counts = {name: _count_if(state == value.value).label(name) for name, value in SLA_COUNTS}
     query = (
         select(
             *(label for _, label in chosen),
@@ -113,17 +117,19 @@ async def filing_stats(
             _count_if(f.c.status.in_(IN_PROGRESS)).label("in_progress"),
             _count_if(f.c.status == S.APPROVED.value).label("approved"),
             _count_if(f.c.status == S.REJECTED.value).label("rejected"),
-            _count_if(late).label("overdue"),
+            *counts.values(),
             func.min(days).label("min_days"),
             func.avg(cast(days, Float)).label("avg_days"),
             func.max(days).label("max_days"),
+            func.avg(cast(net_days, Float)).label("avg_net_days"),
+            func.avg(cast(case((completed, clock.c.suspended)), Float)).label("avg_suspended"),
         )
         .select_from(
-            f.outerjoin(m, and_(m.c.code == f.c.matter_code, live(m))).outerjoin(
-                p, and_(p.c.code == f.c.project_code, live(p))
-            )
+            f.join(clock, clock.c.key == f.c.key)
+            .outerjoin(m, and_(m.c.code == f.c.matter_code, live(m)))
+            .outerjoin(p, and_(p.c.code == f.c.project_code, live(p)))
         )
-        .where(where)
+        .where(live(f), condition(filter, scope))
     )
     rows = await _grouped_rows(store, query, keys, chosen)
     grouped = {group for group, _ in chosen}
@@ -140,23 +146,29 @@ async def filing_stats(
             district=District.of(key(row, FilingGroup.DISTRICT)),
             category=to_enum(entities.ProjectCategory, key(row, FilingGroup.CATEGORY)),
             month=key(row, FilingGroup.MONTH),
+            current_step=to_enum(entities.EventStep, key(row, FilingGroup.CURRENT_STEP)),
+            sla_state=to_enum(SlaState, key(row, FilingGroup.SLA_STATE)),
+            as_of=as_of,
             count=int(row.count),
             completed=int(row.completed),
             in_progress=int(row.in_progress),
             approved=int(row.approved),
             rejected=int(row.rejected),
-            overdue=int(row.overdue),
+            **{name: int(getattr(row, name)) for name in counts},
             min_processing_days=None if row.min_days is None else int(row.min_days),
             avg_processing_days=_rounded(row.avg_days),
             max_processing_days=None if row.max_days is None else int(row.max_days),
+            avg_net_processing_days=_rounded(row.avg_net_days),
+            avg_suspended_days=_rounded(row.avg_suspended),
         )
         for row in rows
     ]
 
 
 async def project_stats(
-    store: Store, group_by: Sequence[ProjectGroup], filter: ProjectFilter | None
+    scope: FilterScope, group_by: Sequence[ProjectGroup], filter: ProjectFilter | None
 ) -> list[ProjectStats]:
+    store = scope.supervision.clock.store
     p = tables.projects
     keys: dict[ProjectGroup, ColumnElement[Any]] = {
         ProjectGroup.DISTRICT: p.c.district,
@@ -173,7 +185,7 @@ async def project_stats(
         _count_if(p.c.status.in_(PROJECT_IN_PROGRESS)).label("in_progress"),
         func.sum(p.c.total_investment).label("total_investment"),
         func.avg(p.c.total_investment).label("avg_investment"),
-    ).where(live(p), condition(filter))
+    ).where(live(p), condition(filter, scope))
     rows = await _grouped_rows(store, query, keys, chosen)
     grouped = {group for group, _ in chosen}
 

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import strawberry
 
-from hub import entities
+from hub import entities, sla
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -21,6 +21,10 @@ ProjectStatus = strawberry.enum(entities.ProjectStatus, description="Project sta
 FilingStatus = strawberry.enum(entities.FilingStatus, description="Filing status.")
 EventStep = strawberry.enum(entities.EventStep, description="Step of a filing's process.")
 Decision = strawberry.enum(entities.Decision, description="Decision of an outcome.")
+SlaState = strawberry.enum(
+    sla.SlaState,
+    description="A filing's time-limit state as of a day (时限状态: 红灯 OVERDUE, 黄灯 DUE_SOON).",
+)
 
 
 def to_enum(kind: type[E], value: str | None) -> E | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -11,6 +11,7 @@ from hub import entities
 from schema.prefetch import cached_or_load
 from schema.snapshot import Snapshot
 from schema.types.enums import FilingStatus, member
+from schema.types.filing_sla import FilingSla
 from schema.types.history import FilingField, HistoryEntry, history
 from schema.types.provenance import Provenance, provenance_field
 from schema.types.scalars import JSON, columns, utc
@@ -107,6 +108,16 @@ class Filing:
         if self.as_of is not None:
             return self.as_of.outcome.get(self.key)
         return cached_or_load(info.context.loaders.outcome_by_filing, self.key)
+
+    @strawberry.field(
+        description="The filing's time limit as of a business day (default: the configured "
+        "day, else today in China): state, due day, working days elapsed and suspended."
+    )
+    async def sla(
+        self, info: strawberry.Info[Context, None], as_of: date | None = None
+    ) -> FilingSla:
+        day = info.context.clock.business_day(as_of)
+        return await info.context.loaders.sla.load((day, self.key))
 
     @strawberry.field(description="The recorded changes of this filing, oldest first.")
     async def history(

@@ -4,12 +4,21 @@
 from __future__ import annotations
 
 import enum
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from schema.types.district import District
-from schema.types.enums import FilingStatus, Funding, ProjectCategory, ProjectStatus, Stage
+from schema.types.enums import (
+    EventStep,
+    FilingStatus,
+    Funding,
+    ProjectCategory,
+    ProjectStatus,
+    SlaState,
+    Stage,
+)
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -26,6 +35,8 @@ class FilingGroup(enum.Enum):
     DISTRICT = "district"
     CATEGORY = "category"
     MONTH = "month"
+    CURRENT_STEP = "current_step"
+    SLA_STATE = "sla_state"
 
 
 @strawberry.enum(description="What projectStats groups projects by.")
@@ -48,20 +59,42 @@ class FilingStats:
     month: str | None = strawberry.field(
         description="YYYY-MM of acceptance (of submission if not accepted), China time."
     )
+    current_step: EventStep | None = strawberry.field(
+        description="The step of the filing's latest event by the as-of day."
+    )
+    sla_state: SlaState | None = strawberry.field(description="The time-limit state.")
+    as_of: date = strawberry.field(description="The business day the clocks are read on.")
     count: int
     completed: int = strawberry.field(description="Decided: approved or rejected.")
     in_progress: int = strawberry.field(description="Accepted, in progress or in supplement.")
     approved: int
     rejected: int
     overdue: int = strawberry.field(
-        description="Completed after more working days than their time limit."
+        description="Open filings past their time limit as of the day (红灯, 超时)."
     )
+    due_soon: int = strawberry.field(description="Open filings about to pass it (黄灯).")
+    running: int = strawberry.field(description="Open filings well within their limit.")
+    suspended: int = strawberry.field(
+        description="Open filings whose clock stands still (补齐补正, 特别程序)."
+    )
+    not_accepted: int = strawberry.field(description="Submitted, not accepted by the day.")
+    completed_on_time: int
+    completed_late: int = strawberry.field(
+        description="Completed after more working days (net of suspensions) than their limit."
+    )
+    unknown: int = strawberry.field(description="Filings whose clock the data cannot judge.")
     min_processing_days: int | None = strawberry.field(
         description="Working days from acceptance to completion (holidays and 调休 counted), "
-        "over the completed filings of the group."
+        "over the filings of the group completed by the day."
     )
     avg_processing_days: float | None
     max_processing_days: int | None
+    avg_net_processing_days: float | None = strawberry.field(
+        description="The same, net of the working days the clock stood still."
+    )
+    avg_suspended_days: float | None = strawberry.field(
+        description="Working days the clock stood still, per completed filing."
+    )
 
     @strawberry.field
     async def department(

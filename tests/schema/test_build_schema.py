@@ -32,7 +32,7 @@ def test_sdl_names_follow_graphql_conventions() -> None:
         "filings(filter: FilingFilter = null, orderBy: [FilingOrder!] = null, first: Int = null, after: String = null): FilingConnection!",
         "processEvents(filter: ProcessEventFilter = null",
         "outcomes(filter: OutcomeFilter = null",
-        "filingStats(groupBy: [FilingGroup!]!, filter: FilingFilter = null): [FilingStats!]!",
+        "filingStats(groupBy: [FilingGroup!]!, filter: FilingFilter = null, asOf: Date = null): [FilingStats!]!",
         "projectStats(groupBy: [ProjectGroup!]!, filter: ProjectFilter = null): [ProjectStats!]!",
         "syncRuns(filter: SyncRunFilter = null, first: Int = null, after: String = null): SyncRunConnection!",
         "rejects(connector: String = null, stream: String = null, first: Int = null, after: String = null): RejectConnection!",
@@ -62,7 +62,7 @@ def test_sdl_names_follow_graphql_conventions() -> None:
         start = sdl.index(f"type {name} {{")
         return sdl[start : sdl.index("\n}", start)]
 
-    assert "matterCode" not in block("Filing") and "asOf" not in block("Filing")
+    assert "matterCode" not in block("Filing") and "\n  asOf:" not in block("Filing")
     assert "filingKey" not in block("Outcome") and "filingKey" not in block("ProcessEvent")
     assert "count:" not in block("ProjectConnection")
 

@@ -116,7 +116,7 @@ async def test_filing_stats_count_working_days_with_holidays_in_sql(
     data = await gql.data(
         """{ byDept: filingStats(groupBy: [DEPARTMENT]) {
                departmentCode department { shortName } count completed inProgress approved
-               rejected overdue minProcessingDays avgProcessingDays maxProcessingDays }
+               rejected overdue completedLate minProcessingDays avgProcessingDays maxProcessingDays }
              byMonth: filingStats(groupBy: [MONTH, STAGE, CATEGORY, MONTH], filter: {status: {ne: APPROVED}}) {
                month stage category count departmentCode }
              total: filingStats(groupBy: []) { count completed maxProcessingDays }
@@ -132,7 +132,8 @@ async def test_filing_stats_count_working_days_with_holidays_in_sql(
         "inProgress": 0,
         "approved": 1,
         "rejected": 1,
-        "overdue": 1,
+        "overdue": 0,
+        "completedLate": 1,
         "minProcessingDays": 2,
         "avgProcessingDays": 2.0,
         "maxProcessingDays": 2,

@@ -1,4 +1,4 @@
-"""time-limit alerts (督办): the alert each filing is in
+"""time-limit alerts (督办) and the working-day calendar's SQL side
 
 Revision ID: 0003
 Revises: 0002
@@ -25,7 +25,20 @@ def upgrade() -> None:
         sa.Column("since", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("filing_key", name=op.f("pk_sla_alerts")),
     )
+    op.create_table(
+        "working_days",
+        sa.Column("day", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("working_index", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_working_days")),
+    )
+    op.create_table(
+        "working_calendar",
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("fingerprint", name=op.f("pk_working_calendar")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("working_calendar")
+    op.drop_table("working_days")
     op.drop_table("sla_alerts")
