@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from hub.app import create_app
 from hub.config import HubConfig
+from hub.http.app import create_app
 from hub.store import Store
 from tests.asgi import GraphQLClient, StatementLog, serve
 from tests.feed_support import Department, Hub, live_server

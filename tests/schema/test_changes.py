@@ -13,7 +13,7 @@ from graphql import parse
 from graphql.execution import Executor
 
 from hub import tables
-from hub.app import HubGraphQL
+from hub.http.app import HubGraphQL
 from hub.store import Store
 from schema import build_schema
 from schema.shared_events import subscription_key

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hub.app import HubGraphQL
+from hub.http.app import HubGraphQL
 from hub.store import Store
 from schema import build_schema
 from tests.feed_support import Department, Hub, Subscriber, logged
