@@ -2,14 +2,15 @@
 webhook delivery, the sync engine and the scheduled work, opened once by ``open_runtime`` for
 the app's lifespan, ``hub worker`` and whatever else runs the hub, and closed in reverse order.
 
-The scheduled work is injected: the composition root (``hub.http``, ``hub.cli``) passes
-factories, each called with the opened runtime and entered as an async context manager until
-the runtime closes (``jobs.sync_jobs.SyncJobs.for_runtime`` is one). Components get their
-dependencies handed to them, as APScheduler's do, because the work is built from what the core
-may not import (``jobs``, ``connectors``). Keeping the runtime itself in the core, rather than
-in the composition root, lets the pieces the core owns be opened in one place that the app and
-the CLI share, and lets a new kind of job join by being passed in instead of editing the
-runtime.
+The store, bus, feed reader, webhook worker and engine are the core's own, so the runtime is in
+the core and opens them itself. Scheduled work is built from connectors and lives in ``jobs``,
+which the core may not import, so the composition root (``hub.http``, ``hub.cli``) injects it:
+``jobs`` are factories, each called with the opened runtime and entered as an async context
+manager until the runtime closes (``jobs.sync_jobs.SyncJobs.for_runtime`` is one); components
+get their dependencies handed to them, as APScheduler's do. The other choice, a runtime in the
+composition root, would have to be shared by ``hub.http`` and ``hub.cli``, would put the
+lifetime of the core's parts outside the core, and would be edited for every new kind of job,
+which here is passed in instead.
 """
 
 from __future__ import annotations
