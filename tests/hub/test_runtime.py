@@ -19,7 +19,7 @@ from hub.config import HubConfig, parse_config
 from hub.runtime import Runtime, open_runtime
 from hub.store import Store
 from tests import department_source as src
-from tests.hub.test_cli import write_config
+from tests.hub.cli.test_cli import write_config
 
 pytestmark = pytest.mark.anyio
 

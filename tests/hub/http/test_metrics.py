@@ -16,7 +16,7 @@ from hub.feed import ChangeFilter
 from hub.http.app import create_app
 from hub.store import Store
 from tests import department_source as src
-from tests.hub.test_app import running
+from tests.hub.http.test_app import running
 
 pytestmark = pytest.mark.anyio
 
