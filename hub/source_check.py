@@ -4,6 +4,7 @@ them, so that columns which disappear or change type between runs stop the run (
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -14,8 +15,10 @@ from hub.drift import find_drift
 from hub.entities import ENTITIES
 from hub.errors import MappingError, SchemaDriftError
 from hub.mapping import RecordMapper, ValueMaps
-from hub.sources import Source
 from hub.store import Store
+
+if TYPE_CHECKING:
+    from connectors.base import Connector
 
 
 class SourceCheck:
@@ -24,7 +27,7 @@ class SourceCheck:
 
     async def check(
         self,
-        connector: Source,
+        connector: Connector,
         stream: StreamConfig,
         value_maps: ValueMaps,
         *,
