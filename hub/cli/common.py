@@ -16,7 +16,7 @@ from connectors.base import Connector
 from connectors.registry import build_connector
 from hub.config import HubConfig, load_config
 from hub.errors import HubError
-from hub.runtime import open_store
+from hub.runtime import open_store as open_store  # re-exported: every command opens one
 from hub.store import Store
 
 app = typer.Typer(
