@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from hub import tables
-from hub.app import HubGraphQL
+from hub.http.app import HubGraphQL
 from hub.store import Store
 from tests.asgi import GraphQLClient
 from tests.feed_support import Department, Hub, Subscriber, logged
