@@ -23,8 +23,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench.graph_demo import demo_store
-from hub.app import create_app
 from hub.config import ServerConfig
+from hub.http.app import create_app
 from tests.asgi import running
 
 QUERY = """

@@ -170,8 +170,8 @@ async def hand_list(request: Request) -> JSONResponse:
 def serve(config_path: str, port: int) -> None:
     """The child process: the hub app plus the hand-written endpoints, served as `hub serve`
     serves."""
-    from hub.app import create_app
     from hub.cli.serving import run_server
+    from hub.http.app import create_app
 
     settings = load_config(config_path)
     settings = settings.model_copy(update={"connectors": []})  # no scheduled syncs, no sources

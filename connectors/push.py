@@ -1,8 +1,8 @@
 """Departments that push: they POST their records to ``/ingest/{connector}/{stream}``.
 
 A push connector reads nothing: its streams only say how a pushed record's keys map to canonical
-fields, and the endpoint (``hub.ingest``) applies the records through the sync engine like a
-pulled batch. Since nothing is pulled, a push connector has no schedule and no code tables.
+fields, and the endpoint (``hub.http.ingest``) applies the records through the sync engine like
+a pulled batch. Since nothing is pulled, a push connector has no schedule and no code tables.
 """
 
 from __future__ import annotations

@@ -97,8 +97,10 @@ class FeedReader:
 
     async def _run(self) -> None:
         while True:
+            # Not wait_for: on Python 3.11 it swallows a cancel that lands as the wake-up does.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._woken.wait()
             self._woken.clear()
             try:
                 await self._read()

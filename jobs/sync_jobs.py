@@ -3,6 +3,8 @@
 A transient failure (an outage) is retried with growing delays until the source answers; a
 terminal one (a mapping that no longer fits the source) waits for the next scheduled run, since
 retrying cannot fix it. Each job runs at most once at a time and missed runs coalesce into one.
+``SyncJobs.for_runtime`` is the job factory the app and ``hub worker`` pass to
+``hub.runtime.open_runtime``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from connectors.base import Connector
+from connectors.registry import build_connector
 from hub.errors import SyncLockedError
+from hub.runtime import Runtime
 from hub.schedules import parse_schedule
 from hub.sync import RunReport, SyncEngine
 
@@ -45,6 +49,13 @@ class SyncJobs:
         self.failures: dict[str, int] = {}
         self.last_reports: dict[str, RunReport] = {}
         self._running: set[asyncio.Task[object]] = set()
+
+    @classmethod
+    def for_runtime(cls, runtime: Runtime) -> SyncJobs:
+        """The scheduled syncs of the config's enabled connectors, on the runtime's engine."""
+        config = runtime.config
+        connectors = [build_connector(c, config) for c in config.connectors if c.enabled]
+        return cls(runtime.engine, connectors)
 
     def start(self) -> None:
         """Add a job per scheduled connector and start the scheduler (inside a running loop)."""

@@ -29,7 +29,7 @@ from strawberry.extensions import (
 )
 
 from hub.config import ServerConfig
-from hub.request_ids import current_request_id
+from hub.request_context import current_request_id
 from schema import MASKED_MESSAGE
 from schema.errors import is_intended
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message
 
-from hub.app import create_app
 from hub.config import HubConfig, ServerConfig
+from hub.http.app import create_app
 from hub.store import Store
 
 

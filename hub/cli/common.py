@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -16,6 +16,8 @@ from connectors.base import Connector
 from connectors.registry import build_connector
 from hub.config import HubConfig, load_config
 from hub.errors import HubError
+from hub.runtime import migrate as migrate  # re-exported with open_store: every command
+from hub.runtime import open_store as open_store  # opens and migrates one
 from hub.store import Store
 
 app = typer.Typer(
@@ -42,10 +44,6 @@ def load_settings(path: Path) -> HubConfig:
         raise typer.Exit(2) from None
 
 
-def open_store(config: HubConfig) -> Store:
-    return Store(config.resolve_url(config.store.url), echo=config.store.echo)
-
-
 def build_connectors(config: HubConfig, names: Sequence[str] = ()) -> list[Connector]:
     try:
         chosen = (
@@ -59,19 +57,24 @@ def build_connectors(config: HubConfig, names: Sequence[str] = ()) -> list[Conne
         raise typer.Exit(2) from None
 
 
+def run_reporting(main: Coroutine[object, object, T]) -> T:
+    """``asyncio.run(main)``; a ``HubError`` is printed and exits with 2."""
+    try:
+        return asyncio.run(main)
+    except HubError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
 def on_store(settings: HubConfig, action: Callable[[Store], Awaitable[T]]) -> T:
     """Run ``action`` on the migrated store; a ``HubError`` is printed and exits with 2."""
 
     async def run() -> T:
         store = open_store(settings)
         try:
-            await store.migrate()
+            await migrate(store, settings)
             return await action(store)
         finally:
             await store.dispose()
 
-    try:
-        return asyncio.run(run())
-    except HubError as exc:
-        errors.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+    return run_reporting(run())

@@ -15,20 +15,17 @@ from hub.bus import create_bus
 from hub.cli.common import (
     ConfigPath,
     app,
-    build_connectors,
     console,
     errors,
     load_settings,
     on_store,
     open_store,
+    run_reporting,
 )
 from hub.cli.syncing import report_table, sync_all
 from hub.config import HubConfig
-from hub.sync import RunReport, SyncEngine
-from hub.webhooks import (
-    DeliverySettings,
-    WebhookWorker,
-)
+from hub.runtime import migrate, open_runtime
+from hub.sync import RunReport
 
 
 def run_server(application: Any, host: str, port: int, **options: Any) -> None:
@@ -44,7 +41,7 @@ def run_server(application: Any, host: str, port: int, **options: Any) -> None:
 
 
 def _serve(settings: HubConfig, host: str | None, port: int | None, *, scheduler: bool) -> None:
-    from hub.app import create_app
+    from hub.http.app import create_app
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -81,21 +78,11 @@ def worker(config: ConfigPath = Path("hub.toml")) -> None:
     from jobs.sync_jobs import SyncJobs
 
     async def run() -> None:
-        store = open_store(settings)
-        await store.migrate()
-        async with (
-            create_bus(settings.bus.url) as bus,
-            WebhookWorker(store, bus, DeliverySettings.from_config(settings.webhooks)),
-        ):
-            engine = SyncEngine(store, settings, on_commit=bus.publish)
-            try:
-                async with SyncJobs(engine, build_connectors(settings)):
-                    await asyncio.Event().wait()
-            finally:
-                await store.dispose()
+        async with open_runtime(settings, serve_feed=False, jobs=[SyncJobs.for_runtime]):
+            await asyncio.Event().wait()
 
     try:
-        asyncio.run(run())
+        run_reporting(run())  # a connector's bad options, say, which only building it checks
     except KeyboardInterrupt:
         pass
 
@@ -136,7 +123,7 @@ def demo(
     async def run() -> list[RunReport]:
         store = open_store(settings)
         try:
-            await store.migrate()
+            await migrate(store, settings)
             async with create_bus(settings.bus.url) as bus:
                 return await sync_all(settings, store, on_commit=bus.publish)
         finally:
@@ -172,7 +159,7 @@ def query(
     """Run a GraphQL query against the store and print the result (errors on stderr)."""
     from rich.markup import escape
 
-    from hub.query_file import error_lines, parse_variables, run_query, to_csv
+    from hub.cli.query_file import error_lines, parse_variables, run_query, to_csv
 
     if output not in ("json", "csv"):
         errors.print(f"[red]error:[/red] --format {output!r}: use json or csv")

@@ -19,6 +19,7 @@ from hub.cli.common import (
     console,
     errors,
     load_settings,
+    migrate,
     open_store,
 )
 from hub.config import HubConfig
@@ -43,7 +44,7 @@ def _on_webhooks(settings: HubConfig, action: Callable[[Webhooks], Awaitable[T]]
     async def run() -> T:
         store = open_store(settings)
         try:
-            await store.migrate()
+            await migrate(store, settings)
             async with create_bus(settings.bus.url) as bus:
                 return await action(Webhooks(store, bus))
         finally:

@@ -125,8 +125,10 @@ class WebhookWorker:
 
     async def _run(self, wait: float) -> None:
         while True:
+            # Not wait_for: on Python 3.11 it swallows a cancel that lands as the wake-up does.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), wait)
+                async with asyncio.timeout(wait):
+                    await self._woken.wait()
             self._woken.clear()
             wait = self.settings.poll_seconds
             try:

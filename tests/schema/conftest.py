@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from hub.app import create_app
 from hub.config import HubConfig
+from hub.http.app import create_app
 from hub.store import Store
 from schema.engine.accelerated import ACCELERATE_ENV
 from tests.asgi import GraphQLClient, StatementLog, serve

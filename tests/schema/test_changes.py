@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from hub import tables
-from hub.app import HubGraphQL
+from hub.http.app import HubGraphQL
 from hub.store import Store
 from tests.asgi import GraphQLClient
 from tests.feed_support import Department, Hub, Subscriber, logged
@@ -235,7 +235,9 @@ async def test_identical_subscriptions_execute_each_change_once_and_filters_stil
         whole = await projects.take(6)
         filed = await filings.take(6)
     if before is not None:
-        executed, serialized, sent = (n - b for n, b in zip(_shared_work(graphql), before))
+        executed, serialized, sent = (
+            n - b for n, b in zip(_shared_work(graphql), before, strict=True)
+        )
         # 6 projects cut to their names, 6 whole projects, 6 filings: 18, not 4 x 6 + 6 + 6;
         # each result is serialized once for all the subscribers it reaches, and the other
         # three clients of the portal get the names straight from the cache.

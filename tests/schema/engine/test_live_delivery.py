@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from hub.app import HubGraphQL, create_app
 from hub.config import HubConfig
+from hub.http.app import HubGraphQL, create_app
 from hub.store import Store
 from schema import build_schema
 from schema.engine.accelerated import ACCELERATE_ENV

@@ -12,8 +12,8 @@ from sqlalchemy import inspect, select
 from starlette.types import ASGIApp, Message
 
 from hub import tables
-from hub.app import create_app
 from hub.config import HubConfig, ServerConfig, StoreConfig, parse_config
+from hub.http.app import create_app
 from hub.store import Store
 from tests.asgi import running as lifespan
 

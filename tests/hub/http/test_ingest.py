@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from hub import auth, tables
-from hub.app import create_app
 from hub.config import HubConfig, parse_config
+from hub.http.app import create_app
 from hub.store import Store
 from tests.asgi import running
 

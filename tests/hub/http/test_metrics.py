@@ -11,12 +11,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from hub import tables
-from hub.app import create_app
 from hub.config import HubConfig, ServerConfig
 from hub.feed import ChangeFilter
+from hub.http.app import create_app
 from hub.store import Store
 from tests import department_source as src
-from tests.hub.test_app import running
+from tests.hub.http.test_app import running
 
 pytestmark = pytest.mark.anyio
 

@@ -3,9 +3,9 @@
 The body is a JSON array of records (``application/json``) or one record per line
 (``application/x-ndjson``), UTF-8, within the connector's ``max_body_bytes`` and ``max_records``.
 The caller needs a bearer token with the scope ``ingest:<connector>`` (see ``hub.auth``). The
-records go through ``SyncEngine.ingest``: the same validation, diff and change log as a pull, as
-one run. The answer gives every record's result in input order and a summary; every push is
-written to the audit log.
+records go through the runtime's ``SyncEngine.ingest`` (``hub.runtime``): the same validation,
+diff and change log as a pull, as one run. The answer gives every record's result in input order
+and a summary; every push is written to the audit log.
 
 Statuses: 200 when the records were applied (some may be rejected, see their reasons), 400 for a
 body that is not JSON or a pull connector's name, 401/403 for the token, 404 for an unknown
@@ -17,28 +17,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from connectors.push import PushConnector
 from hub.auth import audit, authenticate, deny
 from hub.config import HubConfig
 from hub.errors import HubError
-from hub.store import Store
-from hub.sync import SyncEngine
-
-if TYPE_CHECKING:
-    from connectors.base import Connector
+from hub.runtime import Runtime
 
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
-
-
-class PushLimits(Protocol):
-    """What a push connector's options bound (``connectors.push.PushOptions``)."""
-
-    max_body_bytes: int
-    max_records: int
 
 
 class Refused(HubError, ValueError):
@@ -113,11 +103,11 @@ def parse_records(body: bytes, content_type: str) -> list[Any]:
 class IngestEndpoint:
     """Takes pushes for the config's push ``connectors`` (name -> connector)."""
 
-    def __init__(self, config: HubConfig, connectors: Mapping[str, Connector]) -> None:
+    def __init__(self, config: HubConfig, connectors: Mapping[str, PushConnector]) -> None:
         self.config = config
         self.connectors = dict(connectors)
 
-    def _connector(self, name: str) -> Connector:
+    def _connector(self, name: str) -> PushConnector:
         connector = self.connectors.get(name)
         if connector is not None:
             return connector
@@ -135,7 +125,8 @@ class IngestEndpoint:
         )
 
     async def handle(self, request: Request) -> JSONResponse:
-        store: Store = request.app.state.store
+        runtime: Runtime = request.app.state.runtime
+        store = runtime.store
         principal = await authenticate(request, store)
         name = request.path_params["connector"]
         scope = f"ingest:{name}"
@@ -151,7 +142,7 @@ class IngestEndpoint:
                 raise Refused(
                     404, f"connector {name!r} has no stream {stream_name!r}", streams=streams
                 )
-            limits = cast(PushLimits, connector.options)
+            limits = connector.options
             body = await read_body(request, limits.max_body_bytes)
             records = parse_records(body, request.headers.get("content-type", ""))
             if len(records) > limits.max_records:
@@ -162,10 +153,8 @@ class IngestEndpoint:
                 )
         except Refused as exc:
             return exc.response()
-        bus = getattr(request.app.state, "bus", None)
-        engine = SyncEngine(store, self.config, on_commit=bus.publish if bus else None)
         # The engine rejects (and keeps) any record that is not a JSON object.
-        report, results = await engine.ingest(connector, stream_name, records)
+        report, results = await runtime.engine.ingest(connector, stream_name, records)
         summary = {"received": len(records)} | {
             outcome: sum(1 for r in results if r.result == outcome)
             for outcome in ("inserted", "updated", "unchanged", "rejected")

@@ -4,8 +4,8 @@ that matches a filter, in constant memory.
 The filter and orderBy are the GraphQL inputs as JSON (query parameters ``filter`` and
 ``orderBy``, or a JSON body with those keys), checked by the schema. Rows stream from a
 server-side cursor in batches straight into CSV or NDJSON; no GraphQL objects are built. Access
-is checked like /graphql (``hub.access.authorize``). Part of the HTTP composition root: it wires
-the store and the schema's export plans together.
+is checked like /graphql (``hub.http.access.authorize``). Part of the HTTP composition root: it
+wires the store and the schema's export plans together.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from hub.access import authorize
 from hub.config import ServerConfig
+from hub.http.access import authorize
 from hub.store import Store
 from schema.errors import UserInputError
 from schema.export import ExportPlan, export_plan

@@ -28,9 +28,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub import tables
-from hub.access import authorize
 from hub.config import ServerConfig
 from hub.feed import head_seq
+from hub.http.access import authorize
 from hub.status import latest_files
 from hub.store import Store
 
@@ -206,7 +206,7 @@ class HubCollector(Collector):
 
 class MetricsEndpoint:
     """``GET /metrics`` in the Prometheus text format, with the request series of ``requests``
-    (``hub.request_metrics``)."""
+    (``hub.http.request_metrics``)."""
 
     def __init__(self, server: ServerConfig, requests: CollectorRegistry) -> None:
         self.server = server

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.types import ExecutionResult
 
-from hub.request_ids import current_request_id
+from hub.request_context import current_request_id
 
 log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"

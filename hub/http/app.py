@@ -1,9 +1,9 @@
 """The Starlette application: ``/graphql``, ``/healthz``, ``/metrics`` (Prometheus), ``/ingest``
 (pushed records) and ``/export`` (streaming CSV/NDJSON).
 
-This is a composition root: it wires the store into the GraphQL schema. The lifespan owns the
-store: it creates one from the config unless one is passed in, migrates it on start and disposes
-of the one it created at shutdown.
+This is the composition root of the server: it wires the store into the GraphQL schema and runs
+the hub's runtime (``hub.runtime``) for its lifespan, which creates the store from the config
+unless one is passed in, migrates it on start and disposes of the one it created at shutdown.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
@@ -25,21 +25,16 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from connectors.push import PushConnector
-from connectors.registry import build_connector
-from hub.access import authorize
-from hub.bus import create_bus
 from hub.config import HubConfig
-from hub.export import ExportEndpoint
-from hub.feed_reader import FeedReader
-from hub.graphql_http import http_status_for, run_with_timeout
-from hub.ingest import IngestEndpoint
-from hub.metrics import MetricsEndpoint
-from hub.request_ids import RequestIdMiddleware
-from hub.request_metrics import RequestMetrics, RequestMetricsMiddleware
-from hub.sla import Supervision
+from hub.http.access import authorize
+from hub.http.export import ExportEndpoint
+from hub.http.graphql_http import http_status_for, run_with_timeout
+from hub.http.ingest import IngestEndpoint
+from hub.http.metrics import MetricsEndpoint
+from hub.http.request_ids import RequestIdMiddleware
+from hub.http.request_metrics import RequestMetrics, RequestMetricsMiddleware
+from hub.runtime import open_runtime
 from hub.store import Store
-from hub.sync import CommitHook, SyncEngine
-from hub.webhooks import DeliverySettings, Webhooks, WebhookWorker
 from jobs.sync_jobs import SyncJobs
 from schema import build_schema
 from schema.context import Context
@@ -120,16 +115,6 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@asynccontextmanager
-async def scheduled_syncs(
-    config: HubConfig, store: Store, on_commit: CommitHook | None = None
-) -> AsyncIterator[SyncJobs]:
-    """Run each connector's sync on its schedule for as long as the block lasts."""
-    connectors = [build_connector(c, config) for c in config.connectors if c.enabled]
-    async with SyncJobs(SyncEngine(store, config, on_commit=on_commit), connectors) as jobs:
-        yield jobs
-
-
 def create_app(
     config: HubConfig, *, store: Store | None = None, run_scheduler: bool = False
 ) -> Starlette:
@@ -138,45 +123,26 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        own = store is None
-        active = store or Store(config.resolve_url(config.store.url), echo=config.store.echo)
-        try:
-            await active.migrate()
-            app.state.store = active
-            app.state.supervision = Supervision.configured(active, config)
-            async with AsyncExitStack() as stack:
-                # The change feed: wake-ups on the bus, one log reader for this process's
-                # subscriptions, and webhook delivery.
-                bus = await stack.enter_async_context(create_bus(config.bus.url))
-                app.state.bus = bus
-                app.state.feed = await stack.enter_async_context(
-                    FeedReader(
-                        active,
-                        bus,
-                        poll_seconds=config.bus.poll_seconds,
-                        queue_size=config.bus.queue_size,
-                    )
-                )
-                app.state.webhooks = Webhooks(active, bus)
-                await stack.enter_async_context(
-                    WebhookWorker(active, bus, DeliverySettings.from_config(config.webhooks))
-                )
-                if run_scheduler:
-                    app.state.jobs = await stack.enter_async_context(
-                        scheduled_syncs(config, active, bus.publish)
-                    )
+        jobs = [SyncJobs.for_runtime] if run_scheduler else []
+        async with open_runtime(config, store, serve_feed=True, jobs=jobs) as runtime:
+            # What the endpoints and the schema's resolvers read from ``app.state``.
+            app.state.runtime = runtime
+            app.state.store = runtime.store
+            app.state.bus = runtime.bus
+            app.state.feed = runtime.feed
+            app.state.webhooks = runtime.webhooks
+            app.state.supervision = runtime.supervision
+            try:
                 yield
-        finally:
-            app.state.store = None
-            if own:
-                await active.dispose()
+            finally:
+                app.state.store = None
 
     graphql = HubGraphQL(config)
     request_metrics = RequestMetrics()
     ingest = IngestEndpoint(
         config,
         {
-            c.name: build_connector(c, config)
+            c.name: PushConnector(c, config)
             for c in config.connectors
             if c.kind == PushConnector.kind and c.enabled
         },
