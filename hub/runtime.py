@@ -50,7 +50,7 @@ def open_store(config: HubConfig) -> Store:
     return Store(config.resolve_url(config.store.url), echo=config.store.echo)
 
 
-async def migrate(store: Store, config: HubConfig) -> None:
+async def migrate_store(store: Store, config: HubConfig) -> None:
     """Migrate ``store`` and install the config's working-day calendar (``[calendar]``)."""
     await store.migrate(calendar=WorkingCalendar.configured(config.calendar))
 
@@ -70,7 +70,7 @@ async def open_runtime(
         if store is None:
             store = open_store(config)
             stack.push_async_callback(store.dispose)
-        await migrate(store, config)
+        await migrate_store(store, config)
         bus = await stack.enter_async_context(create_bus(config.bus.url))
         feed = None
         if serve_feed:

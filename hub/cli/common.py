@@ -16,7 +16,7 @@ from connectors.base import Connector
 from connectors.registry import build_connector
 from hub.config import HubConfig, load_config
 from hub.errors import HubError
-from hub.runtime import migrate as migrate  # re-exported with open_store: every command
+from hub.runtime import migrate_store as migrate_store  # re-exported with open_store: every command
 from hub.runtime import open_store as open_store  # opens and migrates one
 from hub.store import Store
 
@@ -72,7 +72,7 @@ def on_store(settings: HubConfig, action: Callable[[Store], Awaitable[T]]) -> T:
     async def run() -> T:
         store = open_store(settings)
         try:
-            await migrate(store, settings)
+            await migrate_store(store, settings)
             return await action(store)
         finally:
             await store.dispose()

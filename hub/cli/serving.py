@@ -24,7 +24,7 @@ from hub.cli.common import (
 )
 from hub.cli.syncing import report_table, sync_all
 from hub.config import HubConfig
-from hub.runtime import migrate, open_runtime
+from hub.runtime import migrate_store, open_runtime
 from hub.sync import RunReport
 
 
@@ -123,7 +123,7 @@ def demo(
     async def run() -> list[RunReport]:
         store = open_store(settings)
         try:
-            await migrate(store, settings)
+            await migrate_store(store, settings)
             async with create_bus(settings.bus.url) as bus:
                 return await sync_all(settings, store, on_commit=bus.publish)
         finally:

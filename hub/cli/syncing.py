@@ -19,7 +19,7 @@ from hub.cli.common import (
     console,
     errors,
     load_settings,
-    migrate,
+    migrate_store,
     open_store,
 )
 from hub.config import HubConfig
@@ -122,7 +122,7 @@ def migrate(config: ConfigPath = Path("hub.toml")) -> None:
     async def run() -> None:
         store = open_store(settings)
         try:
-            await migrate(store, settings)
+            await migrate_store(store, settings)
         finally:
             await store.dispose()
 
@@ -173,7 +173,7 @@ def sync(
     async def run() -> list[RunReport]:
         store = open_store(settings)
         try:
-            await migrate(store, settings)
+            await migrate_store(store, settings)
             # Wake subscribers and webhook workers of every hub process on the store.
             async with create_bus(settings.bus.url) as bus:
                 return await sync_all(
@@ -214,7 +214,7 @@ def status(
         store = open_store(settings)
         connectors = build_connectors(settings)
         try:
-            await migrate(store, settings)
+            await migrate_store(store, settings)
             streams = await connector_status(store, connectors)
             return streams, await file_status(store, state=None if files else "failed")
         finally:
@@ -285,7 +285,7 @@ def check(
         engine = SyncEngine(store, settings)
         try:
             try:
-                await migrate(store, settings)
+                await migrate_store(store, settings)
                 rows.append(("(store)", "", "ok", store.url.render_as_string(hide_password=True)))
             except Exception as exc:  # any driver error means: not reachable
                 rows.append(("(store)", "", "unreachable", str(exc)))

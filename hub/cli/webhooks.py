@@ -19,7 +19,7 @@ from hub.cli.common import (
     console,
     errors,
     load_settings,
-    migrate,
+    migrate_store,
     open_store,
 )
 from hub.config import HubConfig
@@ -44,7 +44,7 @@ def _on_webhooks(settings: HubConfig, action: Callable[[Webhooks], Awaitable[T]]
     async def run() -> T:
         store = open_store(settings)
         try:
-            await migrate(store, settings)
+            await migrate_store(store, settings)
             async with create_bus(settings.bus.url) as bus:
                 return await action(Webhooks(store, bus))
         finally:
