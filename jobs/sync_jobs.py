@@ -9,10 +9,8 @@ retrying cannot fix it. Each job runs at most once at a time and missed runs coa
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -24,6 +22,7 @@ from hub.errors import SyncLockedError
 from hub.runtime import Runtime
 from hub.schedules import parse_schedule
 from hub.sync import RunReport, SyncEngine
+from jobs.runs import RunsInProgress
 
 log = logging.getLogger("hub.jobs")
 
@@ -48,7 +47,7 @@ class SyncJobs:
         self.retry_delays = tuple(retry_delays)
         self.failures: dict[str, int] = {}
         self.last_reports: dict[str, RunReport] = {}
-        self._running: set[asyncio.Task[object]] = set()
+        self.runs = RunsInProgress()
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> SyncJobs:
@@ -93,7 +92,7 @@ class SyncJobs:
         """Scan ``name``'s keys for deletes; a refusal by the safety cap is logged, not retried
         (it needs a person to look at the source)."""
         try:
-            with self._tracked():
+            with self.runs.tracked():
                 report = await self.engine.reconcile(self.connectors[name])
         except SyncLockedError:
             log.info("reconcile %s skipped: a run of it is in progress", name)
@@ -108,7 +107,7 @@ class SyncJobs:
     async def run(self, name: str) -> RunReport | None:
         """Sync ``name`` now; schedule a retry if it failed for a reason that may pass."""
         try:
-            with self._tracked():
+            with self.runs.tracked():
                 report = await self.engine.sync(self.connectors[name])
         except SyncLockedError:
             log.info("sync %s skipped: another instance is running it", name)
@@ -148,17 +147,6 @@ class SyncJobs:
             )
         return report
 
-    @contextlib.contextmanager
-    def _tracked(self) -> Iterator[None]:
-        """Remember the current task as a run in progress while the block lasts."""
-        task = asyncio.current_task()
-        assert task is not None, "runs are coroutines on the scheduler's loop"
-        self._running.add(task)
-        try:
-            yield
-        finally:
-            self._running.discard(task)
-
     async def shutdown(self) -> None:
         """Stop scheduling, cancel the runs in progress and wait until they have rolled back and
         let go of their connections, then close the connectors. (APScheduler's own shutdown
@@ -166,9 +154,6 @@ class SyncJobs:
         their connections open.)"""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        running = list(self._running)
-        for task in running:
-            task.cancel()
-        await asyncio.gather(*running, return_exceptions=True)
+        await self.runs.cancel()
         for connector in self.connectors.values():
             await connector.close()

@@ -75,10 +75,10 @@ def worker(config: ConfigPath = Path("hub.toml")) -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    from jobs.sync_jobs import SyncJobs
+    from jobs.scheduled import scheduled_jobs
 
     async def run() -> None:
-        async with open_runtime(settings, serve_feed=False, jobs=[SyncJobs.for_runtime]):
+        async with open_runtime(settings, serve_feed=False, jobs=scheduled_jobs(settings)):
             await asyncio.Event().wait()
 
     try:

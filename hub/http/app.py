@@ -35,7 +35,7 @@ from hub.http.request_ids import RequestIdMiddleware
 from hub.http.request_metrics import RequestMetrics, RequestMetricsMiddleware
 from hub.runtime import open_runtime
 from hub.store import Store
-from jobs.sync_jobs import SyncJobs
+from jobs.scheduled import scheduled_jobs
 from schema import build_schema
 from schema.context import Context
 from schema.engine.view import AcceleratedView
@@ -123,7 +123,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        jobs = [SyncJobs.for_runtime] if run_scheduler else []
+        jobs = scheduled_jobs(config) if run_scheduler else []
         async with open_runtime(config, store, serve_feed=True, jobs=jobs) as runtime:
             # What the endpoints and the schema's resolvers read from ``app.state``.
             app.state.runtime = runtime

@@ -1,0 +1,17 @@
+"""The scheduled work of a serving or worker process, as job factories for
+``hub.runtime.open_runtime``: the connectors' syncs, and the supervision job unless
+``[supervision] enabled = false``."""
+
+from __future__ import annotations
+
+from hub.config import HubConfig
+from hub.runtime import JobFactory
+from jobs.supervision import SupervisionJobs
+from jobs.sync_jobs import SyncJobs
+
+
+def scheduled_jobs(config: HubConfig) -> list[JobFactory]:
+    factories: list[JobFactory] = [SyncJobs.for_runtime]
+    if config.supervision.enabled:
+        factories.append(SupervisionJobs.for_runtime)
+    return factories
