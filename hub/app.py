@@ -32,7 +32,7 @@ from hub.bus import create_bus
 from hub.config import HubConfig
 from hub.export import ExportEndpoint
 from hub.feed_reader import FeedReader
-from hub.graphql_http import http_status_for, run_with_timeout
+from hub.graphql_http import http_status_for, run_with_timeout, within_body_limit
 from hub.ingest import IngestEndpoint
 from hub.metrics import MetricsEndpoint
 from hub.request_ids import RequestIdMiddleware
@@ -81,6 +81,13 @@ class HubGraphQL(GraphQL):
                 else:  # closing before accepting answers the handshake with 403
                     await WebSocket(scope, receive, send).close(code=1008)
                 return
+        if scope["type"] == "http":
+            limited = await within_body_limit(
+                scope, receive, send, self.config.server.max_body_bytes
+            )
+            if limited is None:
+                return
+            receive = limited
         await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:

@@ -77,11 +77,12 @@ def build_schema(server: ServerConfig | None = None, **options: Any) -> strawber
     from strawberry.tools import merge_types
 
     from schema.changes import ChangesMutation, ChangesQuery, ChangesSubscription
-    from schema.limits import guard_extensions
+    from schema.limits import guard_extensions, time_sliced
     from schema.query import Query
     from schema.types.scalars import SCALAR_MAP
 
     options.setdefault("config", StrawberryConfig(scalar_map=SCALAR_MAP))
+    options.setdefault("execution_context_class", time_sliced(FastFieldExecutor))
     return HubSchema(
         query=merge_types("Query", (Query, ChangesQuery)),
         mutation=ChangesMutation,
