@@ -24,6 +24,7 @@ import contextlib
 import functools
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -56,6 +57,7 @@ log = logging.getLogger("schema")
 QUERY_CACHE_SIZE = 256
 # The longest stretch of execution between two turns of the event loop.
 SLICE_SECONDS = 0.02
+WOKEN_PER_TURN = 64
 # The parser's message for a query over the token limit -> the code clients see.
 _TOKEN_LIMIT_MESSAGE = "tokens. Parsing aborted"
 
@@ -171,42 +173,64 @@ class RequestLimits(SchemaExtension):
 
 
 class TimeSlices:
-    """Mixed into a graphql-core execution context: when a slice of ``SLICE_SECONDS`` is
-    spent, the objects still to complete wait for the event loop's next turn (see the module).
-    The slice restarts in a callback of that turn, so that the objects waiting on it go on
-    one slice at a time rather than each with a slice of its own in the same turn."""
+    """Mixed into a graphql-core execution context: once a slice of ``SLICE_SECONDS`` is
+    spent, the next object to complete and the next resolver to start or to go on wait in
+    line for a turn; each turn of the event loop wakes at most ``WOKEN_PER_TURN`` of them,
+    the first of which starts a new slice (see the module). Waking a bounded few per turn,
+    rather than all, keeps a turn short however long the line is."""
 
     is_awaitable: Callable[[Any], bool]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.slice_started = time.perf_counter()
-        self.turn_pending = False
+        self.line: deque[asyncio.Future[int]] = deque()
+        self.turns_given = 0
+        self.sliced_turn = 0
 
     def execute_fields(self, *args: Any) -> Any:
-        if not self._slice_spent():
-            return super().execute_fields(*args)  # type: ignore[misc]
-        return self._execute_fields_later(args)
+        if self._slice_spent():
+            return self._execute_fields_in_turn(args)
+        return super().execute_fields(*args)  # type: ignore[misc]
+
+    async def with_abort_signal(self, awaitable: Any) -> Any:
+        if self._slice_spent():
+            await self._turn()
+        value = await super().with_abort_signal(awaitable)  # type: ignore[misc]
+        if self._slice_spent():
+            await self._turn()
+        return value
 
     def _slice_spent(self) -> bool:
-        if time.perf_counter() - self.slice_started < SLICE_SECONDS:
-            return False
-        if not self.turn_pending:
-            self.turn_pending = True
-            asyncio.get_running_loop().call_soon(self._start_slice)
-        return True
+        return time.perf_counter() - self.slice_started >= SLICE_SECONDS
 
-    def _start_slice(self) -> None:
-        self.turn_pending = False
-        self.slice_started = time.perf_counter()
-
-    async def _execute_fields_later(self, args: tuple[Any, ...]) -> Any:
-        # The request timeout cancels the request at one of these turns.
-        await asyncio.sleep(0)
-        while self._slice_spent():
-            await asyncio.sleep(0)
+    async def _execute_fields_in_turn(self, args: tuple[Any, ...]) -> Any:
+        await self._turn()
         result = super().execute_fields(*args)  # type: ignore[misc]
         return await result if self.is_awaitable(result) else result
+
+    async def _turn(self) -> None:
+        # The request timeout cancels the request here, when it is not its turn.
+        loop = asyncio.get_running_loop()
+        if not self.line:
+            loop.call_soon(self._give_turn)
+        waiting: asyncio.Future[int] = loop.create_future()
+        self.line.append(waiting)
+        turn = await waiting
+        if turn != self.sliced_turn:
+            self.sliced_turn = turn
+            self.slice_started = time.perf_counter()
+
+    def _give_turn(self) -> None:
+        self.turns_given += 1
+        woken = 0
+        while self.line and woken < WOKEN_PER_TURN:
+            waiting = self.line.popleft()
+            if not waiting.cancelled():  # else the request was stopped
+                waiting.set_result(self.turns_given)
+                woken += 1
+        if self.line:
+            asyncio.get_running_loop().call_soon(self._give_turn)
 
 
 @functools.cache
