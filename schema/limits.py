@@ -183,6 +183,15 @@ class TimeSlices:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._start_slicing()
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        # A subscription's event is executed by a copy: its slices start with it.
+        executor = super().build_per_event_executor(payload)  # type: ignore[misc]
+        executor._start_slicing()
+        return executor
+
+    def _start_slicing(self) -> None:
         self.slice_started = time.perf_counter()
         self.line: deque[asyncio.Future[int]] = deque()
         self.turns_given = 0
