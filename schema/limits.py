@@ -1,10 +1,9 @@
 """Schema extensions that guard the server and label errors for clients.
 
 - The token limit (graphql-core's parser), and caches of parsed and of validated queries
-  (portals and subscribers repeat a few query texts). Only
-  successful parses are cached: a text that fails is parsed again by strawberry, which reports
-  the error as usual (strawberry's own parser cache would raise it outside the operation,
-  unlabelled).
+  (portals and subscribers repeat a few query texts). Only successful parses are cached: a
+  text that fails is parsed again by strawberry, which reports the error as usual
+  (strawberry's own parser cache would raise it outside the operation, unlabelled).
 - ``RequestLimits``: after validation, the depth, alias, cost and input-size limits of the
   operation with the request's variables (``schema.cost``), and the token limit over the
   query and its variables together. strawberry's depth and alias validators walked every
@@ -55,7 +54,9 @@ from schema.errors import LimitError, is_intended
 log = logging.getLogger("schema")
 # Distinct query texts whose validation is kept (portals send a few fixed queries).
 QUERY_CACHE_SIZE = 256
-# The longest stretch of execution between two turns of the event loop.
+# The longest stretch of execution between two turns of the event loop, and how many waiting
+# objects or resolvers a turn lets go on: each goes on at least one step, so a turn lasts
+# about a slice and that many steps. Those woken together share their DataLoader batches.
 SLICE_SECONDS = 0.02
 WOKEN_PER_TURN = 64
 # The parser's message for a query over the token limit -> the code clients see.
