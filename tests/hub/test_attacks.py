@@ -118,8 +118,12 @@ async def test_healthz_is_answered_while_a_cpu_bound_request_runs_until_its_time
     (error,) = response.json()["errors"]
     assert error["extensions"] == {"code": "TIMEOUT"}
     assert TIMEOUT_SECONDS <= took < TIMEOUT_SECONDS + 5, log.read_text()
-    assert answered_during[0], latencies  # not only once the heavy request was stopped
-    assert max(latencies) < 3, latencies
+    # Answered while it ran, not only once it was stopped (stopping it, cancelling its
+    # thousands of tasks, takes a while itself).
+    during = [
+        latency for latency, running in zip(latencies, answered_during, strict=True) if running
+    ]
+    assert during and max(during) < 3, latencies
 
 
 async def test_sigterm_stops_the_server_while_a_request_runs(
