@@ -60,7 +60,7 @@ QUERY_CACHE_SIZE = 256
 # a slice boundary splits a batch: so the first slice is long enough for ordinary requests,
 # whose statements stay one per level (tests/schema/test_query.py). Slices are of the event
 # loop thread's CPU time: a busy machine stretches wall-clock time, not them.
-FIRST_SLICE_SECONDS = 1.0
+FIRST_SLICE_SECONDS = 0.5
 SLICE_SECONDS = 0.02
 WOKEN_PER_TURN = 16
 # The parser's message for a query over the token limit -> the code clients see.
