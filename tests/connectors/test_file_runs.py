@@ -18,7 +18,7 @@ from hub.config import load_config
 from hub.store import Store
 from tests.asgi import serve
 from tests.connectors.test_files import PINYIN, project_cells, write_csv
-from tests.hub.test_metrics import Samples, samples
+from tests.hub.http.test_metrics import Samples, samples
 
 runner = CliRunner()
 

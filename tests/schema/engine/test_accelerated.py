@@ -7,7 +7,7 @@ import pytest
 from strawberry.asgi import GraphQL
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from hub.app import HubGraphQL
+from hub.http.app import HubGraphQL
 from hub.config import HubConfig
 from schema import build_schema
 from schema.engine.accelerated import ACCELERATE_ENV, Accelerated, AccelerateSettingError

@@ -17,7 +17,7 @@ from hub.config import load_config
 from hub.leases import Leases
 from hub.store import Store
 from tests import department_source as src
-from tests.hub.test_cli import config, runner  # noqa: F401 - the fixture
+from tests.hub.cli.test_cli import config, runner  # noqa: F401 - the fixture
 
 __all__ = ["config"]
 
