@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, func, null, select, update
@@ -45,11 +45,9 @@ from hub.mapping import (
 )
 from hub.pipeline import read_ahead
 from hub.runs import RowResult, RunLog, RunReport, StreamStats
+from hub.source import RawRow, Source
 from hub.source_check import SourceCheck
 from hub.store import Store
-
-if TYPE_CHECKING:
-    from connectors.base import Connector, RawRow
 
 ProgressCallback = Callable[["StreamStats"], None]
 
@@ -109,7 +107,7 @@ class SyncEngine:
 
     async def sync(
         self,
-        connector: Connector,
+        connector: Source,
         *,
         full: bool = False,
         accept_drift: bool = False,
@@ -129,7 +127,7 @@ class SyncEngine:
 
     async def reconcile(
         self,
-        connector: Connector,
+        connector: Source,
         *,
         force: bool = False,
         progress: ProgressCallback | None = None,
@@ -151,7 +149,7 @@ class SyncEngine:
 
     async def _run(
         self,
-        connector: Connector,
+        connector: Source,
         mode: str,
         body: Callable[[ValueMaps, RunReport], Awaitable[None]],
         *,
@@ -176,7 +174,7 @@ class SyncEngine:
 
     async def _reconcile_stream(
         self,
-        connector: Connector,
+        connector: Source,
         stream: StreamConfig,
         value_maps: Mapping[str, Mapping[str, str]],
         report: RunReport,
@@ -256,7 +254,7 @@ class SyncEngine:
         stats.seconds = time.perf_counter() - started
 
     async def ingest(
-        self, connector: Connector, stream_name: str, rows: Sequence[Mapping[str, Any]]
+        self, connector: Source, stream_name: str, rows: Sequence[Mapping[str, Any]]
     ) -> tuple[RunReport, list[RowResult]]:
         """Apply records a department pushed, through the same validate -> diff -> change-log
         path as a pull, as one run; every row's result comes back in input order."""
@@ -282,7 +280,7 @@ class SyncEngine:
 
     def _plan(
         self,
-        connector: Connector,
+        connector: Source,
         stream: StreamConfig,
         value_maps: Mapping[str, Mapping[str, str]],
         run_id: int | None,
@@ -301,7 +299,7 @@ class SyncEngine:
 
     async def _sync_stream(
         self,
-        connector: Connector,
+        connector: Source,
         stream: StreamConfig,
         value_maps: Mapping[str, Mapping[str, str]],
         report: RunReport,
@@ -457,7 +455,7 @@ class SyncEngine:
             stats.cursor = batch.cursor
         return results
 
-    async def verify(self, connector: Connector) -> dict[str, str | None]:
+    async def verify(self, connector: Source) -> dict[str, str | None]:
         """Check every stream's mapping against the live source without reading rows:
         stream name -> None when it fits, else the problem."""
         problems: dict[str, str | None] = {}
@@ -493,7 +491,7 @@ class SyncEngine:
 
     async def _settle(
         self,
-        connector: Connector,
+        connector: Source,
         stream: StreamConfig,
         committing: tuple[asyncio.Task[list[RowResult]], list[RawRow]],
         stats: StreamStats,
@@ -512,7 +510,7 @@ class SyncEngine:
         if progress is not None:
             progress(stats)
 
-    async def _value_maps(self, connector: Connector) -> dict[str, Mapping[str, str]]:
+    async def _value_maps(self, connector: Source) -> dict[str, Mapping[str, str]]:
         maps: dict[str, Mapping[str, str]] = {}
         used = {m.map for s in connector.config.streams for m in s.fields.values() if m.map}
         for name, spec in connector.config.value_maps.items():
