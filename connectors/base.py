@@ -9,51 +9,50 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from hub.config import ConnectorConfig, HubConfig, StreamConfig
 from hub.errors import ConfigError
+from hub.source import RawRow, SourceColumns
 
-RawRow = Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class SourceColumns:
-    """What the source says about a stream before reading: its column names and type names."""
-
-    types: Mapping[str, str]
-
-    @classmethod
-    def named_by(cls, stream: StreamConfig) -> SourceColumns:
-        """The columns ``stream``'s mapping names, for a source that has nothing to say before
-        it is read (an empty drop folder, records yet to be pushed): nothing contradicts them."""
-        names = {m.column for m in stream.fields.values() if m.column is not None}
-        if stream.cursor:
-            names.add(stream.cursor)
-        return cls(dict.fromkeys(sorted(names), ""))
-
+__all__ = ["Connector", "OptionsT", "RawRow", "SourceColumns"]
 
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
-class Connector(ABC):
-    """A source of department records. Subclasses set ``kind`` and ``Options``, and
-    ``StreamOptions`` when a stream's ``options`` table says where its records are (a file
-    pattern, an endpoint)."""
+class Connector(ABC, Generic[OptionsT]):
+    """A source of department records (the core's ``hub.source.Source``), generic over the
+    model of its ``options`` table: ``class SqlConnector(Connector[SqlOptions])``. Subclasses set
+    ``kind``, and ``StreamOptions`` when a stream's ``options`` table says where its records are
+    (a file pattern, an endpoint)."""
 
     kind: ClassVar[str]
+    # Set from the class's generic argument (``Connector[SqlOptions]`` -> SqlOptions).
     Options: ClassVar[type[BaseModel]]
     StreamOptions: ClassVar[type[BaseModel] | None] = None
     supports_expressions: ClassVar[bool] = False
+    options: OptionsT
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            origin = get_origin(base)
+            if isinstance(origin, type) and issubclass(origin, Connector):
+                (argument,) = get_args(base)
+                if isinstance(argument, type) and issubclass(argument, BaseModel):
+                    cls.Options = argument
 
     def __init__(self, config: ConnectorConfig, hub_config: HubConfig) -> None:
         self.config = config
         self.hub_config = hub_config
         self.name = config.name
-        self.options = self._validate(self.Options, config.options, f"connectors.{config.name}")
+        # Options is the class's OptionsT (set by __init_subclass__), which a ClassVar can't say.
+        self.options = cast(
+            OptionsT, self._validate(self.Options, config.options, f"connectors.{config.name}")
+        )
         self._stream_options: dict[str, BaseModel] = {}
         if self.StreamOptions is not None:
             for stream in config.streams:
@@ -73,7 +72,7 @@ class Connector(ABC):
                             f"'expr' needs a SQL source; a {self.kind} connector reads columns",
                         )
 
-    def _validate(self, model: type[OptionsT], data: Mapping[str, Any], key_path: str) -> OptionsT:
+    def _validate(self, model: type[ModelT], data: Mapping[str, Any], key_path: str) -> ModelT:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
@@ -85,7 +84,7 @@ class Connector(ABC):
                 error["msg"] if error["type"] != "missing" else "required key is missing",
             ) from None
 
-    def stream_options(self, stream: StreamConfig, model: type[OptionsT]) -> OptionsT:
+    def stream_options(self, stream: StreamConfig, model: type[ModelT]) -> ModelT:
         """``stream``'s validated options, as the ``model`` (this kind's ``StreamOptions``)."""
         options = self._stream_options[stream.stream_name]
         assert isinstance(options, model), (type(options), model)

@@ -120,11 +120,9 @@ def _reads_as_gb18030(sample: bytes) -> str | None:
     return None
 
 
-class CsvConnector(FileDropConnector):
+class CsvConnector(FileDropConnector[CsvOptions]):
     kind = "csv"
-    Options: ClassVar[type[CsvOptions]] = CsvOptions
     StreamOptions: ClassVar[type[CsvStreamOptions]] = CsvStreamOptions
-    options: CsvOptions
 
     def records(self, path: Path, stream: StreamConfig) -> Records:
         options = self.stream_options(stream, CsvStreamOptions)

@@ -24,9 +24,8 @@ class ExcelStreamOptions(DropStreamOptions):
     sheet: str | None = Field(default=None, description="Worksheet name (default: the first)")
 
 
-class ExcelConnector(FileDropConnector):
+class ExcelConnector(FileDropConnector[DropOptions]):
     kind = "excel"
-    Options: ClassVar[type[DropOptions]] = DropOptions
     StreamOptions: ClassVar[type[ExcelStreamOptions]] = ExcelStreamOptions
     unit = "row"
 
@@ -51,7 +50,7 @@ class ExcelConnector(FileDropConnector):
                     hint=f"its sheets are: {', '.join(workbook.sheetnames)}",
                 )
             # Some exporters write a wrong dimension (e.g. "A1") that would cut the sheet short.
-            sheet.reset_dimensions()  # type: ignore[union-attr]
+            sheet.reset_dimensions()
             rows = sheet.iter_rows(min_row=1, values_only=True)
             number = 0
             while True:

@@ -29,17 +29,17 @@ from abc import abstractmethod
 from collections.abc import AsyncIterator, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
 from connectors.base import Connector, RawRow, SourceColumns
 from hub import tables
+from hub.clock import utcnow
 from hub.config import StreamConfig
 from hub.errors import MappingError, SourceError
 from hub.store import Store
-from hub.sync import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +82,9 @@ class DropOptions(BaseModel):
     path: str = Field(description="The drop folder (relative to hub.toml's folder)")
     # A file modified more recently than this may still be being copied in; it waits a run.
     settle_seconds: float = Field(default=10.0, ge=0)
+
+
+DropOptionsT = TypeVar("DropOptionsT", bound=DropOptions)
 
 
 class DropStreamOptions(BaseModel):
@@ -168,14 +171,12 @@ class FileLedger:
             await conn.execute(self.store.upsert(files, values, ["connector", "path", "checksum"]))
 
 
-class FileDropConnector(Connector):
+class FileDropConnector(Connector[DropOptionsT]):
     """The folder, its files and their bookkeeping; a subclass reads one file format."""
 
-    Options: ClassVar[type[DropOptions]] = DropOptions
     StreamOptions: ClassVar[type[DropStreamOptions]] = DropStreamOptions
     # What a position in the file is called in messages: a text line or a worksheet row.
     unit: ClassVar[str] = "line"
-    options: DropOptions
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -335,7 +336,7 @@ class FileDropConnector(Connector):
 
     def _batches(
         self, stream: StreamConfig, path: Path, wanted: Sequence[str], size: int
-    ) -> Iterator[list[RawRow]]:
+    ) -> Generator[list[RawRow], None, None]:
         batch: list[RawRow] = []
         for row in self._rows(stream, path, wanted):
             batch.append(row)

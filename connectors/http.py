@@ -18,10 +18,10 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
-from datetime import date
-from typing import Annotated, Any, ClassVar, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal, cast
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -131,11 +131,9 @@ def _retry_after(response: httpx.Response) -> float | None:
     return float(value) if value.isdigit() else None
 
 
-class HttpConnector(Connector):
+class HttpConnector(Connector[HttpOptions]):
     kind = "http"
-    Options: ClassVar[type[HttpOptions]] = HttpOptions
     StreamOptions: ClassVar[type[HttpStreamOptions]] = HttpStreamOptions
-    options: HttpOptions
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -228,17 +226,23 @@ class HttpConnector(Connector):
                 problem,
                 hint="set the stream's records to the path of the array of records",
             )
-        return records
+        return cast(list[Mapping[str, Any]], records)
 
     async def pages(
         self, stream: StreamConfig, size: int, cursor: Any = None
-    ) -> AsyncIterator[list[Mapping[str, Any]]]:
+    ) -> AsyncGenerator[list[Mapping[str, Any]], None]:
         """The stream's records, a page at a time, until the API has no more."""
         options = self.stream_options(stream, HttpStreamOptions)
         paging = options.pagination
         params: Params = dict(options.params) | paging.first(size)
         if cursor is not None and options.since_param:
-            since = cursor.isoformat(sep=" ") if isinstance(cursor, date) else str(cursor)
+            since = (
+                cursor.isoformat(sep=" ")
+                if isinstance(cursor, datetime)
+                else cursor.isoformat()
+                if isinstance(cursor, date)
+                else str(cursor)
+            )
             params[options.since_param] = since
         url = options.path
         seen: set[str] = set()

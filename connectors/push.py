@@ -8,7 +8,7 @@ a pulled batch. Since nothing is pulled, a push connector has no schedule and no
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,10 +24,8 @@ class PushOptions(BaseModel):
     max_records: int = Field(default=10_000, ge=1)
 
 
-class PushConnector(Connector):
+class PushConnector(Connector[PushOptions]):
     kind = "push"
-    Options: ClassVar[type[PushOptions]] = PushOptions
-    options: PushOptions
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -64,5 +62,6 @@ class PushConnector(Connector):
         batch_size: int,
     ) -> AsyncIterator[list[RawRow]]:
         # Pushed records arrive through /ingest; pulling a push connector finds nothing.
-        for batch in ():
+        empty: tuple[list[RawRow], ...] = ()
+        for batch in empty:
             yield batch

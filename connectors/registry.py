@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 from connectors.base import Connector
 from hub.config import ConnectorConfig, HubConfig
@@ -18,12 +19,12 @@ KINDS: dict[str, str] = {
 }
 
 
-def connector_class(kind: str) -> type[Connector]:
+def connector_class(kind: str) -> type[Connector[Any]]:
     module_name, _, class_name = KINDS[kind].partition(":")
     return getattr(import_module(module_name), class_name)  # type: ignore[no-any-return]
 
 
-def build_connector(config: ConnectorConfig, hub_config: HubConfig) -> Connector:
+def build_connector(config: ConnectorConfig, hub_config: HubConfig) -> Connector[Any]:
     if config.kind not in KINDS:
         raise ConfigError(
             hub_config.path or "<config>",

@@ -13,7 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import column, func, inspect, literal_column, or_, select, table, text
+from sqlalchemy import (
+    CursorResult,
+    String,
+    column,
+    func,
+    inspect,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, ProgrammingError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -44,9 +55,8 @@ class SqlOptions(BaseModel):
     connect_timeout: float = Field(default=10.0, gt=0)
 
 
-class SqlConnector(Connector):
+class SqlConnector(Connector[SqlOptions]):
     kind = "sql"
-    Options = SqlOptions
     supports_expressions = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -130,7 +140,7 @@ class SqlConnector(Connector):
                     )
                     types = {c["name"]: str(c["type"]) for c in found}
                 else:
-                    result = await conn.execute(
+                    result: CursorResult[Any] = await conn.execute(
                         select(literal_column("*"))
                         .select_from(text(str(stream.query)).columns().subquery("src"))
                         .where(text("1 = 0"))
@@ -198,7 +208,7 @@ class SqlConnector(Connector):
             raise self._source_error(exc, stream.stream_name) from None
 
     async def code_table(self, table_name: str, code: str, value: str) -> dict[str, str]:
-        query = select(column(code), column(value)).select_from(
+        query = select(column(code, String), column(value, String)).select_from(
             table(table_name, schema=self.options.schema_name)
         )
         try:

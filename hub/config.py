@@ -218,7 +218,20 @@ class ServerConfig(_Strict):
     max_depth: int = Field(default=12, ge=1)
     max_tokens: int = Field(default=2000, ge=50)
     max_aliases: int = Field(default=30, ge=0)
+    # The estimated cost of a query (schema.cost): about one per field resolved, the nested
+    # lists counted at their page sizes (a list without `first` at default_page_size, so
+    # estimates run high). An aggregate (a *Stats root field) scans its table: it costs
+    # aggregate_cost more (filingStats over the demo takes as long as ~100,000 fields).
+    max_query_cost: int = Field(default=1_000_000, ge=1)
+    aggregate_cost: int = Field(default=50_000, ge=0)
+    # Objects and list items in one argument's value (a filter, an `in` list), variables
+    # included: each becomes a condition of a statement.
+    max_input_nodes: int = Field(default=1000, ge=1)
+    # Bytes of a /graphql request body (413 beyond).
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    # How long SIGTERM waits for open requests and websockets before closing them.
+    shutdown_timeout_seconds: float = Field(default=5.0, gt=0)
     # When true, /graphql and /export need a bearer token (hub.auth); otherwise anonymous.
     require_token: bool = False
     # permessage-deflate on websockets. Change events are a few hundred bytes: compressing

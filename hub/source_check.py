@@ -4,7 +4,6 @@ them, so that columns which disappear or change type between runs stop the run (
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -15,10 +14,8 @@ from hub.drift import find_drift
 from hub.entities import ENTITIES
 from hub.errors import MappingError, SchemaDriftError
 from hub.mapping import RecordMapper, ValueMaps
+from hub.source import Source
 from hub.store import Store
-
-if TYPE_CHECKING:
-    from connectors.base import Connector
 
 
 class SourceCheck:
@@ -27,7 +24,7 @@ class SourceCheck:
 
     async def check(
         self,
-        connector: Connector,
+        connector: Source,
         stream: StreamConfig,
         value_maps: ValueMaps,
         *,

@@ -7,17 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Select, and_, func, select
 
 from hub import tables
 from hub.cursors import decode_cursor
 from hub.errors import HubError
+from hub.source import Source
 from hub.store import Store
-
-if TYPE_CHECKING:
-    from connectors.base import Connector
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +32,7 @@ class StreamStatus:
     error: str | None
 
 
-async def connector_status(store: Store, connectors: Sequence[Connector]) -> list[StreamStatus]:
+async def connector_status(store: Store, connectors: Sequence[Source]) -> list[StreamStatus]:
     runs, rejects, cursors = tables.sync_runs, tables.rejects, tables.cursors
     rows: list[StreamStatus] = []
     async with store.read() as conn:

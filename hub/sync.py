@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, exists, func, null, select, update
@@ -48,11 +48,9 @@ from hub.mapping import (
 )
 from hub.pipeline import read_ahead
 from hub.runs import RowResult, RunLog, RunReport, StreamStats
+from hub.source import RawRow, Source
 from hub.source_check import SourceCheck
 from hub.store import Store
-
-if TYPE_CHECKING:
-    from connectors.base import Connector, RawRow
 
 ProgressCallback = Callable[["StreamStats"], None]
 
@@ -112,7 +110,7 @@ class SyncEngine:
 
     async def sync(
         self,
-        connector: Connector,
+        connector: Source,
         *,
         full: bool = False,
         accept_drift: bool = False,
@@ -132,7 +130,7 @@ class SyncEngine:
 
     async def reconcile(
         self,
-        connector: Connector,
+        connector: Source,
         *,
         force: bool = False,
         progress: ProgressCallback | None = None,
@@ -154,7 +152,7 @@ class SyncEngine:
 
     async def _run(
         self,
-        connector: Connector,
+        connector: Source,
         mode: str,
         body: Callable[[ValueMaps, RunReport], Awaitable[None]],
         *,
@@ -179,7 +177,7 @@ class SyncEngine:
 
     async def _reconcile_stream(
         self,
-        connector: Connector,
+        connector: Source,
         stream: StreamConfig,
         value_maps: Mapping[str, Mapping[str, str]],
         report: RunReport,
@@ -243,7 +241,7 @@ class SyncEngine:
         stats.seconds = time.perf_counter() - started
 
     async def ingest(
-        self, connector: Connector, stream_name: str, rows: Sequence[Mapping[str, Any]]
+        self, connector: Source, stream_name: str, rows: Sequence[Mapping[str, Any]]
     ) -> tuple[RunReport, list[RowResult]]:
         """Apply records a department pushed, through the same validate -> diff -> change-log
         path as a pull, as one run; every row's result comes back in input order."""
@@ -269,7 +267,7 @@ class SyncEngine:
 
     def _plan(
         self,
-        connector: Connector,
+        connector: Source,
         stream: StreamConfig,
         value_maps: Mapping[str, Mapping[str, str]],
         run_id: int | None,
@@ -288,7 +286,7 @@ class SyncEngine:
 
     async def _sync_stream(
         self,
-        connector: Connector,
+        connector: Source,
         stream: StreamConfig,
         value_maps: Mapping[str, Mapping[str, str]],
         report: RunReport,
@@ -470,7 +468,7 @@ class SyncEngine:
                 await self.leases.renew(conn, plan.connector, now)
         return outcome
 
-    async def verify(self, connector: Connector) -> dict[str, str | None]:
+    async def verify(self, connector: Source) -> dict[str, str | None]:
         """Check every stream's mapping against the live source without reading rows:
         stream name -> None when it fits, else the problem."""
         problems: dict[str, str | None] = {}
@@ -509,7 +507,7 @@ class SyncEngine:
 
     async def _settle(
         self,
-        connector: Connector,
+        connector: Source,
         stream: StreamConfig,
         committing: tuple[asyncio.Task[list[RowResult]], list[RawRow]],
         stats: StreamStats,
@@ -528,7 +526,7 @@ class SyncEngine:
         if progress is not None:
             progress(stats)
 
-    async def _value_maps(self, connector: Connector) -> dict[str, Mapping[str, str]]:
+    async def _value_maps(self, connector: Source) -> dict[str, Mapping[str, str]]:
         maps: dict[str, Mapping[str, str]] = {}
         used = {m.map for s in connector.config.streams for m in s.fields.values() if m.map}
         for name, spec in connector.config.value_maps.items():

@@ -11,6 +11,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from hub.config import ServerConfig
@@ -49,6 +50,8 @@ def build_schema(
     from strawberry.tools import merge_types
 
     from schema.changes import ChangesMutation, ChangesQuery, ChangesSubscription
+    from schema.engine.fast_fields import FastFieldExecutor
+    from schema.engine.time_slices import time_sliced
     from schema.limits import guard_extensions
     from schema.query import Query
     from schema.types.scalars import SCALAR_MAP
@@ -57,6 +60,9 @@ def build_schema(
     if accelerate is None:
         accelerate = accelerate_from_environment()
     schema_class = AcceleratedHubSchema if accelerate else HubSchema
+    # The time slices are a limit, not an acceleration: both paths have them.
+    executor = FastFieldExecutor if accelerate else StrawberryGraphQLCoreExecutionContext
+    options.setdefault("execution_context_class", time_sliced(executor))
     return schema_class(
         query=merge_types("Query", (Query, ChangesQuery)),
         mutation=ChangesMutation,

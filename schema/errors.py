@@ -6,6 +6,8 @@ message, the server log keeps the original with its traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphql import GraphQLError
 
 
@@ -23,6 +25,14 @@ class InvalidCursorError(UserInputError):
             f"invalid cursor {shown!r}: pass an endCursor returned by this same connection",
             code="INVALID_CURSOR",
         )
+
+
+class LimitError(GraphQLError):
+    """Raised when a request is over one of the server's limits (``schema.limits``); the
+    details (the limit, the request's figure) are extensions beside the code."""
+
+    def __init__(self, message: str, code: str, **details: Any) -> None:
+        super().__init__(message, extensions={"code": code, **details})
 
 
 def is_intended(error: GraphQLError) -> bool:

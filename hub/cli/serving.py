@@ -52,6 +52,8 @@ def _serve(settings: HubConfig, host: str | None, port: int | None, *, scheduler
         port or settings.server.port,
         log_level="info",
         ws_per_message_deflate=settings.server.websocket_compression,
+        # Without it uvicorn waits on SIGTERM for every open request and websocket to end.
+        timeout_graceful_shutdown=settings.server.shutdown_timeout_seconds,
     )
 
 

@@ -28,7 +28,7 @@ from connectors.push import PushConnector
 from hub.config import HubConfig
 from hub.http.access import authorize
 from hub.http.export import ExportEndpoint
-from hub.http.graphql_http import http_status_for, run_with_timeout
+from hub.http.graphql_http import http_status_for, run_with_timeout, within_body_limit
 from hub.http.ingest import IngestEndpoint
 from hub.http.metrics import MetricsEndpoint
 from hub.http.request_ids import RequestIdMiddleware
@@ -68,6 +68,13 @@ class HubGraphQL(AcceleratedView):
                 else:  # closing before accepting answers the handshake with 403
                     await WebSocket(scope, receive, send).close(code=1008)
                 return
+        if scope["type"] == "http":
+            limited = await within_body_limit(
+                scope, receive, send, self.config.server.max_body_bytes
+            )
+            if limited is None:
+                return
+            receive = limited
         await super().__call__(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:

@@ -1,10 +1,13 @@
-"""GraphQL over HTTP details of ``/graphql``: the per-request timeout and the status codes.
+"""GraphQL over HTTP details of ``/graphql``: the body size limit, the per-request timeout and
+the status codes.
 
 Status codes follow the GraphQL-over-HTTP spec: a client that accepts
 ``application/graphql-response+json`` gets 400 for a request that fails before execution
 (unparsable, invalid, over a limit), 504 for one stopped by the timeout, and the response in
 that media type; a client that accepts
 only ``application/json`` gets 200 with the errors in the body, as the spec requires for it.
+A body over the size limit is refused with 413 whatever the client accepts, before it is
+parsed, with the errors of a GraphQL response.
 """
 
 from __future__ import annotations
@@ -16,13 +19,41 @@ from typing import Any
 
 from graphql import GraphQLError
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
 from hub.request_context import current_request_id
 
 log = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+async def within_body_limit(
+    scope: Scope, receive: Receive, send: Send, limit: int
+) -> Receive | None:
+    """A ``receive`` that replays the request body read whole, or None when the body is over
+    ``limit`` bytes: then a 413 response has been sent."""
+    declared = dict(scope["headers"]).get(b"content-length", b"")
+    size = int(declared) if declared.isdigit() else 0
+    chunks: list[bytes] = []
+    more = size <= limit
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        size = sum(map(len, chunks))
+        more = message.get("more_body", False) and size <= limit
+    if size > limit:
+        message = f"the request body is larger than {limit} bytes; send a smaller query"
+        error = {"message": message, "extensions": {"code": "REQUEST_TOO_LARGE", "maxBytes": limit}}
+        await JSONResponse({"errors": [error]}, status_code=413)(scope, receive, send)
+        return None
+    replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+
+    async def replaying() -> Message:
+        return replay.pop() if replay else await receive()
+
+    return replaying
 
 
 async def run_with_timeout(operation: Awaitable[Any], seconds: float) -> Any:

@@ -14,12 +14,14 @@ from schema.engine.accelerated import ACCELERATE_ENV, Accelerated, AccelerateSet
 from schema.engine.fast_fields import FastFieldExecutor
 from schema.engine.internals import graphql_schema
 from schema.engine.live_delivery import LiveOperationHandler
+from schema.engine.time_slices import time_sliced
 
 
 def test_the_reference_path_is_plain_strawberry() -> None:
     plain = build_schema(accelerate=False)
     assert not isinstance(plain, Accelerated)
-    assert plain.execution_context_class is StrawberryGraphQLCoreExecutionContext
+    # Time slices (a limit) wrap the executor on both paths; nothing else does.
+    assert plain.execution_context_class is time_sliced(StrawberryGraphQLCoreExecutionContext)
     graphql = graphql_schema(plain)
     # Resolvers and the subscription's event stream are strawberry's own.
     matter = graphql.type_map["Filing"].fields["matter"]  # type: ignore[union-attr]
@@ -28,7 +30,8 @@ def test_the_reference_path_is_plain_strawberry() -> None:
     assert "subscribe_directly" not in changes.subscribe.__qualname__  # type: ignore[union-attr]
 
     fast = build_schema(accelerate=True)
-    assert isinstance(fast, Accelerated) and fast.execution_context_class is FastFieldExecutor
+    assert isinstance(fast, Accelerated)
+    assert fast.execution_context_class is time_sliced(FastFieldExecutor)
     changes = graphql_schema(fast).subscription_type.fields["changes"]  # type: ignore[union-attr]
     assert "subscribe_directly" in changes.subscribe.__qualname__  # type: ignore[union-attr]
 
