@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hub.demo.dataset import AS_OF
 from hub.demo.sources import SOURCES, System
 
 STORE_URL = "sqlite+aiosqlite:///hub.db"
@@ -25,6 +26,8 @@ def hub_config() -> dict[str, Any]:
     """The demo configuration as data (what ``hub.config.parse_config`` accepts)."""
     return {
         "store": {"url": STORE_URL},
+        # The demo's data stops at its day: time limits and alerts are judged as of then.
+        "supervision": {"as_of": AS_OF.date().isoformat()},
         "authority": dict(AUTHORITY),
         "connectors": [_with_sync_discipline(s) for s in SOURCES.values()],
     }
@@ -54,6 +57,9 @@ def render(config: Mapping[str, Any]) -> str:
         "",
         "[store]",
         f"url = {_value(config['store']['url'])}",
+        "",
+        "[supervision]",
+        f"as_of = {_value(config['supervision']['as_of'])}",
         "",
         "[authority]",
     ]

@@ -6,9 +6,11 @@ recomputed here with plain SQL and ``chinese_calendar``, not with hub code."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from statistics import mean
 from typing import Any
 
@@ -18,8 +20,10 @@ from sqlalchemy import select, text
 from hub import tables
 from hub.calendar import standard_calendar
 from hub.demo import build_demo
-from hub.sla import FilingClock, SlaState
+from hub.sla import FilingClock, SlaState, Supervision
 from hub.store import Store
+from schema import build_schema
+from schema.context import Context
 from tests.hub.test_demo import sync_demo
 from tests.hub.test_sla import working
 
@@ -236,3 +240,52 @@ def _reference_clock(
     else:
         state = "RUNNING"
     return state, elapsed, suspended, step
+
+
+def readme_queries(heading: str) -> list[str]:
+    """The GraphQL examples of one README section."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index(heading) :]
+    section = section[: section.index("\n### ", len(heading))]
+    return re.findall(r"```graphql\n(.*?)```", section, re.S)
+
+
+async def test_the_readme_supervision_queries_answer_the_seed_figures(demo_store: Store) -> None:
+    """The README's queries, run through the schema on the demo, give the figures it quotes."""
+    by_department, board, matters, totals = readme_queries("### The seed's questions on the demo")
+    schema = build_schema()
+    supervision = Supervision(FilingClock(demo_store, standard_calendar()), DEMO_DAY)
+
+    async def run(query: str) -> Any:
+        context = Context.create(demo_store, supervision=supervision)
+        result = await schema.execute(query, context_value=context)
+        assert result.errors is None, result.errors
+        return result.data
+
+    rows = (await run(by_department))["filingStats"]
+    assert {row["departmentCode"]: row["overdue"] for row in rows} == {
+        "GHJ": 13,
+        "ZJJ": 8,
+        "SWJ": 7,
+        "RJW": 2,
+        "QXJ": 2,
+    }
+    assert {row["currentStep"] for row in rows} == {"HANDLE"}
+    listed = (await run(board))["filings"]
+    assert listed["totalCount"] == 32 + 82
+    assert {node["sla"]["state"] for node in listed["nodes"]} <= {"OVERDUE", "DUE_SOON"}
+    slowest = sorted(
+        (await run(matters))["filingStats"],
+        key=lambda row: row["avgSuspendedDays"] or 0,
+        reverse=True,
+    )[:6]
+    assert {row["matterCode"].split("-")[0] for row in slowest} == {"CZW", "ZJJ"}
+    (total,) = (await run(totals))["filingStats"]
+    assert (total["count"], total["overdue"], total["dueSoon"], total["running"]) == (
+        7556,
+        32,
+        82,
+        344,
+    )
+    assert (total["suspended"], total["notAccepted"], total["unknown"]) == (66, 184, 0)
+    assert (total["completedOnTime"], total["completedLate"]) == (6502, 346)
