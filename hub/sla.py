@@ -221,47 +221,60 @@ class FilingClock:
         )
         step = latest.with_only_columns(events.c.step).scalar_subquery()
         step_since = latest.with_only_columns(events.c.occurred_at).scalar_subquery()
-        elapsed = index(end) - index(accepted)
-        suspended = func.coalesce(suspensions.c.days, 0)
-        net = elapsed - suspended
-        limit = f.c.time_limit_days
+        reason = case(*self._reasons(accepted, completed, end_of_day), else_=null())
+        # First the facts per filing, each computed once; OFFSET 0 keeps both SQLite and
+        # PostgreSQL from folding this layer into the next, which would repeat every index
+        # lookup in each branch of the state's CASE.
+        facts = (
+            select(
+                f.c.key.label("key"),
+                f.c.time_limit_days.label("limit_days"),
+                accepted.label("accepted_at"),
+                completed.label("completed_at"),
+                (index(end) - index(accepted)).label("elapsed"),
+                func.coalesce(suspensions.c.days, 0).label("suspended"),
+                func.coalesce(suspensions.c.open_count, 0).label("open_count"),
+                reason.label("reason"),
+                step.label("current_step"),
+                step_since.label("step_since"),
+                index(as_of_instant).label("as_of_index"),
+                index(step_since).label("step_index"),
+            )
+            .select_from(f.outerjoin(suspensions, suspensions.c.filing_key == f.c.key))
+            .where(f.c.deleted_at.is_(None), f.c.submitted_at < end_of_day)
+            .offset(0)
+            .subquery("filing_facts")
+        )
+        c = facts.c
+        net = c.elapsed - c.suspended
+        limit = c.limit_days
         threshold = self._greatest(
             literal(float(self.policy.due_soon_min_days), Float()),
             cast(limit, Float) * self.policy.due_soon_share,
         )
-        reasons = self._reasons(accepted, completed, end_of_day)
-        judged = [
-            (accepted.is_(None), SlaState.NOT_ACCEPTED.value),
-            (and_(completed.is_not(None), net <= limit), SlaState.COMPLETED_ON_TIME.value),
-            (completed.is_not(None), SlaState.COMPLETED_LATE.value),
-            (suspensions.c.open_count > 0, SlaState.SUSPENDED.value),
+        state = case(
+            (c.reason.is_not(None), SlaState.UNKNOWN.value),
+            (c.accepted_at.is_(None), SlaState.NOT_ACCEPTED.value),
+            (and_(c.completed_at.is_not(None), net <= limit), SlaState.COMPLETED_ON_TIME.value),
+            (c.completed_at.is_not(None), SlaState.COMPLETED_LATE.value),
+            (c.open_count > 0, SlaState.SUSPENDED.value),
             (net > limit, SlaState.OVERDUE.value),
             (cast(limit - net, Float) <= threshold, SlaState.DUE_SOON.value),
-        ]
-        reason = case(*reasons, else_=null())
-        state = case(
-            (reason.is_not(None), SlaState.UNKNOWN.value), *judged, else_=SlaState.RUNNING.value
+            else_=SlaState.RUNNING.value,
         )
-        counted = and_(reason.is_(None), accepted.is_not(None))
-        return (
-            select(
-                f.c.key.label("key"),
-                state.label("state"),
-                reason.label("reason"),
-                limit.label("limit_days"),
-                accepted.label("accepted_at"),
-                case((counted, elapsed)).label("elapsed"),
-                case((counted, suspended)).label("suspended"),
-                step.label("current_step"),
-                step_since.label("step_since"),
-                case((step_since.is_not(None), index(as_of_instant) - index(step_since))).label(
-                    "step_days"
-                ),
-            )
-            .select_from(f.outerjoin(suspensions, suspensions.c.filing_key == f.c.key))
-            .where(f.c.deleted_at.is_(None), f.c.submitted_at < end_of_day)
-            .subquery("filing_clock")
-        )
+        counted = and_(c.reason.is_(None), c.accepted_at.is_not(None))
+        return select(
+            c.key,
+            state.label("state"),
+            c.reason,
+            c.limit_days,
+            c.accepted_at,
+            case((counted, c.elapsed)).label("elapsed"),
+            case((counted, c.suspended)).label("suspended"),
+            c.current_step,
+            c.step_since,
+            case((c.step_since.is_not(None), c.as_of_index - c.step_index)).label("step_days"),
+        ).subquery("filing_clock")
 
     def _unknown_for_all(self, reason: str) -> Subquery:
         f = tables.filings
@@ -303,12 +316,14 @@ class FilingClock:
                 events.c.step == closing.value,
                 events.c.occurred_at < end_of_day,
                 not_(
-                    exists().where(
+                    exists()
+                    .where(
                         opening_events.c.filing_key == f.c.key,
                         opening_events.c.deleted_at.is_(None),
                         opening_events.c.step == opening.value,
                         opening_events.c.occurred_at <= events.c.occurred_at,
                     )
+                    .correlate(f, events)
                 ),
             )
             for opening, closing in SUSPENSIONS.items()
