@@ -94,15 +94,19 @@ async def step_stats(
     e, f = tables.process_events, tables.filings
     # An alias, so that correlated subqueries of the filter keep their own FROM.
     m = tables.matters.alias("step_matter")
-    events = select(
-        e.c.filing_key,
-        e.c.step,
-        e.c.division,
-        e.c.occurred_at,
-        func.lead(e.c.occurred_at)
-        .over(partition_by=e.c.filing_key, order_by=(e.c.occurred_at, e.c.key))
-        .label("next_at"),
-    ).where(live(e)).subquery("step_events")
+    events = (
+        select(
+            e.c.filing_key,
+            e.c.step,
+            e.c.division,
+            e.c.occurred_at,
+            func.lead(e.c.occurred_at)
+            .over(partition_by=e.c.filing_key, order_by=(e.c.occurred_at, e.c.key))
+            .label("next_at"),
+        )
+        .where(live(e))
+        .subquery("step_events")
+    )
     columns: dict[StepGroup, ColumnElement[Any]] = {
         StepGroup.DEPARTMENT: func.coalesce(f.c.department_code, m.c.department_code),
         StepGroup.DIVISION: events.c.division,
@@ -239,9 +243,7 @@ async def project_lead_time(
 ) -> int | None:
     """``Project.leadTime``: one project's lead time as ``leadTimeStats`` counts it (None if it
     has not reached ``to_stage``, or reached it before it started ``from_stage``)."""
-    leads = _lead_times(
-        store, calendar, from_stage, to_stage, [], tables.projects.c.code == code
-    )
+    leads = _lead_times(store, calendar, from_stage, to_stage, [], tables.projects.c.code == code)
     async with store.read() as conn:
         days = (await conn.execute(select(leads.c.days))).scalar_one_or_none()
     return None if days is None else int(days)

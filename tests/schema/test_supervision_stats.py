@@ -8,11 +8,12 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from statistics import mean
 from typing import Any
 
 import pytest
-from sqlalchemy import select, true
+from sqlalchemy import distinct, func, select, true
 
 from hub import tables
 from hub.calendar import standard_calendar
@@ -109,27 +110,35 @@ def step_filings() -> list[tuple[str, str, str | None, list[Event], bool]]:
         ]
         if n % 3 == 0:
             events.append(("d", EventStep.COMPLETE, "受理窗口", reviewed + timedelta(days=9), 16))
-        filings.append((f"F{n}", "M-LAND" if n < 7 else "M-PERMIT", "RJW" if n == 4 else None,
-                        events, False))
+        filings.append(
+            (f"F{n}", "M-LAND" if n < 7 else "M-PERMIT", "RJW" if n == 4 else None, events, False)
+        )
     same = date(2014, 12, 2)
-    filings.append((
-        "G1",
-        "M-PERMIT",
-        None,
-        [
-            ("a", EventStep.SUPPLEMENT_REQUESTED, "施工处", same, 10),
-            ("b", EventStep.SUPPLEMENT_RECEIVED, "施工处", same, 10),
-            ("c", EventStep.DECIDE, "施工处", date(2014, 12, 12), 10),
-        ],
-        False,
-    ))
-    filings.append((
-        "X1",
-        "M-LAND",
-        None,
-        [("a", EventStep.HANDLE, "用地处", start, 9), ("b", EventStep.REVIEW, "用地处", NOW.date(), 9)],
-        True,
-    ))
+    filings.append(
+        (
+            "G1",
+            "M-PERMIT",
+            None,
+            [
+                ("a", EventStep.SUPPLEMENT_REQUESTED, "施工处", same, 10),
+                ("b", EventStep.SUPPLEMENT_RECEIVED, "施工处", same, 10),
+                ("c", EventStep.DECIDE, "施工处", date(2014, 12, 12), 10),
+            ],
+            False,
+        )
+    )
+    filings.append(
+        (
+            "X1",
+            "M-LAND",
+            None,
+            [
+                ("a", EventStep.HANDLE, "用地处", start, 9),
+                ("b", EventStep.REVIEW, "用地处", NOW.date(), 9),
+            ],
+            True,
+        )
+    )
     return filings
 
 
@@ -174,19 +183,19 @@ async def add_step_filings(store: Store) -> None:
 
 
 def reference_steps(
-    keys: Callable[[str, str, str | None, Event], tuple[Any, ...]],
+    keys: Callable[[str, str, Event], tuple[Any, ...]],
     matters: set[str] | None = None,
 ) -> list[tuple[tuple[Any, ...], tuple[int, float, int, int, int]]]:
     """The expected rows: durations from each event to the filing's next, grouped by ``keys``
-    (of the matter, department, resolved department and event)."""
+    (of the matter, the resolved department and the event)."""
     departments = {code: dept for code, dept, _ in MATTERS}
     groups: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for key, matter, department, steps, deleted in step_filings():
+    for _key, matter, department, steps, deleted in step_filings():
         if deleted or (matters is not None and matter not in matters):
             continue
         ordered = sorted(steps, key=lambda event: (utc(event[3], event[4]), event[0]))
-        for event, following in zip(ordered, ordered[1:]):
-            group = keys(matter, department or departments[matter], department, event)
+        for event, following in pairwise(ordered):
+            group = keys(matter, department or departments[matter], event)
             groups[group].append(working(event[3], following[3]))
     return [(group, summary(groups[group])) for group in sorted(groups)]
 
@@ -199,7 +208,7 @@ async def test_step_stats_by_step_have_the_known_median_and_p90_in_one_statement
         rows = await step_stats(store, CALENDAR, [StepGroup.STEP], true())
     assert len(sql_log.selects) == 1
     found = [((row.step.value,), measures(row)) for row in rows]
-    assert found == reference_steps(lambda _m, _d, _own, event: (event[1].value,))
+    assert found == reference_steps(lambda _m, _d, event: (event[1].value,))
     handle = next(row for row in rows if row.step is EventStep.HANDLE)
     assert measures(handle) == (10, 5.5, 5, 9, 10)  # 1..10 working days
     assert {row.department_code for row in rows} == {None}
@@ -228,11 +237,11 @@ async def test_step_stats_by_department_division_step_and_matter_with_a_filter(
         for row in rows
     ]
     assert found == reference_steps(
-        lambda matter, dept, _own, event: (dept, event[2], event[1].value, matter)
+        lambda matter, dept, event: (dept, event[2], event[1].value, matter)
     )
     assert {row.department_code for row in rows} == {"GHJ", "RJW", "ZJJ"}
     assert [((row.department_code,), measures(row)) for row in filtered] == reference_steps(
-        lambda _m, dept, _own, _e: (dept,), matters={"M-LAND"}
+        lambda _m, dept, _e: (dept,), matters={"M-LAND"}
     )
     nothing = await step_stats(store, CALENDAR, [], tables.filings.c.key == "none")
     assert [measures(row) for row in nothing] == [(0, None, None, None, None)]
@@ -398,7 +407,9 @@ async def test_lead_times_by_funding_and_district_with_a_filter_and_per_project(
     first = PROJECTS[0][0]
     assert leads[first] == working(date(2012, 3, 2), date(2012, 10, 12))
     assert (
-        await project_lead_time(store, CALENDAR, first, Stage.CONSTRUCTION_PERMIT, Stage.LAND_PLANNING)
+        await project_lead_time(
+            store, CALENDAR, first, Stage.CONSTRUCTION_PERMIT, Stage.LAND_PLANNING
+        )
         is None  # its land approval came before its first permit filing
     )
 
@@ -415,7 +426,12 @@ async def test_the_demo_pre_reform_lead_times_agree_with_its_story(demo_store: S
     # The story's own computation: earliest land submission to earliest approved permit.
     p, f, m = tables.projects, tables.filings, tables.matters
     query = select(
-        p.c.code, p.c.category, p.c.registered_at, m.c.stage, f.c.status, f.c.submitted_at,
+        p.c.code,
+        p.c.category,
+        p.c.registered_at,
+        m.c.stage,
+        f.c.status,
+        f.c.submitted_at,
         f.c.completed_at,
     ).select_from(p.join(f, f.c.project_code == p.c.code).join(m, m.c.code == f.c.matter_code))
     async with demo_store.read() as conn:
@@ -423,7 +439,8 @@ async def test_the_demo_pre_reform_lead_times_agree_with_its_story(demo_store: S
     projects: dict[str, dict[str, Any]] = {}
     for code, category, registered, stage, status, submitted, completed in filings:
         project = projects.setdefault(
-            code, {"category": category, "year": china_day(registered).year, "land": [], "permit": []}
+            code,
+            {"category": category, "year": china_day(registered).year, "land": [], "permit": []},
         )
         if stage == "LAND_PLANNING":
             project["land"].append(submitted)
@@ -435,9 +452,27 @@ async def test_the_demo_pre_reform_lead_times_agree_with_its_story(demo_store: S
             lead = working(china_day(min(project["land"])), china_day(min(project["permit"])))
             story[project["category"]].append(lead)
     for category, expected in (("BUILDING", 518), ("MUNICIPAL", 473)):
-        cohort = [row for row in rows if row.category.value == category and row.year in (2010, 2011)]
+        cohort = [
+            row for row in rows if row.category.value == category and row.year in (2010, 2011)
+        ]
         count = sum(row.count for row in cohort)
         average = sum(row.count * row.avg_working_days for row in cohort) / count
         assert count == len(story[category]) >= 30
-        assert abs(average - mean(story[category])) <= 0.01, category  # groups' averages are to cents
+        assert abs(average - mean(story[category])) <= 0.01, (
+            category
+        )  # groups' averages are to cents
         assert abs(average - expected) <= 0.05 * expected, (category, average)
+
+
+async def test_the_demo_steps_count_every_event_but_each_filing_last(demo_store: Store) -> None:
+    rows = await step_stats(demo_store, standard_calendar(), [StepGroup.STEP], true())
+    e = tables.process_events
+    async with demo_store.read() as conn:
+        events, filings = (
+            await conn.execute(select(func.count(), func.count(distinct(e.c.filing_key))))
+        ).one()
+    assert sum(row.count for row in rows) == events - filings > 1000
+    assert all(
+        0 <= row.median_working_days <= row.p90_working_days <= row.max_working_days for row in rows
+    )
+    assert EventStep.HANDLE in {row.step for row in rows}
