@@ -13,7 +13,13 @@ from hub import entities, tables
 from hub.status import file_status
 from schema.as_of import project_as_of
 from schema.engine.internals import graphql_info
-from schema.filters import FilingFilter, OutcomeFilter, ProcessEventFilter, ProjectFilter
+from schema.filters import (
+    FilingFilter,
+    OutcomeFilter,
+    ProcessEventFilter,
+    ProjectFilter,
+    condition,
+)
 from schema.lists import FILINGS, OUTCOMES, PROCESS_EVENTS, PROJECTS, RootList
 from schema.live import live
 from schema.nested import prefetch_project_filings
@@ -22,10 +28,12 @@ from schema.ordering import FilingOrder, OutcomeOrder, ProcessEventOrder, Projec
 from schema.pagination import Connection, Ordering, SortField, paginate
 from schema.prefetch import node_field_names, prefetch_filing_children
 from schema.stats import filing_stats, project_stats
+from schema.supervision_stats import lead_time_stats, step_stats
 from schema.types.conflict import Conflict
 from schema.types.department import Department
 from schema.types.enums import Stage
 from schema.types.filing import Filing
+from schema.types.lead_time import LeadTimeGroup, LeadTimeStats
 from schema.types.matter import Matter
 from schema.types.outcome import Outcome
 from schema.types.process_event import ProcessEvent
@@ -33,6 +41,7 @@ from schema.types.project import Project
 from schema.types.reject import Reject
 from schema.types.source_file import SourceFile, SourceFileState
 from schema.types.stats import FilingGroup, FilingStats, ProjectGroup, ProjectStats
+from schema.types.step_stats import StepGroup, StepStats
 from schema.types.sync_run import SyncRun, SyncRunFilter
 
 if TYPE_CHECKING:
@@ -175,6 +184,37 @@ class Query:
         context = info.context
         day = context.clock.business_day(as_of)
         return await filing_stats(context.filter_scope, group_by, filter, day)
+
+    @strawberry.field(
+        description="Working days per process step (from an event to the filing's next one), "
+        "grouped; median and p90 are nearest-rank. One SQL statement."
+    )
+    async def step_stats(
+        self,
+        info: strawberry.Info[Context, None],
+        group_by: list[StepGroup],
+        filter: FilingFilter | None = None,
+    ) -> list[StepStats]:
+        context = info.context
+        where = condition(filter, context.filter_scope)
+        return await step_stats(context.store, context.clock.clock.calendar, group_by, where)
+
+    @strawberry.field(
+        description="Projects that reached stage `to`: working days from their first filing of "
+        "stage `from` (its submission) to the completion of their first approved filing of `to`."
+    )
+    async def lead_time_stats(
+        self,
+        info: strawberry.Info[Context, None],
+        from_: Annotated[Stage, strawberry.argument(name="from")],
+        to: Stage,
+        group_by: list[LeadTimeGroup],
+        filter: ProjectFilter | None = None,
+    ) -> list[LeadTimeStats]:
+        context = info.context
+        where = condition(filter, context.filter_scope)
+        calendar = context.clock.clock.calendar
+        return await lead_time_stats(context.store, calendar, from_, to, group_by, where)
 
     @strawberry.field(description="Projects grouped by the given keys, counted and summed in SQL.")
     async def project_stats(

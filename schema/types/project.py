@@ -13,8 +13,9 @@ from schema.nested import project_filings, snapshot_filings
 from schema.ordering import FilingOrder
 from schema.pagination import Connection
 from schema.snapshot import Snapshot
+from schema.supervision_stats import project_lead_time
 from schema.types.district import District
-from schema.types.enums import Funding, ProjectCategory, ProjectStatus, to_enum
+from schema.types.enums import Funding, ProjectCategory, ProjectStatus, Stage, to_enum
 from schema.types.filing import Filing
 from schema.types.history import HistoryEntry, ProjectField, history
 from schema.types.provenance import Provenance, provenance_field
@@ -92,6 +93,21 @@ class Project:
         if self.as_of is not None:
             return self.as_of.outcomes
         return await info.context.loaders.outcomes_by_project.load(self.code)
+
+    @strawberry.field(
+        description="Working days from the project's first filing of stage `from` (its "
+        "submission) to the completion of its first approved filing of stage `to`; null "
+        "until it has reached `to`."
+    )
+    async def lead_time(
+        self,
+        info: strawberry.Info[Context, None],
+        from_: Annotated[Stage, strawberry.argument(name="from")],
+        to: Stage,
+    ) -> int | None:
+        context = info.context
+        calendar = context.clock.clock.calendar
+        return await project_lead_time(context.store, calendar, self.code, from_, to)
 
     @strawberry.field(description="The recorded changes of this project, oldest first.")
     async def history(

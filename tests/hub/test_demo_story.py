@@ -297,3 +297,26 @@ async def test_the_readme_supervision_queries_answer_the_seed_figures(demo_store
     )
     assert (total["suspended"], total["notAccepted"], total["unknown"]) == (66, 184, 0)
     assert (total["completedOnTime"], total["completedLate"]) == (6502, 346)
+
+
+async def test_the_readme_lead_time_query_shows_the_reform(demo_store: Store) -> None:
+    steps, lead_times = readme_queries("### Where the working days go")
+    schema = build_schema()
+    context = Context.create(demo_store)
+    assert (await schema.execute(steps, context_value=context)).errors is None
+    result = await schema.execute(lead_times, context_value=Context.create(demo_store))
+    assert result.errors is None, result.errors
+    cohorts: dict[tuple[str, bool], list[tuple[int, float]]] = defaultdict(list)
+    for row in result.data["leadTimeStats"]:
+        if row["category"] in ("BUILDING", "MUNICIPAL"):
+            early = row["year"] in (2010, 2011)
+            cohorts[(row["category"], early)].append((row["count"], row["avgWorkingDays"]))
+
+    def average(key: tuple[str, bool]) -> float:
+        groups = cohorts[key]
+        return sum(n * avg for n, avg in groups) / sum(n for n, _ in groups)
+
+    assert abs(average(("BUILDING", True)) - 518) <= 518 * 0.05
+    assert abs(average(("MUNICIPAL", True)) - 473) <= 473 * 0.05
+    for category in ("BUILDING", "MUNICIPAL"):
+        assert average((category, False)) <= 0.7 * average((category, True))

@@ -18,8 +18,9 @@ from sqlalchemy import distinct, func, select, true
 from hub import tables
 from hub.calendar import standard_calendar
 from hub.entities import EventStep, FilingStatus, Stage
+from hub.sla import Supervision
 from hub.store import Store
-from schema.filters import FilingFilter, ProjectFilter, condition
+from schema.filters import FilingFilter, FilterScope, ProjectFilter, condition
 from schema.operators import FilingStatusFilter, StageFilter
 from schema.supervision_stats import lead_time_stats, project_lead_time, step_stats
 from schema.types.lead_time import LeadTimeGroup
@@ -245,8 +246,9 @@ async def test_step_stats_by_department_division_step_and_matter_with_a_filter(
     assert [((row.department_code,), measures(row)) for row in filtered] == reference_steps(
         lambda _m, dept, _e: (dept,), matters={"M-LAND"}
     )
-    # The merger passes condition(FilingFilter): the matter's stage is a correlated subquery.
-    by_stage = condition(FilingFilter(stage=StageFilter(eq=Stage.LAND_PLANNING)))
+    # The graph passes condition(FilingFilter): the matter's stage is a correlated subquery.
+    scope = FilterScope(Supervision.standard(store))
+    by_stage = condition(FilingFilter(stage=StageFilter(eq=Stage.LAND_PLANNING)), scope)
     assert await step_stats(store, CALENDAR, [StepGroup.DEPARTMENT], by_stage) == filtered
     nothing = await step_stats(store, CALENDAR, [], tables.filings.c.key == "none")
     assert [measures(row) for row in nothing] == [(0, None, None, None, None)]
@@ -404,9 +406,11 @@ async def test_lead_times_by_funding_and_district_with_a_filter_and_per_project(
     found = [((row.funding.value, row.district.code), measures(row)) for row in rows]
     assert found == [(group, summary(groups[group])) for group in sorted(groups)]
     assert rows[0].district is not None and rows[0].district.name == "南山区"
-    # The merger passes condition(ProjectFilter), here with a correlated filing subquery.
+    # The graph passes condition(ProjectFilter), here with a correlated filing subquery.
     in_progress = FilingFilter(status=FilingStatusFilter(eq=FilingStatus.IN_PROGRESS))
-    by_filing = condition(ProjectFilter(has_filing=in_progress))
+    by_filing = condition(
+        ProjectFilter(has_filing=in_progress), FilterScope(Supervision.standard(store))
+    )
     found = await lead_time_stats(
         store, CALENDAR, Stage.LAND_PLANNING, Stage.CONSTRUCTION_PERMIT, [], by_filing
     )
