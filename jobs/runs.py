@@ -18,6 +18,10 @@ class RunsInProgress:
     def __init__(self) -> None:
         self._running: set[asyncio.Task[object]] = set()
 
+    @property
+    def tasks(self) -> frozenset[asyncio.Task[object]]:
+        return frozenset(self._running)
+
     @contextlib.contextmanager
     def tracked(self) -> Iterator[None]:
         """Remember the current task as a run in progress while the block lasts."""

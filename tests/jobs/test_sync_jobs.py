@@ -128,7 +128,7 @@ async def test_shutdown_waits_for_a_run_in_progress_to_let_go_of_its_connections
     jobs = SyncJobs(SyncEngine(store, config), [build_connector(config.connectors[0], config)])
     async with jobs:
         await eventually(lambda: _running_runs(store), timeout=20)
-        running = set(jobs._running)
+        running = jobs.runs.tasks
         assert running, "a scheduled run is in progress"
     assert all(task.done() for task in running)
     assert store.engine.pool.checkedout() == 0
