@@ -24,7 +24,7 @@ from datetime import date, timedelta
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-import chinese_calendar  # type: ignore[import-untyped]
+import chinese_calendar
 from sqlalchemy import Integer, cast, delete, func, literal_column, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 

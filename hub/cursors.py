@@ -71,7 +71,10 @@ def step_back(value: Any, overlap: str | int | float | None) -> Any:
         if isinstance(value, str):
             return _step_back_text(value, window, overlap)
         raise OverlapError(value, overlap, "a duration needs a time cursor")
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+    # Decimal and float do not mix, so each numeric kind steps back in its own type.
+    if isinstance(value, Decimal):
+        return value - type(value)(overlap)
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return value - type(value)(overlap)
     raise OverlapError(value, overlap, "a numeric overlap needs a numeric cursor")
 

@@ -62,7 +62,7 @@ class Leases:
             where=(leases.c.expires_at < now) | (leases.c.holder == self.holder),
         ).returning(leases.c.holder)
         async with self.store.write() as conn:
-            granted = (await conn.execute(statement)).scalar_one_or_none()
+            granted: str | None = (await conn.execute(statement)).scalar_one_or_none()
             if granted is None:
                 granted = await self._take_over_dead_holder(conn, connector, now)
         return granted == self.holder

@@ -61,11 +61,13 @@ def parse_datetime(value: Any, formats: Sequence[str] = ()) -> datetime:
     )
     if match is None:
         raise ConversionError(f"{text!r} is not a date/time")
-    parts = [int(p) if p else 0 for p in match.groups()]
-    if len(parts) == 7:
-        parts[6] = int((match.group(7) or "0").ljust(6, "0"))
+    groups = match.groups()
+    year, month, day, hour, minute, second = (int(p) if p else 0 for p in groups[:6])
+    # Only the loose shape has a seventh group: the fraction, in microseconds once padded.
+    fraction = groups[6] if len(groups) == 7 else None
+    microsecond = int((fraction or "0").ljust(6, "0"))
     try:
-        return datetime(*parts)
+        return datetime(year, month, day, hour, minute, second, microsecond)
     except ValueError as exc:
         raise ConversionError(f"{text!r} is not a valid date/time ({exc})") from None
 

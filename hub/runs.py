@@ -118,7 +118,10 @@ class RunLog:
                     connector=connector, mode=mode, state="running", started_at=now
                 )
             )
-            return int(result.inserted_primary_key[0])
+            key = result.inserted_primary_key
+            # Typed Optional for executemany; a single-row INSERT always reports its key.
+            assert key is not None
+            return int(key[0])
 
     async def finish(self, report: RunReport) -> None:
         runs = tables.sync_runs

@@ -115,8 +115,9 @@ class Store:
     ) -> postgresql.Insert | sqlite.Insert:
         """INSERT ``values``, or update the row with the same ``keys`` to them (only where
         ``where`` holds), on this store's backend."""
-        dialect = postgresql if self.is_postgres else sqlite
-        statement = dialect.insert(table).values(**values)
+        statement: postgresql.Insert | sqlite.Insert = (
+            postgresql.insert(table) if self.is_postgres else sqlite.insert(table)
+        ).values(**values)
         return statement.on_conflict_do_update(
             index_elements=list(keys),
             set_={name: statement.excluded[name] for name in values if name not in keys},

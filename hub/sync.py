@@ -373,7 +373,8 @@ class SyncEngine:
                         "different values in one batch; the first row was kept"
                     ]
             key_text = None if source_key is None else str(source_key)
-            if reasons:
+            # map() gives no values exactly when it gives reasons; the test says so to mypy too.
+            if reasons or values is None:
                 batch.rejects.append(self._reject(plan, row, key_text, reasons, batch.now))
                 batch.results.append(RowResult(index, key_text, "rejected", reasons))
                 continue

@@ -7,6 +7,8 @@ as naive UTC so that SQLite and PostgreSQL compare them the same way.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -37,7 +39,7 @@ metadata = MetaData(
 Serial = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def column_type(field: Field) -> TypeEngine:
+def column_type(field: Field) -> TypeEngine[Any]:
     match field.kind:
         case Kind.INT:
             return BigInteger()
@@ -60,7 +62,7 @@ def _entity_table(entity: Entity) -> Table:
         Column(f.name, column_type(f), primary_key=f.name == entity.key, nullable=not f.required)
         for f in entity.fields
     ]
-    provenance = [
+    provenance: list[Column[Any]] = [
         Column("src_connector", String(64), nullable=False),
         Column("src_key", String(200), nullable=False),
         Column("synced_at", DateTime(), nullable=False),

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -44,7 +44,7 @@ def load_settings(path: Path) -> HubConfig:
         raise typer.Exit(2) from None
 
 
-def build_connectors(config: HubConfig, names: Sequence[str] = ()) -> list[Connector]:
+def build_connectors(config: HubConfig, names: Sequence[str] = ()) -> list[Connector[Any]]:
     try:
         chosen = (
             [config.connector(n) for n in names]

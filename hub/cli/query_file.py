@@ -82,8 +82,9 @@ def _rows(data: Any) -> list[Any]:
     if isinstance(data, list):
         return data
     if isinstance(data, dict):
-        if isinstance(data.get("nodes"), list):
-            return data["nodes"]
+        nodes = data.get("nodes")
+        if isinstance(nodes, list):
+            return nodes
         if isinstance(data.get("edges"), list):
             return [edge.get("node", edge) for edge in data["edges"]]
         for value in data.values():

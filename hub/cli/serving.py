@@ -24,8 +24,8 @@ from hub.cli.common import (
 )
 from hub.cli.syncing import report_table, sync_all
 from hub.config import HubConfig
+from hub.runs import RunReport
 from hub.runtime import migrate_store, open_runtime
-from hub.sync import RunReport
 
 
 def run_server(application: Any, host: str, port: int, **options: Any) -> None:

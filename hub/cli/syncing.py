@@ -12,6 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from hub.bus import create_bus
+from hub.changelog import CommitHook
 from hub.cli.common import (
     ConfigPath,
     app,
@@ -24,10 +25,11 @@ from hub.cli.common import (
 )
 from hub.config import HubConfig
 from hub.errors import HubError, SyncLockedError
+from hub.runs import RunReport, StreamStats
 from hub.source_check import creation_warning
 from hub.status import StreamStatus
 from hub.store import Store
-from hub.sync import CommitHook, RunReport, StreamStats, SyncEngine
+from hub.sync import SyncEngine
 
 WARNING = "warning"  # a `hub check` finding that does not fail the check
 _STATE_COLOURS = {"succeeded": "green", "failed": "red", "running": "yellow", "partial": "yellow"}

@@ -77,7 +77,9 @@ class HubGraphQL(AcceleratedView):
             receive = limited
         await super().__call__(scope, receive, send)
 
-    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
         return Context.create(
             request.app.state.store,
             self.config.server,
@@ -92,7 +94,7 @@ class HubGraphQL(AcceleratedView):
             super().execute_operation(*args, **kwargs), self.config.server.request_timeout_seconds
         )
 
-    async def get_sub_response(self, request: Request) -> Response:
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)
         request.state.sub_response = sub_response
         return sub_response

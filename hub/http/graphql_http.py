@@ -44,8 +44,8 @@ async def within_body_limit(
         size = sum(map(len, chunks))
         more = message.get("more_body", False) and size <= limit
     if size > limit:
-        message = f"the request body is larger than {limit} bytes; send a smaller query"
-        error = {"message": message, "extensions": {"code": "REQUEST_TOO_LARGE", "maxBytes": limit}}
+        refusal = f"the request body is larger than {limit} bytes; send a smaller query"
+        error = {"message": refusal, "extensions": {"code": "REQUEST_TOO_LARGE", "maxBytes": limit}}
         await JSONResponse({"errors": [error]}, status_code=413)(scope, receive, send)
         return None
     replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
@@ -72,9 +72,9 @@ async def run_with_timeout(operation: Awaitable[Any], seconds: float) -> Any:
 
 
 def _failed_before_execution(result: ExecutionResult) -> bool:
-    return (
-        result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
-    )
+    if result.data is not None or not result.errors:
+        return False
+    return all(e.path is None for e in result.errors)
 
 
 def http_status_for(request: Request, result: ExecutionResult, response: Response) -> None:

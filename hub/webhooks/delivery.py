@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -152,10 +153,10 @@ class WebhookWorker:
                 continue
             task = asyncio.create_task(self._deliver(Webhook.from_row(row)))
             self._running[row.id] = task
-            task.add_done_callback(lambda _t, key=row.id: self._finished(key))
+            task.add_done_callback(functools.partial(self._finished, row.id))
         return (min(later) - now).total_seconds() if later else self.settings.poll_seconds
 
-    def _finished(self, webhook_id: int) -> None:
+    def _finished(self, webhook_id: int, _task: asyncio.Task[None]) -> None:
         self._running.pop(webhook_id, None)
         # Changes may have arrived while it delivered: look again at once.
         self._woken.set()

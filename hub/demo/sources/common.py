@@ -238,6 +238,11 @@ def code_table(
     )
 
 
+def _nth_item(index: int) -> Value:
+    """The demo value of a code row's ``index``-th item (bound now, not when the loop ends)."""
+    return lambda r: r.item[index]
+
+
 def shared_code_table(
     name: str, columns: tuple[tuple[str, str], ...], kinds: Mapping[str, Codes]
 ) -> Table:
@@ -245,10 +250,7 @@ def shared_code_table(
     T_CODE(CODE_TYPE, CODE, NAME)."""
     return Table(
         name,
-        tuple(
-            Column(column, type_, lambda r, i=i: r.item[i])
-            for i, (column, type_) in enumerate(columns)
-        ),
+        tuple(Column(column, type_, _nth_item(i)) for i, (column, type_) in enumerate(columns)),
         primary_key=(columns[0][0], columns[1][0]),
         records=lambda data, system: [
             Record(None, (kind, code, label))
