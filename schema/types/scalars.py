@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, NewType
+from typing import Any, NewType, overload
 
 import strawberry
 from strawberry.scalars import JSON
@@ -41,8 +41,20 @@ def columns(row: Any) -> Mapping[str, Any]:
     """A row's values by column name: a SQLAlchemy row's mapping (reading it is a few times
     faster than reading the row's attributes, which a list page does for every field of every
     row) or a namespace's attributes (``schema.as_of`` rebuilds rows as namespaces)."""
-    mapping = getattr(row, "_mapping", None)
+    mapping: Mapping[str, Any] | None = getattr(row, "_mapping", None)
     return mapping if mapping is not None else vars(row)
+
+
+@overload
+def utc(value: datetime) -> datetime: ...
+
+
+@overload
+def utc(value: None) -> None: ...
+
+
+@overload
+def utc(value: datetime | None) -> datetime | None: ...
 
 
 def utc(value: datetime | None) -> datetime | None:
