@@ -72,7 +72,7 @@ class ChangesQuery:
         )
         return ChangePage(
             nodes=[Change.from_change(c) for c in page.changes],
-            end_seq=page.end,
+            end_seq=BigInt(page.end),
             has_more=page.has_more,
         )
 

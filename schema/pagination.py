@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Column, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -83,7 +83,7 @@ class Connection(Generic[T]):
 class SortField:
     """One column of an ordering. ``descending`` reverses it; NULL is the largest value."""
 
-    column: ColumnElement[Any]
+    column: Column[Any]
     descending: bool = False
 
     @property
@@ -248,7 +248,7 @@ async def paginate_groups(
     store: Store,
     query: Select[Any],
     ordering: Ordering,
-    group: ColumnElement[Any],
+    group: Column[Any],
     groups: Sequence[Any],
     node: Callable[[Any], T],
     *,
