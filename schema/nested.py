@@ -158,7 +158,7 @@ async def prefetch_project_filings(
         context.loaders.prime_field(key, load, dict(zip(codes, pages, strict=True)))
 
 
-def _names_under(raw: GraphQLResolveInfo, node: FieldNode) -> set[str]:
+def _names_under(raw: GraphQLResolveInfo[Any], node: FieldNode) -> set[str]:
     return {n.name.value for _, n in node_fields(raw, [node])}
 
 

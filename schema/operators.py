@@ -196,6 +196,7 @@ class DecisionFilter(_EnumFilter[enums.Decision]):
 class SlaStateFilter(_EnumFilter[enums.SlaState]):
     pass
 
+
 def check_division(operators: StringFilter | None, where: str) -> None:
     """District codes are six digits (行政区划代码); anything else is a mistake, not a miss."""
     if operators is None:

@@ -50,6 +50,7 @@ strawberry.enum(
     description="A filing's time-limit state as of a day (时限状态: 红灯 OVERDUE, 黄灯 DUE_SOON).",
 )
 
+
 def to_enum(kind: type[E], value: str | None) -> E | None:
     """The member for a stored value; None for NULL or a value the enum does not know."""
     # The enum's own value map: calling the enum costs a list page's rows noticeably more.

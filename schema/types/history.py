@@ -82,6 +82,7 @@ else:
     ProcessEventField = FIELD_ENUMS["process_event"]
     OutcomeField = FIELD_ENUMS["outcome"]
 
+
 async def history(
     info: strawberry.Info[Context, None], entity: str, key: str, field: enum.Enum | None
 ) -> list[HistoryEntry]:

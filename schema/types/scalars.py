@@ -8,6 +8,7 @@ from typing import Any, NewType, overload
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.scalar import ScalarDefinition
 
 __all__ = ["JSON", "SCALAR_MAP", "BigInt", "columns", "utc"]
 
@@ -26,7 +27,7 @@ def _parse_big_int(value: object) -> int:
 BigInt = NewType("BigInt", int)
 
 # The schema's own scalars, for ``StrawberryConfig.scalar_map``.
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     BigInt: strawberry.scalar(
         name="BigInt",
         description="A 64-bit integer, such as a change-log seq: a JSON number in results "
