@@ -51,7 +51,8 @@ async def _webhook_call(call: Awaitable[T]) -> T:
 
 
 def _webhooks(info: strawberry.Info[Context, None]) -> Webhooks:
-    return _state(info).webhooks
+    webhooks: Webhooks = _state(info).webhooks
+    return webhooks
 
 
 @strawberry.type

@@ -106,9 +106,8 @@ class SortField:
             return self.column.is_not(None) if value is None else self.column < value
         if value is None:
             return None
-        if self.nullable:
-            return or_(self.column > value, self.column.is_(None))
-        return self.column > value
+        after: ColumnElement[bool] = self.column > value
+        return or_(after, self.column.is_(None)) if self.nullable else after
 
     def to_json(self, value: Any) -> Any:
         if isinstance(value, datetime | date):
