@@ -21,7 +21,8 @@ KINDS: dict[str, str] = {
 
 def connector_class(kind: str) -> type[Connector[Any]]:
     module_name, _, class_name = KINDS[kind].partition(":")
-    return getattr(import_module(module_name), class_name)  # type: ignore[no-any-return]
+    found: type[Connector[Any]] = getattr(import_module(module_name), class_name)
+    return found
 
 
 def build_connector(config: ConnectorConfig, hub_config: HubConfig) -> Connector[Any]:

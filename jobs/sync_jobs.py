@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -19,9 +20,10 @@ from apscheduler.triggers.date import DateTrigger
 from connectors.base import Connector
 from connectors.registry import build_connector
 from hub.errors import SyncLockedError
+from hub.runs import RunReport
 from hub.runtime import Runtime
 from hub.schedules import parse_schedule
-from hub.sync import RunReport, SyncEngine
+from hub.sync import SyncEngine
 from jobs.runs import RunsInProgress
 
 log = logging.getLogger("hub.jobs")
@@ -36,7 +38,7 @@ class SyncJobs:
     def __init__(
         self,
         engine: SyncEngine,
-        connectors: Sequence[Connector],
+        connectors: Sequence[Connector[Any]],
         *,
         scheduler: AsyncIOScheduler | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,

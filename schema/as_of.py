@@ -116,8 +116,8 @@ async def project_as_of(store: Store, code: str, instant: datetime) -> Project |
                 .order_by(c.c.seq)
             )
         ).all()
-    for row in sorted([*named, *linked], key=lambda r: r.seq):
-        records.apply(row)
+    for change in sorted([*named, *linked], key=lambda r: r.seq):
+        records.apply(change)
     projects = records.rows("project")
     if not projects:
         return None

@@ -51,7 +51,8 @@ async def _webhook_call(call: Awaitable[T]) -> T:
 
 
 def _webhooks(info: strawberry.Info[Context, None]) -> Webhooks:
-    return _state(info).webhooks
+    webhooks: Webhooks = _state(info).webhooks
+    return webhooks
 
 
 @strawberry.type
@@ -72,7 +73,7 @@ class ChangesQuery:
         )
         return ChangePage(
             nodes=[Change.from_change(c) for c in page.changes],
-            end_seq=page.end,
+            end_seq=BigInt(page.end),
             has_more=page.has_more,
         )
 

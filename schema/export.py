@@ -10,10 +10,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from graphql import GraphQLError, GraphQLInputType, GraphQLList, GraphQLNonNull
+from graphql import (
+    GraphQLError,
+    GraphQLInputType,
+    GraphQLList,
+    GraphQLNonNull,
+    assert_input_type,
+)
 from graphql.utilities import coerce_input_value, validate_input_value
 from sqlalchemy import Select
 from strawberry.types.arguments import convert_argument
+from strawberry.types.base import get_object_definition
 
 from hub.entities import ENTITIES
 from schema.engine.internals import graphql_schema, scalar_registry
@@ -52,8 +59,8 @@ def plain(value: Any) -> Any:
 def _argument(schema: Any, type_: type, raw: Any, python_type: Any, where: str) -> Any:
     """``raw`` (parsed JSON) coerced through the schema's input type for ``type_`` (a list of
     them when ``python_type`` is list), then converted to strawberry input objects."""
-    named = schema.get_type_by_name(type_.__strawberry_definition__.name)
-    graphql_type: GraphQLInputType = graphql_schema(schema).get_type(named.name)
+    named = schema.get_type_by_name(get_object_definition(type_, strict=True).name)
+    graphql_type: GraphQLInputType = assert_input_type(graphql_schema(schema).get_type(named.name))
     if python_type is list:
         graphql_type = GraphQLList(GraphQLNonNull(graphql_type))
     problems: list[str] = []

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+from sqlalchemy import FromClause
 from sqlalchemy.sql.elements import ColumnElement
 
 
-def live(table: Table) -> ColumnElement[bool]:
-    """Rows not soft-deleted."""
+def live(table: FromClause) -> ColumnElement[bool]:
+    """Rows not soft-deleted (of an entity table or an alias of one)."""
     return table.c.deleted_at.is_(None)

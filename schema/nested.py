@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import strawberry
 from graphql import FieldNode, GraphQLError, GraphQLObjectType, GraphQLResolveInfo
@@ -38,7 +38,12 @@ if TYPE_CHECKING:
 BY_SUBMISSION = ("submitted_at",)
 
 
-FilingPages = Callable[[list[str], AsyncConnection | None], Awaitable[list[Connection[Filing]]]]
+class FilingPages(Protocol):
+    """The batch function of a project's ``filings`` field (its connection is optional)."""
+
+    def __call__(
+        self, codes: list[str], conn: AsyncConnection | None = None
+    ) -> Awaitable[list[Connection[Filing]]]: ...
 
 
 def filing_pages(
@@ -153,7 +158,7 @@ async def prefetch_project_filings(
         context.loaders.prime_field(key, load, dict(zip(codes, pages, strict=True)))
 
 
-def _names_under(raw: GraphQLResolveInfo, node: FieldNode) -> set[str]:
+def _names_under(raw: GraphQLResolveInfo[Any], node: FieldNode) -> set[str]:
     return {n.name.value for _, n in node_fields(raw, [node])}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import operator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import and_, true
@@ -144,35 +144,57 @@ class DateFilter:
     is_null: bool | None = _is_null()
 
 
-def _enum_filter(kind: Any, name: str) -> type:
-    """A comparison input for one enum (GraphQL has no generic inputs)."""
-    namespace = {
-        "__annotations__": {
-            "eq": kind | None,
-            "ne": kind | None,
-            "in_": list[kind] | None,
-            "not_in": list[kind] | None,
-            "is_null": bool | None,
-        },
-        "eq": None,
-        "ne": None,
-        "in_": _in(),
-        "not_in": _not_in(),
-        "is_null": _is_null(),
-    }
-    return strawberry.input(
-        type(name, (), namespace), description=f"Conditions on a {kind.__name__}."
-    )
+E = TypeVar("E", bound=enum.Enum)
 
 
-StageFilter = _enum_filter(enums.Stage, "StageFilter")
-ProjectCategoryFilter = _enum_filter(enums.ProjectCategory, "ProjectCategoryFilter")
-FundingFilter = _enum_filter(enums.Funding, "FundingFilter")
-ProjectStatusFilter = _enum_filter(enums.ProjectStatus, "ProjectStatusFilter")
-FilingStatusFilter = _enum_filter(enums.FilingStatus, "FilingStatusFilter")
-EventStepFilter = _enum_filter(enums.EventStep, "EventStepFilter")
-DecisionFilter = _enum_filter(enums.Decision, "DecisionFilter")
-SlaStateFilter = _enum_filter(enums.SlaState, "SlaStateFilter")
+# GraphQL has no generic inputs: each enum gets its own named subclass of this one.
+@strawberry.input
+class _EnumFilter(Generic[E]):
+    eq: E | None = None
+    ne: E | None = None
+    in_: list[E] | None = _in()
+    not_in: list[E] | None = _not_in()
+    is_null: bool | None = _is_null()
+
+
+@strawberry.input(description="Conditions on a Stage.")
+class StageFilter(_EnumFilter[enums.Stage]):
+    pass
+
+
+@strawberry.input(description="Conditions on a ProjectCategory.")
+class ProjectCategoryFilter(_EnumFilter[enums.ProjectCategory]):
+    pass
+
+
+@strawberry.input(description="Conditions on a Funding.")
+class FundingFilter(_EnumFilter[enums.Funding]):
+    pass
+
+
+@strawberry.input(description="Conditions on a ProjectStatus.")
+class ProjectStatusFilter(_EnumFilter[enums.ProjectStatus]):
+    pass
+
+
+@strawberry.input(description="Conditions on a FilingStatus.")
+class FilingStatusFilter(_EnumFilter[enums.FilingStatus]):
+    pass
+
+
+@strawberry.input(description="Conditions on a EventStep.")
+class EventStepFilter(_EnumFilter[enums.EventStep]):
+    pass
+
+
+@strawberry.input(description="Conditions on a Decision.")
+class DecisionFilter(_EnumFilter[enums.Decision]):
+    pass
+
+
+@strawberry.input(description="Conditions on a SlaState.")
+class SlaStateFilter(_EnumFilter[enums.SlaState]):
+    pass
 
 
 def check_division(operators: StringFilter | None, where: str) -> None:

@@ -8,7 +8,7 @@ directions, so a cursor of another ordering is rejected.
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 import strawberry
 from sqlalchemy import Table
@@ -23,6 +23,13 @@ class SortDirection(enum.Enum):
     DESC = "DESC"
 
 
+class SortKey(Protocol):
+    """What an ``orderBy`` item holds (the input classes are built at run time)."""
+
+    field: enum.Enum
+    direction: SortDirection
+
+
 class OrderSpec:
     """The ``orderBy`` input of one list: its field enum, its input type and its table."""
 
@@ -30,12 +37,10 @@ class OrderSpec:
         self.entity = entity
         self.table = table
         (self.key,) = table.primary_key.columns
-        self.fields = strawberry.enum(
-            enum.Enum(  # type: ignore[misc]
-                f"{entity}OrderField", {name.upper(): name for name in fields.split()}
-            ),
-            description=f"A field to sort {entity} by.",
+        kind: type[enum.Enum] = enum.Enum(  # type: ignore[misc]
+            f"{entity}OrderField", {name.upper(): name for name in fields.split()}
         )
+        self.fields = strawberry.enum(kind, description=f"A field to sort {entity} by.")
         namespace = {
             "__annotations__": {"field": self.fields, "direction": SortDirection},
             "direction": SortDirection.ASC,
@@ -44,7 +49,7 @@ class OrderSpec:
             type(f"{entity}Order", (), namespace), description=f"One sort key of {entity}s."
         )
 
-    def ordering(self, order_by: list[Any] | None, default: tuple[str, ...] = ()) -> Ordering:
+    def ordering(self, order_by: list[SortKey] | None, default: tuple[str, ...] = ()) -> Ordering:
         """The keyset ordering for an ``orderBy`` argument (``default`` fields, then the key,
         when not given)."""
         if order_by:
@@ -75,7 +80,13 @@ OUTCOME_ORDER = OrderSpec(
     "Outcome", tables.outcomes, "key filing_key decision document_number issued_at valid_until"
 )
 
-ProjectOrder = PROJECT_ORDER.input
-FilingOrder = FILING_ORDER.input
-ProcessEventOrder = EVENT_ORDER.input
-OutcomeOrder = OUTCOME_ORDER.input
+if TYPE_CHECKING:
+    ProjectOrder: TypeAlias = SortKey
+    FilingOrder: TypeAlias = SortKey
+    ProcessEventOrder: TypeAlias = SortKey
+    OutcomeOrder: TypeAlias = SortKey
+else:
+    ProjectOrder = PROJECT_ORDER.input
+    FilingOrder = FILING_ORDER.input
+    ProcessEventOrder = EVENT_ORDER.input
+    OutcomeOrder = OUTCOME_ORDER.input

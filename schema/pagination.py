@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Column, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -83,7 +83,7 @@ class Connection(Generic[T]):
 class SortField:
     """One column of an ordering. ``descending`` reverses it; NULL is the largest value."""
 
-    column: ColumnElement[Any]
+    column: Column[Any]
     descending: bool = False
 
     @property
@@ -106,9 +106,8 @@ class SortField:
             return self.column.is_not(None) if value is None else self.column < value
         if value is None:
             return None
-        if self.nullable:
-            return or_(self.column > value, self.column.is_(None))
-        return self.column > value
+        after: ColumnElement[bool] = self.column > value
+        return or_(after, self.column.is_(None)) if self.nullable else after
 
     def to_json(self, value: Any) -> Any:
         if isinstance(value, datetime | date):
@@ -248,7 +247,7 @@ async def paginate_groups(
     store: Store,
     query: Select[Any],
     ordering: Ordering,
-    group: ColumnElement[Any],
+    group: Column[Any],
     groups: Sequence[Any],
     node: Callable[[Any], T],
     *,

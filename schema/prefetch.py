@@ -53,14 +53,14 @@ def _key(node: FieldNode) -> str:
     return node.alias.value if node.alias else node.name.value
 
 
-def children(info: GraphQLResolveInfo, nodes: Iterable[FieldNode]) -> Iterable[FieldNode]:
+def children(info: GraphQLResolveInfo[Any], nodes: Iterable[FieldNode]) -> Iterable[FieldNode]:
     """The fields selected under ``nodes``, fragments flattened."""
     for node in nodes:
         yield from _flatten(info, node.selection_set)
 
 
 def _flatten(
-    info: GraphQLResolveInfo, selection_set: SelectionSetNode | None
+    info: GraphQLResolveInfo[Any], selection_set: SelectionSetNode | None
 ) -> Iterable[FieldNode]:
     if selection_set is None:
         return
@@ -76,7 +76,7 @@ def _flatten(
 
 
 def node_fields(
-    info: GraphQLResolveInfo, field_nodes: Sequence[FieldNode] | None = None
+    info: GraphQLResolveInfo[Any], field_nodes: Sequence[FieldNode] | None = None
 ) -> list[tuple[tuple[str, ...], FieldNode]]:
     """The fields selected on the nodes of the connection field ``info`` resolves (or of
     ``field_nodes``, through its ``nodes`` and its ``edges { node }``), each with its response
@@ -92,7 +92,7 @@ def node_fields(
     return found
 
 
-def node_field_names(info: GraphQLResolveInfo) -> set[str]:
+def node_field_names(info: GraphQLResolveInfo[Any]) -> set[str]:
     """Names of the fields selected on the nodes of the connection field ``info`` resolves."""
     return {node.name.value for _, node in node_fields(info)}
 

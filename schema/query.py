@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
 from sqlalchemy import Select, Table, select
@@ -109,7 +109,9 @@ class Query:
         # The project (its loader's statement) and the filings pages it asks for, on one
         # connection (schema.prefetch).
         async with info.context.store.read() as conn:
-            (project,) = await loader.load_fn([code], conn)  # type: ignore[call-arg]
+            (found,) = await loader.load_fn([code], conn)  # type: ignore[call-arg]
+            # The by-key batch answers rows, never exceptions (DataLoader's type allows both).
+            project = cast("Project | None", found)
             loader.prime(code, project)
             if project is not None:
                 await prefetch_project_filings(info, [code], conn, connection=False)

@@ -59,7 +59,7 @@ async def _grouped_rows(
     store: Store,
     query: Select[Any],
     keys: dict[Any, ColumnElement[Any]],
-    chosen: list[tuple[Any, ColumnElement[Any]]],
+    chosen: Sequence[tuple[Any, ColumnElement[Any]]],
 ) -> list[Any]:
     """The rows of ``query`` grouped and ordered by the chosen keys."""
     grouped = query.group_by(*(keys[group] for group, _ in chosen))

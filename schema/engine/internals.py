@@ -17,7 +17,7 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
 
-def graphql_info(info: strawberry.Info[Any, Any]) -> GraphQLResolveInfo:
+def graphql_info(info: strawberry.Info[Any, Any]) -> GraphQLResolveInfo[Any]:
     """graphql-core's resolve info behind a resolver's ``info``: the field as executed."""
     return info._raw_info
 

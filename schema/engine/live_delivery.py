@@ -76,7 +76,7 @@ class LiveDelivery:
         """``field_def``'s subscribe, its events sent directly when they can be."""
         subscribe: Subscribe = field_def.subscribe  # type: ignore[assignment]
 
-        def subscribe_directly(source: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+        def subscribe_directly(source: Any, info: GraphQLResolveInfo[Any], **arguments: Any) -> Any:
             events = subscribe(source, info, **arguments)
             send = self.sender(info)
             if send is None:
@@ -87,7 +87,7 @@ class LiveDelivery:
 
         return subscribe_directly
 
-    def sender(self, info: GraphQLResolveInfo) -> EventSender | None:
+    def sender(self, info: GraphQLResolveInfo[Any]) -> EventSender | None:
         """A sender for the subscription whose field has ``info`` (graphql-core's), or None
         outside a graphql-transport-ws operation (then every event takes the walk)."""
         operation = CURRENT_OPERATION.get()

@@ -118,7 +118,7 @@ def subscription_key(
     )
 
 
-class SharedEventExecutor(Executor):
+class SharedEventExecutor(Executor[Any]):
     """A mixin for the schema's executor class: event results shared through ``cache`` (both
     set by ``shared_event_executor``)."""
 
@@ -160,7 +160,9 @@ class SharedEventExecutor(Executor):
         return result
 
 
-def shared_event_executor(base: type[Executor], cache: ResultCache) -> type[SharedEventExecutor]:
+def shared_event_executor(
+    base: type[Executor[Any]], cache: ResultCache
+) -> type[SharedEventExecutor]:
     """``base`` (the schema's executor class) sharing ``cache`` among its subscriptions: one
     cache per schema, as a cache must not outlive the store whose events it holds."""
     return type("SharedEventExecutor", (SharedEventExecutor, base), {"cache": cache})

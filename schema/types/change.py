@@ -61,7 +61,7 @@ class Change:
     def from_change(cls, change: FeedChange, cut_to: frozenset[str] = frozenset()) -> Change:
         """The change as a subscriber whose filter has the fields ``cut_to`` receives it."""
         return cls(
-            seq=change.seq,
+            seq=BigInt(change.seq),
             op=ChangeOp(change.op),
             entity=change.entity,
             key=change.key,
@@ -76,7 +76,7 @@ class Change:
                 sync_run=change.sync_run_id,
             ),
             source_time=utc(change.source_time),
-            recorded_at=utc(change.recorded_at),  # type: ignore[arg-type]
+            recorded_at=utc(change.recorded_at),
             cut_to=cut_to,
         )
 

@@ -7,22 +7,46 @@ from typing import TypeVar
 
 import strawberry
 
-from hub import entities, sla
+from hub.entities import (
+    Decision,
+    EventStep,
+    FilingStatus,
+    Funding,
+    ProjectCategory,
+    ProjectStatus,
+    Stage,
+    TimeLimitClass,
+)
+from hub.sla import SlaState
+
+__all__ = [
+    "Decision",
+    "EventStep",
+    "FilingStatus",
+    "Funding",
+    "ProjectCategory",
+    "ProjectStatus",
+    "SlaState",
+    "Stage",
+    "TimeLimitClass",
+    "member",
+    "to_enum",
+]
 
 E = TypeVar("E", bound=enum.Enum)
 
-Stage = strawberry.enum(entities.Stage, description="Approval stage of a matter (审批阶段).")
-TimeLimitClass = strawberry.enum(
-    entities.TimeLimitClass, description="Time-limit class of a matter: 即办, 普通 or 复杂."
-)
-ProjectCategory = strawberry.enum(entities.ProjectCategory, description="Project category.")
-Funding = strawberry.enum(entities.Funding, description="Government or social investment.")
-ProjectStatus = strawberry.enum(entities.ProjectStatus, description="Project status.")
-FilingStatus = strawberry.enum(entities.FilingStatus, description="Filing status.")
-EventStep = strawberry.enum(entities.EventStep, description="Step of a filing's process.")
-Decision = strawberry.enum(entities.Decision, description="Decision of an outcome.")
-SlaState = strawberry.enum(
-    sla.SlaState,
+# strawberry.enum registers the GraphQL enum on the class itself and returns it unchanged, so the
+# schema re-exports the canonical classes: they stay valid annotations for mypy.
+strawberry.enum(Stage, description="Approval stage of a matter (审批阶段).")
+strawberry.enum(TimeLimitClass, description="Time-limit class of a matter: 即办, 普通 or 复杂.")
+strawberry.enum(ProjectCategory, description="Project category.")
+strawberry.enum(Funding, description="Government or social investment.")
+strawberry.enum(ProjectStatus, description="Project status.")
+strawberry.enum(FilingStatus, description="Filing status.")
+strawberry.enum(EventStep, description="Step of a filing's process.")
+strawberry.enum(Decision, description="Decision of an outcome.")
+strawberry.enum(
+    SlaState,
     description="A filing's time-limit state as of a day (时限状态: 红灯 OVERDUE, 黄灯 DUE_SOON).",
 )
 

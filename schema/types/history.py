@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import strawberry
 
@@ -47,7 +47,7 @@ class HistoryEntry:
         return cls(
             seq=row.seq,
             op=row.op,
-            field=camel_case(row.field or field) if (row.field or field) else None,
+            field=camel_case(name) if (name := row.field or field) else None,
             old_value=row.old_value,
             new_value=new_value,
             connector=row.connector,
@@ -61,19 +61,26 @@ class HistoryEntry:
 def _field_enum(entity: str) -> type[enum.Enum]:
     title = "".join(part.title() for part in entity.split("_"))
     members = {f.name.upper(): f.name for f in ENTITIES[entity].fields}
-    return strawberry.enum(
-        enum.Enum(f"{title}Field", members),  # type: ignore[misc]
-        description=f"A field of {title}, for its history.",
-    )
+    kind: type[enum.Enum] = enum.Enum(f"{title}Field", members)  # type: ignore[misc]
+    return strawberry.enum(kind, description=f"A field of {title}, for its history.")
 
 
 FIELD_ENUMS: dict[str, type[enum.Enum]] = {name: _field_enum(name) for name in ENTITIES}
-DepartmentField = FIELD_ENUMS["department"]
-MatterField = FIELD_ENUMS["matter"]
-ProjectField = FIELD_ENUMS["project"]
-FilingField = FIELD_ENUMS["filing"]
-ProcessEventField = FIELD_ENUMS["process_event"]
-OutcomeField = FIELD_ENUMS["outcome"]
+if TYPE_CHECKING:
+    # Built at run time from the entities' fields: statically, any enum.
+    DepartmentField: TypeAlias = enum.Enum
+    MatterField: TypeAlias = enum.Enum
+    ProjectField: TypeAlias = enum.Enum
+    FilingField: TypeAlias = enum.Enum
+    ProcessEventField: TypeAlias = enum.Enum
+    OutcomeField: TypeAlias = enum.Enum
+else:
+    DepartmentField = FIELD_ENUMS["department"]
+    MatterField = FIELD_ENUMS["matter"]
+    ProjectField = FIELD_ENUMS["project"]
+    FilingField = FIELD_ENUMS["filing"]
+    ProcessEventField = FIELD_ENUMS["process_event"]
+    OutcomeField = FIELD_ENUMS["outcome"]
 
 
 async def history(

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, NewType
+from typing import Any, NewType, overload
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.scalar import ScalarDefinition
 
 __all__ = ["JSON", "SCALAR_MAP", "BigInt", "columns", "utc"]
 
@@ -26,7 +27,7 @@ def _parse_big_int(value: object) -> int:
 BigInt = NewType("BigInt", int)
 
 # The schema's own scalars, for ``StrawberryConfig.scalar_map``.
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     BigInt: strawberry.scalar(
         name="BigInt",
         description="A 64-bit integer, such as a change-log seq: a JSON number in results "
@@ -41,8 +42,20 @@ def columns(row: Any) -> Mapping[str, Any]:
     """A row's values by column name: a SQLAlchemy row's mapping (reading it is a few times
     faster than reading the row's attributes, which a list page does for every field of every
     row) or a namespace's attributes (``schema.as_of`` rebuilds rows as namespaces)."""
-    mapping = getattr(row, "_mapping", None)
+    mapping: Mapping[str, Any] | None = getattr(row, "_mapping", None)
     return mapping if mapping is not None else vars(row)
+
+
+@overload
+def utc(value: datetime) -> datetime: ...
+
+
+@overload
+def utc(value: None) -> None: ...
+
+
+@overload
+def utc(value: datetime | None) -> datetime | None: ...
 
 
 def utc(value: datetime | None) -> datetime | None:

@@ -50,12 +50,12 @@ class Webhook:
             department=hook.department,
             filter=ChangeFilterSpec.from_filter(hook.filter),
             state=WebhookState(hook.state),
-            delivered_up_to=hook.delivered_seq,
+            delivered_up_to=BigInt(hook.delivered_seq),
             attempts=hook.attempts,
             last_error=hook.last_error,
             last_attempt_at=utc(hook.last_attempt_at),
             next_attempt_at=utc(hook.next_attempt_at),
-            created_at=utc(hook.created_at),  # type: ignore[arg-type]
+            created_at=utc(hook.created_at),
         )
 
 
