@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 5.0
 
 
-class HubGraphQL(AcceleratedView):
+class HubGraphQL(AcceleratedView[Context, None]):
     """strawberry's ASGI view (with the websocket delivery of an accelerated schema) with the
     hub's per-request context, access check, per-request timeout and the status codes of
     GraphQL over HTTP."""

@@ -7,16 +7,17 @@ the schema's ``SharedFrames``; with a plain schema the view is strawberry's as i
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Generic
 
 from strawberry.asgi import GraphQL
+from strawberry.http.typevars import Context, RootValue
 
 from schema.engine.accelerated import Accelerated
 from schema.engine.live_delivery import LiveOperationHandler
 from schema.engine.ws_frames import SharedFrames
 
 
-class AcceleratedView(GraphQL):
+class AcceleratedView(GraphQL[Context, RootValue], Generic[Context, RootValue]):
     """strawberry's ASGI view, with the websocket delivery of an accelerated schema."""
 
     def __init__(self, schema: Any, **options: Any) -> None:
