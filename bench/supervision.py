@@ -26,15 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import chinese_calendar
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from bench.graph_demo import demo_store
 from hub import tables
 from hub.calendar import standard_calendar
+from hub.entities import Stage
 from hub.sla import FilingClock, Supervision
 from hub.store import Store
 from schema.filters import FilterScope
 from schema.stats import filing_stats
+from schema.supervision_stats import lead_time_stats
+from schema.types.lead_time import LeadTimeGroup
 from schema.types.stats import FilingGroup
 
 DEMO_DAY = date(2014, 12, 31)
@@ -128,6 +131,62 @@ async def python_overdue(store: Store) -> Counter[tuple[str, str]]:
     return found
 
 
+async def hub_lead_times(store: Store) -> dict[str, tuple[int, float]]:
+    rows = await lead_time_stats(
+        store,
+        standard_calendar(),
+        Stage.LAND_PLANNING,
+        Stage.CONSTRUCTION_PERMIT,
+        [LeadTimeGroup.CATEGORY],
+        true(),
+    )
+    return {r.category.value: (r.count, round(r.avg_working_days, 2)) for r in rows if r.category}
+
+
+async def python_lead_times(store: Store) -> dict[str, tuple[int, float]]:
+    """The same answer from the raw rows, in Python."""
+    f, m, p = tables.filings, tables.matters, tables.projects
+    async with store.read() as conn:
+        stages = dict(
+            (await conn.execute(select(m.c.code, m.c.stage).where(m.c.deleted_at.is_(None)))).all()
+        )
+        categories = dict(
+            (
+                await conn.execute(select(p.c.code, p.c.category).where(p.c.deleted_at.is_(None)))
+            ).all()
+        )
+        filings = (
+            await conn.execute(
+                select(
+                    f.c.project_code,
+                    f.c.matter_code,
+                    f.c.status,
+                    f.c.submitted_at,
+                    f.c.completed_at,
+                ).where(f.c.deleted_at.is_(None))
+            )
+        ).all()
+    index = _index(date(2004, 1, 1), date(2026, 12, 31))
+    started: dict[str, datetime] = {}
+    reached: dict[str, datetime] = {}
+    for project, matter, status, submitted, completed in filings:
+        stage = stages.get(matter)
+        if stage == "LAND_PLANNING" and submitted is not None:
+            started[project] = min(started.get(project, submitted), submitted)
+        if stage == "CONSTRUCTION_PERMIT" and status == "APPROVED" and completed is not None:
+            reached[project] = min(reached.get(project, completed), completed)
+    by_category: dict[str, list[int]] = defaultdict(list)
+    for project, end in reached.items():
+        if project in started and project in categories and end >= started[project]:
+            days = index[(end + CHINA).date()] - index[(started[project] + CHINA).date()]
+            by_category[categories[project]].append(days)
+    return {
+        category: (len(days), round(sum(days) / len(days), 2))
+        for category, days in by_category.items()
+        if category
+    }
+
+
 async def main(scale: float, repeat: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         settings = await demo_store(Path(folder), scale)
@@ -142,6 +201,14 @@ async def main(scale: float, repeat: int) -> None:
                 f"overdue by department and step  hub (SQL) {hub_time * 1000:8.1f} ms | "
                 f"Python from raw rows {py_time * 1000:8.1f} ms | "
                 f"ratio python/hub {py_time / hub_time:.2f} | {sum(hub_answer.values())} overdue"
+            )
+            hub_time, hub_answer = await timed(lambda: hub_lead_times(store), repeat)
+            py_time, py_answer = await timed(lambda: python_lead_times(store), repeat)
+            assert hub_answer == py_answer, (hub_answer, py_answer)
+            print(
+                f"lead times 立项 -> 施工许可         hub (SQL) {hub_time * 1000:8.1f} ms | "
+                f"Python from raw rows {py_time * 1000:8.1f} ms | "
+                f"ratio python/hub {py_time / hub_time:.2f} | {hub_answer}"
             )
         finally:
             await store.dispose()
