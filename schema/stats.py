@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hub import entities, tables
 from hub.calendar import CHINA_OFFSET_HOURS
-from hub.sla import SlaState
+from hub.sla import SlaState, cutoff
 from hub.store import Store
 from schema.filters import FilingFilter, FilterScope, ProjectFilter, condition
 from schema.live import live
@@ -96,6 +96,15 @@ async def filing_stats(
     completed = state.in_(COMPLETED_STATES)
     days = case((completed, clock.c.elapsed))
     net_days = case((completed, clock.c.elapsed - clock.c.suspended))
+    # Each step a filing went through by the day, once: grouping by STEP counts a filing in
+    # every step it passed (and in no step, null, before its first event).
+    e = tables.process_events
+    steps = (
+        select(e.c.filing_key, e.c.step)
+        .where(live(e), e.c.occurred_at < cutoff(as_of))
+        .distinct()
+        .subquery("stats_steps")
+    )
     keys: dict[FilingGroup, ColumnElement[Any]] = {
         FilingGroup.DEPARTMENT: func.coalesce(f.c.department_code, m.c.department_code),
         FilingGroup.MATTER: f.c.matter_code,
@@ -106,9 +115,13 @@ async def filing_stats(
         FilingGroup.MONTH: month_of(store, func.coalesce(f.c.accepted_at, f.c.submitted_at)),
         FilingGroup.CURRENT_STEP: clock.c.current_step,
         FilingGroup.SLA_STATE: state,
+        FilingGroup.STEP: steps.c.step,
     }
     chosen = [(group, keys[group].label(group.value)) for group in _unique(group_by)]
     counts = {name: _count_if(state == value.value).label(name) for name, value in SLA_COUNTS}
+    joined = f.join(clock, clock.c.key == f.c.key)
+    if FilingGroup.STEP in group_by:
+        joined = joined.outerjoin(steps, steps.c.filing_key == f.c.key)
     query = (
         select(
             *(label for _, label in chosen),
@@ -125,9 +138,9 @@ async def filing_stats(
             func.avg(cast(case((completed, clock.c.suspended)), Float)).label("avg_suspended"),
         )
         .select_from(
-            f.join(clock, clock.c.key == f.c.key)
-            .outerjoin(m, and_(m.c.code == f.c.matter_code, live(m)))
-            .outerjoin(p, and_(p.c.code == f.c.project_code, live(p)))
+            joined.outerjoin(m, and_(m.c.code == f.c.matter_code, live(m))).outerjoin(
+                p, and_(p.c.code == f.c.project_code, live(p))
+            )
         )
         .where(live(f), condition(filter, scope))
     )
@@ -147,6 +160,7 @@ async def filing_stats(
             category=to_enum(entities.ProjectCategory, key(row, FilingGroup.CATEGORY)),
             month=key(row, FilingGroup.MONTH),
             current_step=to_enum(entities.EventStep, key(row, FilingGroup.CURRENT_STEP)),
+            step=to_enum(entities.EventStep, key(row, FilingGroup.STEP)),
             sla_state=to_enum(SlaState, key(row, FilingGroup.SLA_STATE)),
             as_of=as_of,
             count=int(row.count),

@@ -37,6 +37,7 @@ class FilingGroup(enum.Enum):
     MONTH = "month"
     CURRENT_STEP = "current_step"
     SLA_STATE = "sla_state"
+    STEP = "step"
 
 
 @strawberry.enum(description="What projectStats groups projects by.")
@@ -61,6 +62,10 @@ class FilingStats:
     )
     current_step: EventStep | None = strawberry.field(
         description="The step of the filing's latest event by the as-of day."
+    )
+    step: EventStep | None = strawberry.field(
+        description="A step the filings went through by the as-of day (grouped by STEP, a "
+        "filing counts in each of its steps)."
     )
     sla_state: SlaState | None = strawberry.field(description="The time-limit state.")
     as_of: date = strawberry.field(description="The business day the clocks are read on.")
