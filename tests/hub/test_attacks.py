@@ -23,7 +23,7 @@ from tests.test_instances import healthy
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 HUB = Path(sys.executable).with_name("hub")
-TIMEOUT_SECONDS = 5.0  # past the first slice (half a second of CPU), long enough to ask often
+TIMEOUT_SECONDS = 5.0  # past the first slice (a second of CPU), long enough to ask often
 CONFIG = """
 [store]
 url = "sqlite+aiosqlite:///{store}"
