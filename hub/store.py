@@ -18,6 +18,7 @@ from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import ColumnElement, Executable
 
 from hub.calendar import WorkingCalendar, standard_calendar
@@ -68,6 +69,7 @@ class Store:
         # SQLite has one writer at a time; queueing here keeps in-process writers from spinning
         # on busy_timeout.
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._ping_engine: AsyncEngine | None = None
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -140,10 +142,16 @@ class Store:
             await (calendar or standard_calendar()).install(self)
 
     async def ping(self) -> None:
-        async with self.engine.connect() as conn:
+        """Reach the database on a connection of its own: a health check must not queue behind
+        requests that hold every pooled connection."""
+        if self._ping_engine is None:
+            self._ping_engine = create_async_engine(self.url, poolclass=NullPool)
+        async with self._ping_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
+        if self._ping_engine is not None:
+            await self._ping_engine.dispose()
         await self.engine.dispose()
 
 
