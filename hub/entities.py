@@ -141,6 +141,9 @@ class Entity:
     project_field: str | None = None
     links: tuple[Link, ...] = ()
     snapshots: tuple[Snapshot, ...] = ()
+    # Fields the hub concludes and logs for the entity without storing them on its rows (a
+    # filing's time-limit state): the change feed can be filtered by them like any field.
+    derived_fields: tuple[str, ...] = ()
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
     links_by_name: Mapping[str, Link] = field(init=False, repr=False, compare=False)
 
@@ -230,6 +233,7 @@ FILING = Entity(
     table="filings",
     key="key",
     project_field="project_code",
+    derived_fields=("sla_state",),  # hub.sla_alerts
     fields=(
         _text("key", required=True, length=64),
         Field("project_code", Kind.PROJECT_CODE, required=True, length=32),

@@ -161,7 +161,11 @@ class ChangeFilter:
                 f"known: {', '.join(sorted(ENTITIES))}"
             )
         wanted = _values("fields", fields)
-        known_fields = {f for e in (chosen or ENTITIES) for f in ENTITIES[e].by_name}
+        known_fields = {
+            name
+            for e in (chosen or ENTITIES)
+            for name in (*ENTITIES[e].by_name, *ENTITIES[e].derived_fields)
+        }
         unknown = sorted(wanted - known_fields)
         if unknown:
             of = f"entities {', '.join(sorted(chosen))}" if chosen else "any entity"

@@ -21,12 +21,13 @@ from sqlalchemy import and_, delete, func, select
 from hub import tables
 from hub.changelog import ChangeLog, ChangeRecord, Provenance
 from hub.clock import utcnow
+from hub.entities import FILING
 from hub.sla import FilingClock, SlaState
 
 ALERT_STATES = frozenset({SlaState.DUE_SOON.value, SlaState.OVERDUE.value})
 CONNECTOR = "supervision"  # the change log's source name for the hub's own conclusions
 OP = "sla"
-FIELD = "sla_state"
+(FIELD,) = FILING.derived_fields
 
 
 @dataclass(slots=True)

@@ -20,6 +20,8 @@ class ChangeOp(enum.Enum):
     UPDATED = "updated"
     DELETED = "deleted"
     RESTORED = "restored"
+    # The hub's own conclusion: a filing's time-limit alert (督办) began, changed or ended.
+    SLA = "sla"
 
 
 @strawberry.type(description="Which sync reported a change.")

@@ -20,6 +20,8 @@ from hub.entities import EventStep
 from hub.sla import FilingClock
 from hub.sla_alerts import CONNECTOR, FIELD, OP, SlaAlerts
 from hub.store import Store
+from schema import build_schema
+from schema.context import Context
 from tests.hub.test_sla import add_filing, utc
 
 pytestmark = pytest.mark.anyio
@@ -166,3 +168,20 @@ async def test_a_run_killed_at_any_point_appends_nothing_twice(
         await reference.dispose()
     assert kills >= 3
     assert Counter((k, o, n) for k, o, n, _ in await logged(store)) == expected
+
+
+async def test_departments_receive_the_alerts_through_the_change_feed(
+    store: Store, alerts: SlaAlerts
+) -> None:
+    await add_filing(store, "F1", limit=2, accepted=date(2014, 12, 1))
+    async with store.write() as conn:
+        await conn.execute(update(tables.filings).values(department_code="ZJJ"))
+    await alerts.run(date(2014, 12, 10))
+    query = """{ changes(filter: {entities: ["filing"], fields: ["sla_state"],
+                                departmentCodes: ["ZJJ"]}) {
+                   nodes { op field newValue } } }"""
+    result = await build_schema().execute(query, context_value=Context.create(store))
+    assert result.errors is None, result.errors
+    assert result.data == {
+        "changes": {"nodes": [{"op": "SLA", "field": FIELD, "newValue": "OVERDUE"}]}
+    }
