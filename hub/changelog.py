@@ -22,6 +22,9 @@ from hub.mapping import json_safe
 from hub.store import Store
 
 CommitHook = Callable[[], Awaitable[None]]
+# Every op the log holds: the record-level and field-level ones, and the hub's own conclusions
+# (``derived``): ``sla``, a filing's time-limit alert (hub.sla_alerts).
+OPS = frozenset({"created", "updated", "deleted", "restored", "sla"})
 # Builds a ChangeRecord without NamedTuple's Python-level __new__ (half the cost of a record).
 _record = tuple.__new__
 

@@ -19,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, se
 from sqlalchemy.engine import Row
 
 from hub import tables
+from hub.changelog import OPS
 from hub.entities import ENTITIES
 from hub.store import Store
 
@@ -141,6 +142,7 @@ class ChangeFilter:
     project_codes: frozenset[str] = frozenset()
     departments: frozenset[str] = frozenset()
     matter_codes: frozenset[str] = frozenset()
+    ops: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -151,6 +153,7 @@ class ChangeFilter:
         project_codes: Iterable[str] | None = None,
         departments: Iterable[str] | None = None,
         matter_codes: Iterable[str] | None = None,
+        ops: Iterable[str] | None = None,
     ) -> ChangeFilter:
         """A validated filter: unknown entities and fields are errors that list the known."""
         chosen = _values("entities", entities)
@@ -173,12 +176,19 @@ class ChangeFilter:
                 f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} of {of}; "
                 f"known: {', '.join(sorted(known_fields))}"
             )
+        kinds = _values("ops", ops)
+        unknown = sorted(kinds - OPS)
+        if unknown:
+            raise FeedFilterError(
+                f"unknown op {', '.join(unknown)}; known: {', '.join(sorted(OPS))}"
+            )
         return cls(
             entities=chosen,
             fields=wanted,
             project_codes=_values("projectCodes", project_codes),
             departments=_values("departmentCodes", departments),
             matter_codes=_values("matterCodes", matter_codes),
+            ops=kinds,
         )
 
     @classmethod
@@ -187,7 +197,7 @@ class ChangeFilter:
 
     def to_json(self) -> dict[str, list[str]]:
         """The non-empty sets, sorted (as stored with a webhook)."""
-        names = ("entities", "fields", "project_codes", "departments", "matter_codes")
+        names = ("entities", "fields", "project_codes", "departments", "matter_codes", "ops")
         return {n: sorted(getattr(self, n)) for n in names if getattr(self, n)}
 
 
@@ -234,6 +244,8 @@ class FeedScope:
             clauses.append(_c.c.department_code.in_(sorted(f.departments)))
         if f.matter_codes:
             clauses.append(MATTER_CODE.in_(sorted(f.matter_codes)))
+        if f.ops:
+            clauses.append(_c.c.op.in_(sorted(f.ops)))
         return and_(*clauses)
 
     def matches(self, change: Change) -> bool:
@@ -246,6 +258,7 @@ class FeedScope:
             and (not f.project_codes or change.project_code in f.project_codes)
             and (not f.departments or change.department_code in f.departments)
             and (not f.matter_codes or change.matter_code in f.matter_codes)
+            and (not f.ops or change.op in f.ops)
         )
 
     def shape(self, change: Change) -> Change:

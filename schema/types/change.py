@@ -100,6 +100,9 @@ class ChangeFilter:
         default=None, description="Departments whose connectors reported the change."
     )
     matter_codes: list[str] | None = None
+    ops: list[ChangeOp] | None = strawberry.field(
+        default=None, description="Kinds of change, e.g. [SLA] for the time-limit alerts only."
+    )
 
     def build(self) -> FeedFilter:
         try:
@@ -109,6 +112,7 @@ class ChangeFilter:
                 project_codes=self.project_codes,
                 departments=self.department_codes,
                 matter_codes=self.matter_codes,
+                ops=None if self.ops is None else [op.value for op in self.ops],
             )
         except FeedFilterError as exc:
             raise UserInputError(str(exc), code="INVALID_FILTER") from None
@@ -125,6 +129,7 @@ class ChangeFilterSpec:
     project_codes: list[str]
     department_codes: list[str]
     matter_codes: list[str]
+    ops: list[ChangeOp]
 
     @classmethod
     def from_filter(cls, value: FeedFilter) -> ChangeFilterSpec:
@@ -134,6 +139,7 @@ class ChangeFilterSpec:
             project_codes=sorted(value.project_codes),
             department_codes=sorted(value.departments),
             matter_codes=sorted(value.matter_codes),
+            ops=[ChangeOp(op) for op in sorted(value.ops)],
         )
 
 

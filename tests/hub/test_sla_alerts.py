@@ -15,13 +15,14 @@ from sqlalchemy import select, update
 
 from hub import tables
 from hub.calendar import WorkingCalendar
-from hub.changelog import ChangeLog
+from hub.changelog import OPS, ChangeLog, ChangeRecord, Provenance, append
 from hub.entities import EventStep
 from hub.sla import FilingClock
 from hub.sla_alerts import CONNECTOR, FIELD, OP, SlaAlerts
 from hub.store import Store
 from schema import build_schema
 from schema.context import Context
+from schema.types.change import ChangeOp
 from tests.hub.test_sla import add_filing, utc
 
 pytestmark = pytest.mark.anyio
@@ -176,8 +177,16 @@ async def test_departments_receive_the_alerts_through_the_change_feed(
     await add_filing(store, "F1", limit=2, accepted=date(2014, 12, 1))
     async with store.write() as conn:
         await conn.execute(update(tables.filings).values(department_code="ZJJ"))
+        # A record-level change of the same filing, which an ops filter leaves out.
+        await append(
+            store,
+            conn,
+            [ChangeRecord.created("filing", "F1", None, {"key": "F1"})],
+            Provenance("test", "ZJJ", None),
+            utc(date(2014, 12, 1)),
+        )
     await alerts.run(date(2014, 12, 10))
-    query = """{ changes(filter: {entities: ["filing"], fields: ["sla_state"],
+    query = """{ changes(filter: {entities: ["filing"], fields: ["sla_state"], ops: [SLA],
                                 departmentCodes: ["ZJJ"]}) {
                    nodes { op field newValue } } }"""
     result = await build_schema().execute(query, context_value=Context.create(store))
@@ -185,3 +194,8 @@ async def test_departments_receive_the_alerts_through_the_change_feed(
     assert result.data == {
         "changes": {"nodes": [{"op": "SLA", "field": FIELD, "newValue": "OVERDUE"}]}
     }
+
+
+def test_the_graph_names_every_op_of_the_log() -> None:
+    assert {op.value for op in ChangeOp} == OPS
+    assert OP in OPS
