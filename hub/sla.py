@@ -237,8 +237,6 @@ class FilingClock:
                 reason.label("reason"),
                 step.label("current_step"),
                 step_since.label("step_since"),
-                index(as_of_instant).label("as_of_index"),
-                index(step_since).label("step_index"),
             )
             .select_from(f.outerjoin(suspensions, suspensions.c.filing_key == f.c.key))
             .where(f.c.deleted_at.is_(None), f.c.submitted_at < end_of_day)
@@ -273,7 +271,10 @@ class FilingClock:
             case((counted, c.suspended)).label("suspended"),
             c.current_step,
             c.step_since,
-            case((c.step_since.is_not(None), c.as_of_index - c.step_index)).label("step_days"),
+            # On the facts' column: the latest event is looked up once, not again inside this.
+            case((c.step_since.is_not(None), index(as_of_instant) - index(c.step_since))).label(
+                "step_days"
+            ),
         ).subquery("filing_clock")
 
     def _unknown_for_all(self, reason: str) -> Subquery:

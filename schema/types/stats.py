@@ -49,10 +49,35 @@ class ProjectGroup(enum.Enum):
     MONTH = "month"
 
 
-@strawberry.type(description="Filings of one group, counted and timed.")
-class FilingStats:
-    department_code: str | None
+@strawberry.type
+class DepartmentAndMatter:
+    """A group's department and matter, by code, loaded only when asked for (the key fields of
+    ``FilingStats`` and ``StepStats``)."""
+
+    department_code: str | None = strawberry.field(
+        description="The filing's department, else its matter's."
+    )
     matter_code: str | None
+
+    @strawberry.field
+    async def department(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Department, strawberry.lazy("schema.types.department")] | None:
+        if self.department_code is None:
+            return None
+        return await info.context.loaders.department.load(self.department_code)
+
+    @strawberry.field
+    async def matter(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Matter, strawberry.lazy("schema.types.matter")] | None:
+        if self.matter_code is None:
+            return None
+        return await info.context.loaders.matter.load(self.matter_code)
+
+
+@strawberry.type(description="Filings of one group, counted and timed.")
+class FilingStats(DepartmentAndMatter):
     status: FilingStatus | None
     stage: Stage | None
     district: District | None
@@ -100,22 +125,6 @@ class FilingStats:
     avg_suspended_days: float | None = strawberry.field(
         description="Working days the clock stood still, per completed filing."
     )
-
-    @strawberry.field
-    async def department(
-        self, info: strawberry.Info[Context, None]
-    ) -> Annotated[Department, strawberry.lazy("schema.types.department")] | None:
-        if self.department_code is None:
-            return None
-        return await info.context.loaders.department.load(self.department_code)
-
-    @strawberry.field
-    async def matter(
-        self, info: strawberry.Info[Context, None]
-    ) -> Annotated[Matter, strawberry.lazy("schema.types.matter")] | None:
-        if self.matter_code is None:
-            return None
-        return await info.context.loaders.matter.load(self.matter_code)
 
 
 @strawberry.type(description="Projects of one group, counted.")
