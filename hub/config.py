@@ -230,6 +230,8 @@ class ServerConfig(_Strict):
     # Bytes of a /graphql request body (413 beyond).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    # GraphQL operations executing at once; more wait their turn (hub.http.graphql_http).
+    max_concurrent_operations: int = Field(default=4, ge=1)
     # How long SIGTERM waits for open requests and websockets before closing them.
     shutdown_timeout_seconds: float = Field(default=5.0, gt=0)
     # When true, /graphql and /export need a bearer token (hub.auth); otherwise anonymous.
