@@ -390,7 +390,9 @@ class IdleConfig(_Strict):
         named += [(f"rules[{i}].cause", r.cause) for i, r in enumerate(self.rules)]
         for where, cause in named:
             if cause not in codes:
-                raise ValueError(f"{where} names unknown cause {cause!r}; known: {', '.join(codes)}")
+                raise ValueError(
+                    f"{where} names unknown cause {cause!r}; known: {', '.join(codes)}"
+                )
         return self
 
     @property
@@ -444,6 +446,13 @@ class HubConfig(_Strict):
         if isinstance(rule, str):
             return {name: rule for name in ENTITIES[entity_name].by_name}
         return dict(rule)
+
+    def allowed_values(self, entity_name: str) -> dict[str, tuple[str, frozenset[str]]]:
+        """Fields of ``entity_name`` whose values the config lists, with where it lists them:
+        an annotation's cause is a code of the ``[idle]`` taxonomy."""
+        if entity_name == "project_annotation":
+            return {"cause": ("the causes of [idle] in the config", self.idle.cause_codes)}
+        return {}
 
     def resolve_url(self, url: str) -> str:
         """Make a relative SQLite path in ``url`` relative to the config file's folder."""

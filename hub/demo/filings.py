@@ -32,8 +32,8 @@ from typing import Any
 
 from hub.calendar import WorkingCalendar
 from hub.demo.catalogue import Catalogue, Department, Matter
-from hub.demo.names import BRANDS, person
 from hub.demo.idle import settle_quiet
+from hub.demo.names import BRANDS, person
 from hub.demo.projects import Activity, Project
 from hub.entities import (
     Decision,
