@@ -277,7 +277,10 @@ class SyncEngine:
             stream=stream,
             mapper=mapper,
             writer=BatchWriter(
-                mapper.entity, mapper.fields, self.config.authority_for(stream.entity)
+                mapper.entity,
+                mapper.fields,
+                self.config.authority_for(stream.entity),
+                self.config.allowed_values(stream.entity),
             ),
             provenance=Provenance(connector.name, connector.config.department, run_id),
             zone=ZoneInfo(connector.config.timezone),
