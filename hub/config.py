@@ -356,9 +356,12 @@ class ChecksConfig(_Strict):
             parse_duration(duration)
         return value
 
+    def stale_after_of(self, connector: str) -> str:
+        """How long ``connector`` may go without a successful sync, as configured ("2d")."""
+        return self.stale_after_for.get(connector, self.stale_after)
+
     def stale_interval(self, connector: str) -> timedelta:
-        """How long ``connector`` may go without a successful sync."""
-        return parse_duration(self.stale_after_for.get(connector, self.stale_after))
+        return parse_duration(self.stale_after_of(connector))
 
 
 class HubConfig(_Strict):

@@ -28,6 +28,7 @@ class StaleSource(CheckRule):
         for connector in ctx.config.connectors:
             if not connector.enabled:
                 continue
+            expected = ctx.config.checks.stale_after_of(connector.name)
             interval = ctx.config.checks.stale_interval(connector.name)
             at = last.get(connector.name)
             if at is not None and ctx.now - at <= interval:
@@ -43,8 +44,8 @@ class StaleSource(CheckRule):
                     entity=self.entity,
                     key=connector.name,
                     department_code=connector.department,
-                    message=f"{since}; expected at least every {interval}",
-                    details={"lastSuccess": json_safe(at), "interval": str(interval)},
+                    message=f"{since}; expected at least every {expected}",
+                    details={"lastSuccess": json_safe(at), "interval": expected},
                 )
             )
         return found
