@@ -13,8 +13,9 @@ on two instances or repeated append nothing twice.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -28,7 +29,10 @@ from hub.checks.registry import rules as known_rules
 from hub.clock import utcnow
 from hub.config import ChecksConfig, HubConfig
 from hub.entities import FINDING_FIELD
+from hub.runs import RunReport
+from hub.sla import china_today
 
+log = logging.getLogger("hub.checks")
 CONNECTOR = "checks"  # the change log's source name for findings
 OP = "finding"
 _CHUNK = 1000  # ids per UPDATE ... IN (...)
@@ -71,21 +75,34 @@ def _event(finding: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class DataChecks:
-    """Runs data-check passes over one store (see the module docstring)."""
+    """Runs data-check passes over one store (see the module docstring); ``business_day``
+    gives the day a pass judges when none is given (the supervision's)."""
 
     def __init__(
         self,
         changelog: ChangeLog,
         config: HubConfig,
         rules: Sequence[CheckRule] | None = None,
+        business_day: Callable[[], date] | None = None,
     ) -> None:
         self.changelog = changelog
         self.config = config
         self.rules = list(enabled_rules(config.checks) if rules is None else rules)
+        self.business_day = business_day or (lambda: china_today(utcnow()))
+        self.last_report: CheckReport | None = None
 
-    async def run(self, as_of: date, now: datetime | None = None) -> CheckReport:
+    async def after_sync(self, run: RunReport) -> None:
+        """A pass after a sync run (``SyncEngine``'s ``after_run``): its failure is logged,
+        never the sync's."""
+        try:
+            await self.run()
+        except Exception:  # the sync's data is committed; the scheduled pass retries
+            log.exception("data checks after the sync of %s failed", run.connector)
+
+    async def run(self, as_of: date | None = None, now: datetime | None = None) -> CheckReport:
         now = now or utcnow()
-        report = CheckReport(as_of)
+        report = CheckReport(as_of or self.business_day())
+        as_of = report.as_of
         table = tables.findings
         store = self.changelog.store
         async with self.changelog.write() as transaction:
@@ -173,4 +190,12 @@ class DataChecks:
                 await conn.execute(table.insert(), opened)
             for department, records in sorted(events.items(), key=lambda i: i[0] or ""):
                 await transaction.append(records, Provenance(CONNECTOR, department, None), now)
+        self.last_report = report
+        if report.appended:
+            log.info(
+                "data checks %s: opened %s, closed %s",
+                as_of,
+                dict(report.opened),
+                dict(report.closed),
+            )
         return report

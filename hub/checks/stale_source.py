@@ -1,5 +1,5 @@
-"""A source (connector) without a successful sync within its expected interval (``[checks]
-stale_after``, per connector ``stale_after_for``)."""
+"""A source (connector) without a successful sync (or a partial one: some files skipped) within
+its expected interval (``[checks] stale_after``, per connector ``stale_after_for``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ class StaleSource(CheckRule):
         runs = tables.sync_runs
         query = (
             select(runs.c.connector, func.max(runs.c.finished_at))
-            .where(runs.c.state == "succeeded")
+            .where(runs.c.state.in_(("succeeded", "partial")))
             .group_by(runs.c.connector)
         )
         last = {name: at for name, at in await ctx.conn.execute(query)}
