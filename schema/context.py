@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.config import ServerConfig
+from hub.config import ChecksConfig, ServerConfig
 from hub.sla import Supervision
 from hub.store import Store
 from schema.filters import FilterScope
@@ -28,6 +28,7 @@ class Context:
     response: Any = None
     connector_departments: Mapping[str, str | None] = field(default_factory=dict)
     supervision: Supervision | None = None
+    checks: ChecksConfig = field(default_factory=ChecksConfig)  # [checks], for qualityRules
 
     @classmethod
     def create(
@@ -39,6 +40,7 @@ class Context:
         response: Any = None,
         connector_departments: Mapping[str, str | None] | None = None,
         supervision: Supervision | None = None,
+        checks: ChecksConfig | None = None,
     ) -> Context:
         server = server or ServerConfig()
         supervision = supervision or Supervision.standard(store)
@@ -51,6 +53,7 @@ class Context:
             request=request,
             response=response,
             connector_departments=connector_departments or {},
+            checks=checks or ChecksConfig(),
         )
 
     @property

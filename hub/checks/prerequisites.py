@@ -18,15 +18,30 @@ prerequisites counts at the next question without any re-registration.
 from __future__ import annotations
 
 import enum
-from datetime import date
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Select, and_, case, cast, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.sql import Subquery
 
 from hub import tables
 from hub.checks.sql import live, prerequisite_pairs
-from hub.entities import Decision
+from hub.entities import Decision, FilingStatus
 from hub.sla import cutoff
 from hub.store import Store
 
@@ -148,3 +163,133 @@ def violations(store: Store, as_of: date) -> Select[Any]:
             states.c.state.in_(sorted(s.value for s in VIOLATIONS)),
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PrerequisiteStatus:
+    """One required matter of one filing, as of a day."""
+
+    filing_key: str
+    matter_code: str  # the required matter
+    state: PrerequisiteState
+    outcome_key: str | None
+    issued_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """An open filing of a project waiting on a prerequisite, and the department that owes it."""
+
+    project_code: str
+    filing_key: str
+    matter_code: str  # the waiting filing's matter
+    required_code: str
+    state: PrerequisiteState
+    department_code: str | None  # the department of the required matter
+
+
+OPEN_STATUSES = (
+    FilingStatus.SUBMITTED.value,
+    FilingStatus.ACCEPTED.value,
+    FilingStatus.IN_PROGRESS.value,
+    FilingStatus.SUPPLEMENT.value,
+)
+
+
+async def of_filings(
+    store: Store, keys: Sequence[str], as_of: date
+) -> dict[str, list[PrerequisiteStatus]]:
+    """The prerequisites of the filings ``keys`` (by required matter code), one statement."""
+    states = prerequisite_states(store, as_of)
+    query = (
+        select(states)
+        .where(states.c.filing_key.in_(list(keys)))
+        .order_by(states.c.filing_key, states.c.required_code)
+    )
+    found: dict[str, list[PrerequisiteStatus]] = defaultdict(list)
+    async with store.read() as conn:
+        for row in await conn.execute(query):
+            found[row.filing_key].append(
+                PrerequisiteStatus(
+                    row.filing_key,
+                    row.required_code,
+                    PrerequisiteState(row.state),
+                    row.outcome_key,
+                    row.issued_at,
+                )
+            )
+    return found
+
+
+async def waiting_on(store: Store, codes: Sequence[str], as_of: date) -> dict[str, list[Waiting]]:
+    """Per project of ``codes``: its open filings' prerequisites not in force, one statement."""
+    states = prerequisite_states(store, as_of)
+    f, m = tables.filings, tables.matters
+    query = (
+        select(states, m.c.department_code)
+        .join(f, f.c.key == states.c.filing_key)
+        .outerjoin(m, and_(m.c.code == states.c.required_code, live(m)))
+        .where(
+            states.c.project_code.in_(list(codes)),
+            f.c.status.in_(OPEN_STATUSES),
+            states.c.state != PrerequisiteState.SATISFIED.value,
+        )
+        .order_by(states.c.project_code, states.c.filing_key, states.c.required_code)
+    )
+    found: dict[str, list[Waiting]] = defaultdict(list)
+    async with store.read() as conn:
+        for row in await conn.execute(query):
+            found[row.project_code].append(
+                Waiting(
+                    row.project_code,
+                    row.filing_key,
+                    row.matter_code,
+                    row.required_code,
+                    PrerequisiteState(row.state),
+                    row.department_code,
+                )
+            )
+    return found
+
+
+async def next_matters(store: Store, codes: Sequence[str], as_of: date) -> dict[str, list[str]]:
+    """Per project of ``codes``: the matters it can file now, one statement. A matter can be
+    filed when it has prerequisites, each approved for the project by an outcome in force at
+    the end of ``as_of``, and the project has no filing of it that is open or approved."""
+    pairs = prerequisite_pairs(store)
+    p, g, o, f = (
+        tables.projects,
+        tables.filings.alias("required_filing"),
+        tables.outcomes,
+        tables.filings,
+    )
+    moment = literal(cutoff(as_of), DateTime())
+    in_force = exists().where(
+        g.c.project_code == p.c.code,
+        g.c.matter_code == pairs.c.required_code,
+        live(g),
+        o.c.filing_key == g.c.key,
+        live(o),
+        o.c.decision == Decision.APPROVED.value,
+        func.coalesce(o.c.issued_at, moment) <= moment,
+        o.c.valid_until.is_(None) | (moment < valid_through(store, o.c.valid_until)),
+    )
+    filed = exists().where(
+        f.c.project_code == p.c.code,
+        f.c.matter_code == pairs.c.matter_code,
+        live(f),
+        f.c.status.in_((*OPEN_STATUSES, FilingStatus.APPROVED.value)),
+    )
+    query = (
+        select(p.c.code, pairs.c.matter_code)
+        .select_from(p.join(pairs, true()))
+        .where(p.c.code.in_(list(codes)), live(p), ~filed)
+        .group_by(p.c.code, pairs.c.matter_code)
+        .having(func.min(case((in_force, 1), else_=0)) == 1)
+        .order_by(p.c.code, pairs.c.matter_code)
+    )
+    found: dict[str, list[str]] = defaultdict(list)
+    async with store.read() as conn:
+        for code, matter in await conn.execute(query):
+            found[code].append(matter)
+    return found

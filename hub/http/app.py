@@ -87,6 +87,7 @@ class HubGraphQL(AcceleratedView[Context, None]):
             response=response,
             connector_departments={c.name: c.department for c in self.config.connectors},
             supervision=request.app.state.supervision,
+            checks=self.config.checks,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:

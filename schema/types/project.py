@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -18,11 +18,13 @@ from schema.types.district import District
 from schema.types.enums import Funding, ProjectCategory, ProjectStatus, Stage, to_enum
 from schema.types.filing import Filing
 from schema.types.history import HistoryEntry, ProjectField, history
+from schema.types.prerequisite import WaitingOn
 from schema.types.provenance import Provenance, provenance_field
 from schema.types.scalars import columns, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
+    from schema.types.matter import Matter
     from schema.types.outcome import Outcome
 
 
@@ -108,6 +110,29 @@ class Project:
         context = info.context
         calendar = context.clock.clock.calendar
         return await project_lead_time(context.store, calendar, self.code, from_, to)
+
+    @strawberry.field(
+        description="What the project can file now: matters whose prerequisites (前置) are all "
+        "approved for it and in force at the end of the business day, not filed yet."
+    )
+    async def next_matters(
+        self, info: strawberry.Info[Context, None], as_of: date | None = None
+    ) -> list[Annotated[Matter, strawberry.lazy("schema.types.matter")]]:
+        loaders = info.context.loaders
+        day = info.context.clock.business_day(as_of)
+        codes = await loaders.next_matters.load((day, self.code))
+        return [m for m in await loaders.matter.load_many(codes) if m is not None]
+
+    @strawberry.field(
+        description="The prerequisites its open filings wait on (not in force), with the "
+        "departments that owe them."
+    )
+    async def waiting_on(
+        self, info: strawberry.Info[Context, None], as_of: date | None = None
+    ) -> list[WaitingOn]:
+        day = info.context.clock.business_day(as_of)
+        found = await info.context.loaders.waiting_on.load((day, self.code))
+        return [WaitingOn.of(waiting) for waiting in found]
 
     @strawberry.field(description="The recorded changes of this project, oldest first.")
     async def history(

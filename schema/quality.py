@@ -1,0 +1,113 @@
+"""The data checks (数据检查) in the graph: ``findings``, ``qualityRules`` and
+``qualityScores`` (``hub.checks``, ``hub.quality``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from sqlalchemy import Select, select
+
+from hub import tables
+from hub.checks.registry import rules
+from hub.checks.runner import severity_of
+from hub.clock import utcnow
+from hub.sla import china_today
+from schema.errors import UserInputError
+from schema.pagination import Connection, Ordering, SortField, paginate
+from schema.types.finding import Finding, QualityRule, Severity
+
+if TYPE_CHECKING:
+    from schema.context import Context
+
+FINDINGS_NEWEST = Ordering("findings:-id", (SortField(tables.findings.c.id, descending=True),))
+
+
+@strawberry.input(description="Which findings: every given condition must hold.")
+class FindingFilter:
+    rules: list[str] | None = None
+    severities: list[Severity] | None = None
+    department_codes: list[str] | None = None
+    project_code: str | None = None
+    entity: str | None = None
+    key: str | None = None
+    open: bool | None = strawberry.field(
+        default=True, description="true (default): open findings; false: resolved; null: both."
+    )
+
+
+def past_day(as_of: date | None, where: str) -> None:
+    """A ``UserInputError`` for an as-of day after today in China."""
+    today = china_today(utcnow())
+    if as_of is not None and as_of > today:
+        raise UserInputError(
+            f"{where}: asOf {as_of.isoformat()} is in the future (today in China is "
+            f"{today.isoformat()}); give a day up to today",
+            code="BAD_AS_OF",
+        )
+
+
+def findings_query(given: FindingFilter | None) -> Select[Any]:
+    """The findings ``given`` selects (whole rows)."""
+    t = tables.findings
+    query = select(t)
+    given = given or FindingFilter()
+    if given.rules:
+        known = rules()
+        unknown = sorted(set(given.rules) - set(known))
+        if unknown:
+            raise UserInputError(
+                f"findings(filter: {{rules}}): unknown rule {unknown[0]!r}; known: "
+                f"{', '.join(known)}",
+                code="BAD_FILTER",
+            )
+        query = query.where(t.c.rule.in_(sorted(given.rules)))
+    if given.severities:
+        query = query.where(t.c.severity.in_(sorted(s.value for s in given.severities)))
+    if given.department_codes:
+        query = query.where(t.c.department_code.in_(sorted(given.department_codes)))
+    for column, value in (
+        (t.c.project_code, given.project_code),
+        (t.c.entity, given.entity),
+        (t.c.entity_key, given.key),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if given.open is not None:
+        query = query.where(
+            t.c.resolved_at.is_(None) if given.open else t.c.resolved_at.is_not(None)
+        )
+    return query
+
+
+@strawberry.type
+class QualityQuery:
+    @strawberry.field(
+        description="Findings of the data checks (数据检查), newest first (a cursor connection); "
+        "by default the open ones."
+    )
+    async def findings(
+        self,
+        info: strawberry.Info[Context, None],
+        filter: FindingFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Finding]:
+        context = info.context
+        return await paginate(
+            context.store,
+            findings_query(filter),
+            FINDINGS_NEWEST,
+            Finding.from_row,
+            first=context.page_size(first),
+            after=after,
+        )
+
+    @strawberry.field(description="The data-check rules, by name, as configured ([checks]).")
+    def quality_rules(self, info: strawberry.Info[Context, None]) -> list[QualityRule]:
+        checks = info.context.checks
+        return [
+            QualityRule.of(rule, severity_of(rule, checks), name not in checks.disabled)
+            for name, rule in rules().items()
+        ]
