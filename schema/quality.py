@@ -13,7 +13,8 @@ from hub import tables
 from hub.checks.registry import rules
 from hub.checks.runner import severity_of
 from hub.clock import utcnow
-from hub.sla import china_today
+from hub.quality import QualityScores, Scorecard, Scores
+from schema.business_day import past_day
 from schema.errors import UserInputError
 from schema.pagination import Connection, Ordering, SortField, paginate
 from schema.types.finding import Finding, QualityRule, Severity
@@ -35,17 +36,6 @@ class FindingFilter:
     open: bool | None = strawberry.field(
         default=True, description="true (default): open findings; false: resolved; null: both."
     )
-
-
-def past_day(as_of: date | None, where: str) -> None:
-    """A ``UserInputError`` for an as-of day after today in China."""
-    today = china_today(utcnow())
-    if as_of is not None and as_of > today:
-        raise UserInputError(
-            f"{where}: asOf {as_of.isoformat()} is in the future (today in China is "
-            f"{today.isoformat()}); give a day up to today",
-            code="BAD_AS_OF",
-        )
 
 
 def findings_query(given: FindingFilter | None) -> Select[Any]:
@@ -111,3 +101,66 @@ class QualityQuery:
             QualityRule.of(rule, severity_of(rule, checks), name not in checks.disabled)
             for name, rule in rules().items()
         ]
+
+    @strawberry.field(
+        description="The quality scorecard per department as of a business day (default: the "
+        "configured day, else today in China), with the week before and the trend."
+    )
+    async def quality_scores(
+        self, info: strawberry.Info[Context, None], as_of: date | None = None
+    ) -> list[QualityScore]:
+        past_day(as_of, "qualityScores")
+        context = info.context
+        day = context.clock.business_day(as_of)
+        scores = QualityScores(context.store, context.clock.clock, context.connector_departments)
+        return [QualityScore.of(card) for card in await scores.scorecards(day, utcnow())]
+
+
+@strawberry.type(description="A department's data-quality measures at one moment.")
+class QualityMeasures:
+    timeliness: float | None = strawberry.field(
+        description="Share of its filings completed by the day that kept their time limit."
+    )
+    completeness: float | None = strawberry.field(
+        description="Share of its rows (filings by the day, and rejected source rows) stored "
+        "with what the catalogue needs."
+    )
+    consistency: float | None = strawberry.field(
+        description="Open data-check findings about its records, per thousand records."
+    )
+    freshness_hours: float | None = strawberry.field(
+        description="Hours since the last successful sync of its sources."
+    )
+
+    @classmethod
+    def of(cls, scores: Scores) -> QualityMeasures:
+        return cls(
+            timeliness=scores.timeliness,
+            completeness=scores.completeness,
+            consistency=scores.consistency,
+            freshness_hours=scores.freshness_hours,
+        )
+
+
+@strawberry.type(description="A department's quality scorecard (数据质量) as of a day.")
+class QualityScore:
+    department_code: str
+    as_of: date
+    records: int = strawberry.field(description="Its filings by the day and their outcomes.")
+    scores: QualityMeasures
+    week_before: QualityMeasures = strawberry.field(description="The same, seven days earlier.")
+    trend: QualityMeasures = strawberry.field(
+        description="scores - weekBefore per measure (null where either is missing)."
+    )
+
+    @classmethod
+    def of(cls, card: Scorecard) -> QualityScore:
+        names = ("timeliness", "completeness", "consistency", "freshness_hours")
+        return cls(
+            department_code=card.department_code,
+            as_of=card.as_of,
+            records=card.now.records,
+            scores=QualityMeasures.of(card.now),
+            week_before=QualityMeasures.of(card.week_before),
+            trend=QualityMeasures(**{name: card.trend(name) for name in names}),
+        )

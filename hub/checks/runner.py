@@ -74,6 +74,16 @@ def _event(finding: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _said(finding: Finding | Any) -> dict[str, Any]:
+    """What a finding says beyond its identity (a ``Finding`` or a stored row)."""
+    return {
+        "project_code": finding.project_code,
+        "department_code": finding.department_code,
+        "message": finding.message,
+        "details": dict(finding.details) if finding.details is not None else {},
+    }
+
+
 class DataChecks:
     """Runs data-check passes over one store (see the module docstring); ``business_day``
     gives the day a pass judges when none is given (the supervision's)."""
@@ -121,9 +131,40 @@ class DataChecks:
             }
             events: dict[str | None, list[ChangeRecord]] = defaultdict(list)
             opened: list[dict[str, Any]] = []
+            moved: list[tuple[int, dict[str, Any]]] = []
             for identity, (finding, severity) in found.items():
                 report.open[finding.rule] += 1
                 if identity in stored:
+                    before = stored[identity]
+                    now_said = _said(finding)
+                    if _said(before) != now_said:
+                        moved.append((before.id, now_said))
+                    if before.department_code != finding.department_code:
+                        # Whose it is changed (its record's department arrived with a later
+                        # sync): it leaves the old department's feed and enters the new one's.
+                        old = _event(dict(before._mapping))
+                        events[before.department_code].append(
+                            ChangeRecord.derived(
+                                OP,
+                                finding.entity,
+                                finding.key,
+                                before.project_code,
+                                FIELD,
+                                old,
+                                None,
+                            )
+                        )
+                        events[finding.department_code].append(
+                            ChangeRecord.derived(
+                                OP,
+                                finding.entity,
+                                finding.key,
+                                finding.project_code,
+                                FIELD,
+                                None,
+                                {**old, **now_said, "details": now_said["details"]},
+                            )
+                        )
                     continue
                 values: dict[str, Any] = {
                     "rule": finding.rule,
@@ -186,6 +227,8 @@ class DataChecks:
                     )
                     .values(severity=graded)
                 )
+            for finding_id, said in moved:
+                await conn.execute(update(table).where(table.c.id == finding_id).values(**said))
             if opened:
                 await conn.execute(table.insert(), opened)
             for department, records in sorted(events.items(), key=lambda i: i[0] or ""):

@@ -30,4 +30,5 @@ class UnknownDepartmentCode(SqlRule):
             live(f),
             f.c.department_code.is_not(None),
             ~exists().where(d.c.code == f.c.department_code, live(d)),
+            exists().where(live(d)),  # none synced yet (a first sync): nothing to judge
         )

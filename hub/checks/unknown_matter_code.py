@@ -28,4 +28,9 @@ class UnknownMatterCode(SqlRule):
             ).label("department"),
             (literal("unknown matter code ") + f.c.matter_code).label("message"),
             f.c.matter_code.label("matter_code"),
-        ).where(live(f), ~exists().where(m.c.code == f.c.matter_code, live(m)))
+        ).where(
+            live(f),
+            ~exists().where(m.c.code == f.c.matter_code, live(m)),
+            # Before any catalogue has arrived (a first sync), nothing can be judged.
+            exists().where(live(m)),
+        )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from hub import entities
+from schema.business_day import past_day
 from schema.prefetch import cached_or_load
 from schema.snapshot import Snapshot
 from schema.types.enums import FilingStatus, member
@@ -127,6 +128,7 @@ class Filing:
     async def prerequisites(
         self, info: strawberry.Info[Context, None], as_of: date | None = None
     ) -> list[Prerequisite]:
+        past_day(as_of, "Filing.prerequisites")
         day = info.context.clock.business_day(as_of)
         found = await info.context.loaders.prerequisites.load((day, self.key))
         return [Prerequisite.of(status) for status in found]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from hub import entities
+from schema.business_day import past_day
 from schema.filters import FilingFilter
 from schema.nested import project_filings, snapshot_filings
 from schema.ordering import FilingOrder
@@ -118,6 +119,7 @@ class Project:
     async def next_matters(
         self, info: strawberry.Info[Context, None], as_of: date | None = None
     ) -> list[Annotated[Matter, strawberry.lazy("schema.types.matter")]]:
+        past_day(as_of, "Project.nextMatters")
         loaders = info.context.loaders
         day = info.context.clock.business_day(as_of)
         codes = await loaders.next_matters.load((day, self.code))
@@ -130,6 +132,7 @@ class Project:
     async def waiting_on(
         self, info: strawberry.Info[Context, None], as_of: date | None = None
     ) -> list[WaitingOn]:
+        past_day(as_of, "Project.waitingOn")
         day = info.context.clock.business_day(as_of)
         found = await info.context.loaders.waiting_on.load((day, self.code))
         return [WaitingOn.of(waiting) for waiting in found]

@@ -261,3 +261,10 @@ async def test_stale_sources(consistent: Store) -> None:
         "fgw": "never synced successfully; expected at least every 1d",
         "platform": "never synced successfully; expected at least every 1000d",
     }
+
+
+async def test_codes_are_not_judged_before_any_catalogue_arrived(store: Store) -> None:
+    await project(store)
+    await filing(store, "EARLY-SYNC", "ZJJ-007", department_code="ZJJ")
+    assert await found(store, "unknown_matter_code") == {}
+    assert await found(store, "unknown_department_code") == {}
