@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import tempfile
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,6 +22,7 @@ from typing import Any
 from sqlalchemy import event, text
 
 from bench.graph_demo import demo_store
+from bench.supervision import timed
 from hub.changelog import ChangeLog
 from hub.checks.runner import DataChecks
 from hub.config import HubConfig
@@ -92,15 +90,6 @@ def hand_written(config: HubConfig) -> dict[str, str]:
               SELECT document_number FROM outcomes WHERE {LIVE} AND document_number IS NOT NULL
               GROUP BY document_number HAVING count(*) > 1)""",
     }
-
-
-async def timed(run: Callable[[], Awaitable[Any]], repeat: int) -> tuple[float, Any]:
-    times, answer = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        answer = await run()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), answer
 
 
 async def main(scale: float, repeat: int) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, case, or_, select
+from sqlalchemy import Select, case, or_
 
 from hub import tables
 from hub.checks.base import CheckContext, SqlRule
-from hub.checks.sql import filing_department, live
+from hub.checks.sql import filing_findings
 from hub.sla import suspension_ends_before_it_starts
 
 
@@ -23,7 +23,7 @@ class EventsOutOfOrder(SqlRule):
     entity = "filing"
 
     def query(self, ctx: CheckContext) -> Select[Any]:
-        f, m = tables.filings, tables.matters
+        f = tables.filings
         problems = [
             (f.c.accepted_at < f.c.submitted_at, "accepted before it was submitted"),
             (f.c.completed_at < f.c.accepted_at, "completed before it was accepted"),
@@ -33,14 +33,4 @@ class EventsOutOfOrder(SqlRule):
                 "(started)",
             ),
         ]
-        message = case(*problems)
-        return (
-            select(
-                f.c.key.label("key"),
-                f.c.project_code.label("project_code"),
-                filing_department(m).label("department"),
-                message.label("message"),
-            )
-            .select_from(f.outerjoin(m, and_(m.c.code == f.c.matter_code, live(m))))
-            .where(live(f), or_(*(condition for condition, _ in problems)))
-        )
+        return filing_findings(case(*problems)).where(or_(*(c for c, _ in problems)))

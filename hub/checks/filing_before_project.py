@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, literal, select
+from sqlalchemy import Select, and_, literal
 
 from hub import tables
 from hub.checks.base import CheckContext, SqlRule
-from hub.checks.sql import filing_department, live
+from hub.checks.sql import filing_findings, live
 
 
 class FilingBeforeProject(SqlRule):
@@ -19,20 +19,14 @@ class FilingBeforeProject(SqlRule):
     detail_columns = ("submitted_at", "registered_at")
 
     def query(self, ctx: CheckContext) -> Select[Any]:
-        f, p, m = tables.filings, tables.projects, tables.matters
+        f, p = tables.filings, tables.projects
+        message = literal("submitted before its project was registered")
         return (
-            select(
-                f.c.key.label("key"),
-                f.c.project_code.label("project_code"),
-                filing_department(m).label("department"),
-                literal("submitted before its project was registered").label("message"),
+            filing_findings(
+                message,
                 f.c.submitted_at.label("submitted_at"),
                 p.c.registered_at.label("registered_at"),
             )
-            .select_from(
-                f.join(p, and_(p.c.code == f.c.project_code, live(p))).outerjoin(
-                    m, and_(m.c.code == f.c.matter_code, live(m))
-                )
-            )
-            .where(live(f), f.c.submitted_at < p.c.registered_at)
+            .join(p, and_(p.c.code == f.c.project_code, live(p)))
+            .where(f.c.submitted_at < p.c.registered_at)
         )

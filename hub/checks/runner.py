@@ -74,6 +74,16 @@ def _event(finding: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _opening(entity: str, key: str, project: str | None, said: dict[str, Any]) -> ChangeRecord:
+    """The change event of a finding opened about a record."""
+    return ChangeRecord.derived(OP, entity, key, project, FIELD, None, said)
+
+
+def _closing(entity: str, key: str, project: str | None, said: dict[str, Any]) -> ChangeRecord:
+    """The change event of a finding closed."""
+    return ChangeRecord.derived(OP, entity, key, project, FIELD, said, None)
+
+
 def _said(finding: Finding | Any) -> dict[str, Any]:
     """What a finding says beyond its identity (a ``Finding`` or a stored row)."""
     return {
@@ -131,39 +141,24 @@ class DataChecks:
             }
             events: dict[str | None, list[ChangeRecord]] = defaultdict(list)
             opened: list[dict[str, Any]] = []
-            moved: list[tuple[int, dict[str, Any]]] = []
+            restated: list[tuple[int, dict[str, Any]]] = []
             for identity, (finding, severity) in found.items():
                 report.open[finding.rule] += 1
                 if identity in stored:
                     before = stored[identity]
                     now_said = _said(finding)
                     if _said(before) != now_said:
-                        moved.append((before.id, now_said))
+                        restated.append((before.id, now_said))
                     if before.department_code != finding.department_code:
                         # Whose it is changed (its record's department arrived with a later
                         # sync): it leaves the old department's feed and enters the new one's.
                         old = _event(dict(before._mapping))
                         events[before.department_code].append(
-                            ChangeRecord.derived(
-                                OP,
-                                finding.entity,
-                                finding.key,
-                                before.project_code,
-                                FIELD,
-                                old,
-                                None,
-                            )
+                            _closing(finding.entity, finding.key, before.project_code, old)
                         )
+                        new = {**old, "message": finding.message, "details": now_said["details"]}
                         events[finding.department_code].append(
-                            ChangeRecord.derived(
-                                OP,
-                                finding.entity,
-                                finding.key,
-                                finding.project_code,
-                                FIELD,
-                                None,
-                                {**old, **now_said, "details": now_said["details"]},
-                            )
+                            _opening(finding.entity, finding.key, finding.project_code, new)
                         )
                     continue
                 values: dict[str, Any] = {
@@ -181,28 +176,14 @@ class DataChecks:
                 opened.append(values)
                 report.opened[finding.rule] += 1
                 events[finding.department_code].append(
-                    ChangeRecord.derived(
-                        OP,
-                        finding.entity,
-                        finding.key,
-                        finding.project_code,
-                        FIELD,
-                        None,
-                        _event(values),
-                    )
+                    _opening(finding.entity, finding.key, finding.project_code, _event(values))
                 )
             gone = [row for identity, row in stored.items() if identity not in found]
             for row in gone:
                 report.closed[row.rule] += 1
                 events[row.department_code].append(
-                    ChangeRecord.derived(
-                        OP,
-                        row.entity,
-                        row.entity_key,
-                        row.project_code,
-                        FIELD,
-                        _event(dict(row._mapping)),
-                        None,
+                    _closing(
+                        row.entity, row.entity_key, row.project_code, _event(dict(row._mapping))
                     )
                 )
             ids = [row.id for row in gone]
@@ -227,7 +208,7 @@ class DataChecks:
                     )
                     .values(severity=graded)
                 )
-            for finding_id, said in moved:
+            for finding_id, said in restated:
                 await conn.execute(update(table).where(table.c.id == finding_id).values(**said))
             if opened:
                 await conn.execute(table.insert(), opened)

@@ -5,7 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Subquery, Table, case, cast, func, literal, select, true
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    Subquery,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+)
 
 from hub import tables
 from hub.store import Store
@@ -41,4 +54,22 @@ def prerequisite_pairs(store: Store) -> Subquery:
         .select_from(m.join(listed, true()))
         .where(live(m), listed.c.value.is_not(None))
         .subquery("prerequisite_pairs")
+    )
+
+
+def filing_findings(message: ColumnElement[Any], *columns: ColumnElement[Any]) -> Select[Any]:
+    """A filing rule's SELECT (see ``SqlRule``): key, project, the department responsible,
+    ``message`` and ``columns``, from live filings and their live matters; the rule adds its
+    conditions (and joins)."""
+    f, m = tables.filings, tables.matters
+    return (
+        select(
+            f.c.key.label("key"),
+            f.c.project_code.label("project_code"),
+            filing_department(m).label("department"),
+            message.label("message"),
+            *columns,
+        )
+        .select_from(f.outerjoin(m, and_(m.c.code == f.c.matter_code, live(m))))
+        .where(live(f))
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, or_, select
+from sqlalchemy import Select, and_, case, exists, or_
 
 from hub import tables
 from hub.checks.base import CheckContext, SqlRule
-from hub.checks.sql import filing_department, live
+from hub.checks.sql import filing_findings, live
 from hub.entities import Decision, FilingStatus
 
 OPEN = (
@@ -30,7 +30,7 @@ class StatusContradictsOutcome(SqlRule):
     detail_columns = ("status",)
 
     def query(self, ctx: CheckContext) -> Select[Any]:
-        f, m, o = tables.filings, tables.matters, tables.outcomes
+        f, o = tables.filings, tables.outcomes
         any_outcome = exists().where(o.c.filing_key == f.c.key, live(o))
         approving = exists().where(
             o.c.filing_key == f.c.key, live(o), o.c.decision == Decision.APPROVED.value
@@ -41,14 +41,6 @@ class StatusContradictsOutcome(SqlRule):
             (approved_without, "APPROVED without an approving outcome"),
             else_="an outcome on a filing still in progress",
         )
-        return (
-            select(
-                f.c.key.label("key"),
-                f.c.project_code.label("project_code"),
-                filing_department(m).label("department"),
-                message.label("message"),
-                f.c.status.label("status"),
-            )
-            .select_from(f.outerjoin(m, and_(m.c.code == f.c.matter_code, live(m))))
-            .where(live(f), or_(approved_without, open_with))
+        return filing_findings(message, f.c.status.label("status")).where(
+            or_(approved_without, open_with)
         )
