@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.config import IdleConfig, ServerConfig
+from hub.config import ChecksConfig, IdleConfig, ServerConfig
 from hub.idle import IdleRule
 from hub.sla import Supervision
 from hub.store import Store
@@ -30,6 +30,7 @@ class Context:
     connector_departments: Mapping[str, str | None] = field(default_factory=dict)
     supervision: Supervision | None = None
     idle_config: IdleConfig = field(default_factory=IdleConfig)
+    checks: ChecksConfig = field(default_factory=ChecksConfig)  # [checks], for qualityRules
 
     @classmethod
     def create(
@@ -42,6 +43,7 @@ class Context:
         connector_departments: Mapping[str, str | None] | None = None,
         supervision: Supervision | None = None,
         idle: IdleConfig | None = None,
+        checks: ChecksConfig | None = None,
     ) -> Context:
         server = server or ServerConfig()
         supervision = supervision or Supervision.standard(store)
@@ -56,6 +58,7 @@ class Context:
             request=request,
             response=response,
             connector_departments=connector_departments or {},
+            checks=checks or ChecksConfig(),
         )
 
     @property

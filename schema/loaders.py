@@ -22,6 +22,8 @@ from strawberry.dataloader import DataLoader
 
 from hub import tables
 from hub.calendar import standard_calendar
+from hub.checks import prerequisites
+from hub.checks.prerequisites import PrerequisiteStatus, Waiting
 from hub.entities import DEPARTMENT, FILING, PROJECT, Link
 from hub.idle import IdleRule
 from hub.sla import FilingClock
@@ -105,6 +107,19 @@ class Loaders:
         )
         self.last_activity: DataLoader[str, datetime | None] = DataLoader(self._last_activity)
         self.idle: DataLoader[tuple[date, int, str], ProjectIdle | None] = DataLoader(self._idle)
+        self.outcome: DataLoader[str, Outcome | None] = DataLoader(
+            self._by_key(t.outcomes, Outcome.from_row)
+        )
+        # The prerequisite engine (hub.checks.prerequisites), by (as-of day, key).
+        self.prerequisites: DataLoader[tuple[date, str], list[PrerequisiteStatus]] = DataLoader(
+            self._by_day(prerequisites.of_filings)
+        )
+        self.waiting_on: DataLoader[tuple[date, str], list[Waiting]] = DataLoader(
+            self._by_day(prerequisites.waiting_on)
+        )
+        self.next_matters: DataLoader[tuple[date, str], list[str]] = DataLoader(
+            self._by_day(prerequisites.next_matters)
+        )
         self._per_field: dict[tuple[str, ...], DataLoader[Any, Any]] = {}
 
     def per_field(self, info: Info, make_load: Callable[[], LoadFn]) -> DataLoader[Any, Any]:
@@ -144,6 +159,24 @@ class Loaders:
             for chunk in _chunks(keys):
                 rows.extend((await reader.execute(statement(chunk))).all())
         return rows
+
+    def _by_day(
+        self, fetch: Callable[[Store, list[str], date], Awaitable[dict[str, list[T]]]]
+    ) -> Callable[[list[tuple[date, str]]], Awaitable[list[list[T]]]]:
+        """A batch by (as-of day, key): one ``fetch`` per day asked about."""
+
+        async def load(keys: list[tuple[date, str]]) -> list[list[T]]:
+            by_day: dict[date, list[str]] = defaultdict(list)
+            for as_of, key in keys:
+                by_day[as_of].append(key)
+            found: dict[tuple[date, str], list[T]] = {}
+            for as_of, day_keys in by_day.items():
+                for chunk in _chunks(day_keys):
+                    for key, values in (await fetch(self.store, chunk, as_of)).items():
+                        found[(as_of, key)] = values
+            return [found.get(k, []) for k in keys]
+
+        return load
 
     async def _sla(self, keys: list[tuple[date, str]]) -> list[FilingSla]:
         """Clocks by (as-of day, filing key): one statement per as-of day asked about."""

@@ -94,6 +94,7 @@ class HubGraphQL(AcceleratedView[Context, None]):
             connector_departments={c.name: c.department for c in self.config.connectors},
             supervision=request.app.state.supervision,
             idle=self.config.idle,
+            checks=self.config.checks,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:

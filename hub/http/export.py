@@ -24,7 +24,7 @@ from hub.config import ServerConfig
 from hub.http.access import authorize
 from hub.store import Store
 from schema.errors import UserInputError
-from schema.export import ExportPlan, export_plan
+from schema.export import FINDINGS, ExportPlan, export_plan
 from schema.filters import FilterScope
 from schema.lists import ROOT_LISTS
 
@@ -97,7 +97,8 @@ class ExportEndpoint:
             plan = export_plan(self.schema, name, filter_json, order_json, scope)
         except UserInputError as exc:
             code = (exc.extensions or {}).get("code", "BAD_USER_INPUT")
-            return _problem(exc.message, code, 400 if name in ROOT_LISTS else 404)
+            known = name in ROOT_LISTS or name == FINDINGS
+            return _problem(exc.message, code, 400 if known else 404)
         log.info("export %s.%s filter=%s orderBy=%s", name, format, filter_json, order_json)
         return StreamingResponse(
             stream_rows(store, plan, format),
