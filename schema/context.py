@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.authenticity import KeyRing
 from hub.config import ServerConfig
 from hub.sla import Supervision
 from hub.store import Store
@@ -28,6 +29,8 @@ class Context:
     response: Any = None
     connector_departments: Mapping[str, str | None] = field(default_factory=dict)
     supervision: Supervision | None = None
+    # The departments' signing keys, for verifyCertificate (hub.verification).
+    keys: KeyRing = field(default_factory=lambda: KeyRing({}))
 
     @classmethod
     def create(
@@ -39,6 +42,7 @@ class Context:
         response: Any = None,
         connector_departments: Mapping[str, str | None] | None = None,
         supervision: Supervision | None = None,
+        keys: KeyRing | None = None,
     ) -> Context:
         server = server or ServerConfig()
         supervision = supervision or Supervision.standard(store)
@@ -51,6 +55,7 @@ class Context:
             request=request,
             response=response,
             connector_departments=connector_departments or {},
+            keys=keys or KeyRing({}),
         )
 
     @property
