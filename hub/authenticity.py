@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
@@ -251,7 +251,7 @@ class Authenticity:
         self.keys = keys
 
     async def check(
-        self, conn: AsyncConnection, store: Store, outcome_keys: Iterable[str], now: datetime
+        self, conn: AsyncConnection, outcome_keys: Iterable[str], now: datetime
     ) -> dict[str, Verdict]:
         """Check the stored outcomes ``outcome_keys`` inside ``conn``'s transaction; only those
         whose signed content, signature or key changed since their last check are verified
@@ -275,6 +275,7 @@ class Authenticity:
                     ).where(stored.c.outcome_key.in_(chunk))
                 )
             }
+            checked: list[dict[str, Any]] = []
             for row in rows:
                 department = row.pop("issuing_department")
                 fingerprint = _fingerprint(row, department, self.keys)
@@ -286,17 +287,23 @@ class Authenticity:
                 verdicts[row["key"]] = verdict
                 if verdict.state is AuthenticityState.VERIFIED:
                     verified_form = canonical_form(row)
-                values = {
-                    "outcome_key": row["key"],
-                    "state": verdict.state.value,
-                    "key_id": verdict.key_id,
-                    "algorithm": verdict.algorithm,
-                    "reason": verdict.reason,
-                    "fingerprint": fingerprint,
-                    "verified_form": verified_form,
-                    "checked_at": now,
-                }
-                await conn.execute(store.upsert(stored, values, ["outcome_key"]))
+                checked.append(
+                    {
+                        "outcome_key": row["key"],
+                        "state": verdict.state.value,
+                        "key_id": verdict.key_id,
+                        "algorithm": verdict.algorithm,
+                        "reason": verdict.reason,
+                        "fingerprint": fingerprint,
+                        "verified_form": verified_form,
+                        "checked_at": now,
+                    }
+                )
+            if checked:  # replaced in two statements: an upsert is one statement per row
+                replaced = [c["outcome_key"] for c in checked if c["outcome_key"] in known]
+                if replaced:
+                    await conn.execute(delete(stored).where(stored.c.outcome_key.in_(replaced)))
+                await conn.execute(stored.insert(), checked)
         return verdicts
 
     async def check_all(self, store: Store, now: datetime) -> dict[str, Verdict]:
@@ -307,5 +314,5 @@ class Authenticity:
         for start in range(0, len(keys), LOOKUP_CHUNK):
             async with store.write() as conn:
                 chunk = keys[start : start + LOOKUP_CHUNK]
-                verdicts |= await self.check(conn, store, chunk, now)
+                verdicts |= await self.check(conn, chunk, now)
         return verdicts

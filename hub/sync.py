@@ -455,7 +455,7 @@ class SyncEngine:
             if plan.stream.entity == "outcome" and (outcome.inserted or outcome.updated):
                 # Checked in the batch's transaction: an outcome is never stored unchecked.
                 written = [*outcome.inserted, *outcome.updated]
-                await self.authenticity.check(conn, self.store, written, now)
+                await self.authenticity.check(conn, written, now)
             if outcome.incomplete:
                 for index, record in zip(batch.record_rows, batch.records, strict=True):
                     reasons = outcome.incomplete.get(record.values[0])
