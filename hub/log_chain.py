@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import RowMapping, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
@@ -55,7 +55,7 @@ def _instant(value: Any) -> Any:
     return value
 
 
-def row_hash(previous: str, row: Mapping[str, Any]) -> str:
+def row_hash(previous: str, row: Mapping[str, Any] | RowMapping) -> str:
     """The chain hash of change row ``row`` (columns by name) after ``previous``."""
     values = [_instant(row[name]) for name in CHAINED]
     text = json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -95,7 +95,7 @@ async def sign_head(store: Store, private_key: str, now: datetime) -> int | None
             await conn.execute(select(heads.c.seq).order_by(heads.c.seq.desc()).limit(1))
         ).scalar_one_or_none()
         if signed == head.seq:
-            return head.seq
+            return int(head.seq)
         await conn.execute(
             heads.insert().values(
                 seq=head.seq,

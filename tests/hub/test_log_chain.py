@@ -13,8 +13,8 @@ from sqlalchemy import delete, select, update
 from typer.testing import CliRunner, Result
 
 from hub import tables
-from hub.cli import app
 from hub.changelog import ChangeLog, ChangeRecord, Provenance
+from hub.cli import app
 from hub.clock import utcnow
 from hub.log_chain import GENESIS, row_hash, sign_head, verify_log
 from hub.signatures import algorithm
