@@ -25,8 +25,9 @@ from hub.store import Store
 
 CommitHook = Callable[[], Awaitable[None]]
 # Every op the log holds: the record-level and field-level ones, and the hub's own conclusions
-# (``derived``): ``sla``, a filing's time-limit alert (hub.sla_alerts).
-OPS = frozenset({"created", "updated", "deleted", "restored", "sla"})
+# (``derived``): ``sla``, a filing's time-limit alert (hub.sla_alerts), and ``finding``, a
+# data-check finding opened or closed (hub.checks.runner).
+OPS = frozenset({"created", "updated", "deleted", "restored", "sla", "finding"})
 # Builds a ChangeRecord without NamedTuple's Python-level __new__ (half the cost of a record).
 _record = tuple.__new__
 

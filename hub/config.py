@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -338,6 +338,66 @@ class AuthenticityConfig(_Strict):
     # Land and floor areas along the approval chain may differ by this share of the larger one.
     area_tolerance: float = Field(default=0.01, ge=0, le=1)
 
+def _known_rules(names: Iterable[str]) -> None:
+    """A ``ValueError`` (which pydantic reports with its key path) for an unknown rule name."""
+    from hub.checks.registry import check_names
+
+    try:
+        check_names(set(names))
+    except UnknownNameError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class ChecksConfig(_Strict):
+    """Data checks (数据检查, hub.checks): rules switched off or re-graded, how often the checks
+    job runs, and how long each source may go without a successful sync before it is stale."""
+
+    enabled: bool = True
+    interval_minutes: float = Field(default=60.0, gt=0)
+    run_after_sync: bool = True
+    disabled: list[str] = []
+    severity: dict[str, Literal["ERROR", "WARNING", "INFO"]] = {}
+    # A source is stale without a successful sync for this long; per connector in stale_after_for.
+    stale_after: str = "2d"
+    stale_after_for: dict[str, str] = {}
+    # The matters whose approval is a construction permit (施工许可) and a completion acceptance
+    # (竣工验收): a project UNDER_CONSTRUCTION or COMPLETED needs one of the first, a COMPLETED
+    # one also one of the second (rule project_status_contradicts_permits; empty: not checked).
+    construction_permit_matters: list[str] = []
+    completion_acceptance_matters: list[str] = []
+
+    @field_validator("disabled")
+    @classmethod
+    def _known_disabled(cls, value: list[str]) -> list[str]:
+        _known_rules(value)
+        return value
+
+    @field_validator("severity")
+    @classmethod
+    def _known_graded(cls, value: dict[str, str]) -> dict[str, str]:
+        _known_rules(value)
+        return value
+
+    @field_validator("stale_after")
+    @classmethod
+    def _valid_stale_after(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("stale_after_for")
+    @classmethod
+    def _valid_stale_after_for(cls, value: dict[str, str]) -> dict[str, str]:
+        for duration in value.values():
+            parse_duration(duration)
+        return value
+
+    def stale_after_of(self, connector: str) -> str:
+        """How long ``connector`` may go without a successful sync, as configured ("2d")."""
+        return self.stale_after_for.get(connector, self.stale_after)
+
+    def stale_interval(self, connector: str) -> timedelta:
+        return parse_duration(self.stale_after_of(connector))
+
 
 class HubConfig(_Strict):
     store: StoreConfig = StoreConfig()
@@ -349,6 +409,8 @@ class HubConfig(_Strict):
     authenticity: AuthenticityConfig = AuthenticityConfig()
     # department code -> its signing keys ([[keys.GHJ]] tables in hub.toml)
     keys: dict[str, list[KeyConfig]] = {}
+
+    checks: ChecksConfig = ChecksConfig()
     connectors: list[ConnectorConfig] = []
     # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
     authority: dict[str, str | dict[str, str]] = {}
@@ -365,6 +427,13 @@ class HubConfig(_Strict):
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValueError(f"key ids must be unique across departments; repeated: {repeated}")
+
+        stale = sorted(set(self.checks.stale_after_for) - set(names))
+        if stale:
+            raise ValueError(
+                f"checks.stale_after_for names unknown connector {stale[0]!r}; "
+                f"known: {', '.join(names) or '(none)'}"
+            )
         for entity_name, rule in self.authority.items():
             if entity_name not in ENTITIES:
                 raise ValueError(f"authority names unknown entity {entity_name!r}")

@@ -168,6 +168,10 @@ class Entity:
             raise UnknownNameError(f"link of {self.name}", name, self.links_by_name) from None
 
 
+# The derived field of a data-check finding opened or closed about a record (hub.checks.runner).
+FINDING_FIELD = "finding"
+
+
 def _text(name: str, required: bool = False, length: int = 200) -> Field:
     return Field(name, Kind.TEXT, required=required, length=length)
 
@@ -180,6 +184,7 @@ DEPARTMENT = Entity(
     name="department",
     table="departments",
     key="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("code", required=True, length=32),
         _text("name", required=True),
@@ -193,6 +198,7 @@ MATTER = Entity(
     name="matter",
     table="matters",
     key="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("code", required=True, length=64),
         _text("name", required=True),
@@ -213,6 +219,7 @@ PROJECT = Entity(
     table="projects",
     key="code",
     project_field="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         Field("code", Kind.PROJECT_CODE, required=True, length=32),
         _text("name", required=True, length=400),
@@ -233,7 +240,7 @@ FILING = Entity(
     table="filings",
     key="key",
     project_field="project_code",
-    derived_fields=("sla_state",),  # hub.sla_alerts
+    derived_fields=("sla_state", FINDING_FIELD),  # hub.sla_alerts, hub.checks.runner
     fields=(
         _text("key", required=True, length=64),
         Field("project_code", Kind.PROJECT_CODE, required=True, length=32),
@@ -262,6 +269,7 @@ PROCESS_EVENT = Entity(
     table="process_events",
     key="key",
     project_field="project_code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("key", required=True, length=64),
         _text("filing_key", required=True, length=64),
@@ -280,6 +288,7 @@ OUTCOME = Entity(
     table="outcomes",
     key="key",
     project_field="project_code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("key", required=True, length=64),
         _text("filing_key", required=True, length=64),

@@ -87,11 +87,15 @@ class _PreparedBatch:
     cursor: Any = None
 
 
+AfterRun = Callable[[RunReport], Awaitable[None]]
+
+
 class SyncEngine:
     """Runs connectors' syncs against one store. Each connector syncs once at a time across all
     hub processes sharing the store (a lease row, renewed with every batch; a run waits up to
     ``lease_wait`` seconds for another holder's lease). ``on_commit`` is
-    awaited after every transaction that added to the change log (the change feed's wake-up)."""
+    awaited after every transaction that added to the change log (the change feed's wake-up);
+    ``after_run`` after every run, its lease released (the data checks)."""
 
     def __init__(
         self,
@@ -101,9 +105,11 @@ class SyncEngine:
         lease_seconds: int = 600,
         lease_wait: float = 0,
         on_commit: CommitHook | None = None,
+        after_run: AfterRun | None = None,
     ) -> None:
         self.store = store
         self.config = config
+        self.after_run = after_run
         self.changelog = ChangeLog(store, on_commit)
         self.leases = Leases(store, timedelta(seconds=lease_seconds), wait=lease_wait)
         self.runs = RunLog(store)
@@ -175,6 +181,8 @@ class SyncEngine:
             await self.runs.finish(report)
         finally:
             await self.leases.release(connector.name)
+        if self.after_run is not None:  # a failed run may have committed batches too
+            await self.after_run(report)
         return report
 
     async def _reconcile_stream(

@@ -310,3 +310,34 @@ log_heads = Table(
     Column("signature", String(400), nullable=False),
     Column("signed_at", DateTime(), nullable=False),
 )
+
+# Data-check findings (数据检查, hub.checks): one row per problem a rule found in an entity's
+# data, kept open while the rule keeps finding it and closed (resolved_at) when a later check no
+# longer does. At most one open finding per (rule, entity, key); closed ones are the history.
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("rule", String(64), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_key", String(200), nullable=False),
+    Column("project_code", String(32)),
+    Column("department_code", String(32)),  # the department responsible for the data
+    Column("message", Text(), nullable=False),
+    Column("details", JSON()),
+    Column("first_seen", DateTime(), nullable=False),
+    Column("last_seen", DateTime(), nullable=False),
+    Column("resolved_at", DateTime()),
+)
+Index(
+    "uq_findings_open",
+    findings.c.rule,
+    findings.c.entity,
+    findings.c.entity_key,
+    unique=True,
+    sqlite_where=findings.c.resolved_at.is_(None),
+    postgresql_where=findings.c.resolved_at.is_(None),
+)
+Index(None, findings.c.department_code, findings.c.resolved_at)
+Index(None, findings.c.project_code)

@@ -5,27 +5,23 @@ hub signs the change log's head with its key (hub.log_chain.sign_head). Only wit
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
 from hub.clock import utcnow
 from hub.log_chain import sign_head
 from hub.runtime import Runtime
 from hub.store import Store
-from jobs.runs import RunsInProgress
+from jobs.interval import IntervalJob
 
 log = logging.getLogger("hub.jobs")
 
 
-class LogHeadJobs:
+class LogHeadJobs(IntervalJob):
+    name = "log_head"
+
     def __init__(self, store: Store, key: str, interval_minutes: float) -> None:
+        super().__init__(interval_minutes)
         self.store = store
         self.key = key
-        self.interval_minutes = interval_minutes
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.runs = RunsInProgress()
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> LogHeadJobs:
@@ -38,21 +34,3 @@ class LogHeadJobs:
             seq = await sign_head(self.store, self.key, utcnow())
         log.info("signed the change log's head at seq %s", seq)
         return seq
-
-    async def __aenter__(self) -> LogHeadJobs:
-        self.scheduler.add_job(
-            self.run,
-            IntervalTrigger(minutes=self.interval_minutes, timezone=UTC),
-            id="log_head",
-            name="log_head",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),
-        )
-        self.scheduler.start()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        await self.runs.cancel()

@@ -22,6 +22,8 @@ class ChangeOp(enum.Enum):
     RESTORED = "restored"
     # The hub's own conclusion: a filing's time-limit alert (督办) began, changed or ended.
     SLA = "sla"
+    # The hub's own conclusion: a data-check finding opened (new value) or closed (old value).
+    FINDING = "finding"
 
 
 @strawberry.type(description="Which sync reported a change.")

@@ -2,7 +2,7 @@
 signed heads
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004 (0003 on its own branch; re-chained when merged)
 Create Date: 2026-12-03 17:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
