@@ -338,6 +338,7 @@ class AuthenticityConfig(_Strict):
     # Land and floor areas along the approval chain may differ by this share of the larger one.
     area_tolerance: float = Field(default=0.01, ge=0, le=1)
 
+
 def _known_rules(names: Iterable[str]) -> None:
     """A ``ValueError`` (which pydantic reports with its key path) for an unknown rule name."""
     from hub.checks.registry import check_names

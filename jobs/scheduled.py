@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from hub.config import HubConfig
 from hub.runtime import JobFactory
-from jobs.log_heads import LogHeadJobs
 from jobs.checks import ChecksJobs
+from jobs.log_heads import LogHeadJobs
 from jobs.supervision import SupervisionJobs
 from jobs.sync_jobs import SyncJobs
 
