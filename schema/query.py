@@ -29,6 +29,7 @@ from schema.pagination import Connection, Ordering, SortField, paginate
 from schema.prefetch import node_field_names, prefetch_filing_children
 from schema.stats import filing_stats, project_stats
 from schema.supervision_stats import lead_time_stats, step_stats
+from schema.types.applicant import Applicant, resolve_applicant
 from schema.types.conflict import Conflict
 from schema.types.department import Department
 from schema.types.enums import Stage
@@ -161,6 +162,13 @@ class Query:
         after: str | None = None,
     ) -> Connection[ProcessEvent]:
         return await _root_list(info, PROCESS_EVENTS, filter, order_by, first, after)
+
+    @strawberry.field(
+        description="One applicant by its credit code (统一社会信用代码): its projects, its "
+        "certificates and every inconsistency found in them (业务真伪)."
+    )
+    async def applicant(self, info: strawberry.Info[Context, None], credit_code: str) -> Applicant:
+        return await resolve_applicant(info, credit_code)
 
     @strawberry.field(
         description="Verify a presented certificate (核验): its number and at least one of the "

@@ -9,11 +9,14 @@ from datetime import datetime
 import pytest
 
 from hub import tables
+from hub.changelog import ChangeLog
 from hub.checks.base import CheckContext
 from hub.checks.registry import rule
+from hub.checks.runner import DataChecks
 from hub.config import parse_config
 from hub.store import Store
-from tests.hub.checks.seed import NOW, PROJECT, catalogue, filing, outcome, project
+from tests.asgi import serve
+from tests.hub.checks.seed import NOW, PROJECT, catalogue, config, filing, outcome, project
 from tests.hub.checks.test_rules import AS_OF, OTHER
 
 pytestmark = pytest.mark.anyio
@@ -144,3 +147,34 @@ async def test_a_certificate_whose_signature_fails_is_flagged(chain: Store) -> N
     assert await found(chain, "certificate_not_authentic") == {
         "BUILD-2-O": "建筑工程施工许可证 深建施字[2014]0002号: INVALID_SIGNATURE: forged"
     }
+
+
+APPLICANT = """
+query ($code: String!) {
+  applicant(creditCode: $code) {
+    creditCode names
+    projects { code }
+    certificates { key holder }
+    inconsistencies { rule key projectCode message }
+  }
+}"""
+
+
+async def test_applicant_shows_its_projects_certificates_and_every_inconsistency(
+    chain: Store,
+) -> None:
+    await DataChecks(ChangeLog(chain), config()).run(AS_OF, NOW)
+    async with serve(chain) as client:
+        found = (await client.data(APPLICANT, code=CREDIT.lower()))["applicant"]
+    assert found["creditCode"] == CREDIT
+    assert found["names"] == [OWNER]
+    assert [p["code"] for p in found["projects"]] == [PROJECT, OTHER]
+    assert sorted(c["key"] for c in found["certificates"]) == [
+        "BUILD-1-O",
+        "BUILD-2-O",
+        "PLAN-1-O",
+        "PLAN-2-O",
+    ]
+    flagged = {(i["rule"], i["key"]) for i in found["inconsistencies"]}
+    assert {("holder_mismatch", "BUILD-2-O"), ("area_chain_mismatch", "BUILD-2-O")} <= flagged
+    assert all(i["projectCode"] in (PROJECT, OTHER) for i in found["inconsistencies"])
