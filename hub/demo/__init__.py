@@ -14,7 +14,8 @@ from datetime import datetime
 from pathlib import Path
 
 from hub.demo.catalogue import DEPARTMENT_COUNT, MATTER_COUNT
-from hub.demo.config import write_config
+from hub.config import parse_config
+from hub.demo.config import hub_config, write_config
 from hub.demo.counts import REJECT_COUNT, REJECTS, DemoCounts, expected_counts
 from hub.demo.dataset import (
     AS_OF,
@@ -26,6 +27,8 @@ from hub.demo.dataset import (
 )
 from hub.demo.filings import FILING_COUNT, OPEN_OVERDUE, OVERDUE_SHARE
 from hub.demo.projects import PROJECT_COUNT
+from hub.demo.signing import prepare as prepare_signing
+from hub.demo.signing import sign_sources
 from hub.demo.sources import SOURCES, write_sources
 
 MAX_SCALE = 100.0  # planted bad rows keep ids that valid rows reach only beyond this
@@ -44,8 +47,11 @@ def build_demo(
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     data = generate(scale, seed, as_of)
+    prepare_signing(data)
     write_sources(target / SOURCES_FOLDER, data)
-    return write_config(target / CONFIG_NAME)
+    config = write_config(target / CONFIG_NAME)
+    sign_sources(target / SOURCES_FOLDER, data, parse_config(hub_config()))
+    return config
 
 
 __all__ = [

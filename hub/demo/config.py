@@ -9,7 +9,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hub.demo.catalogue import DEPARTMENT_CODES
 from hub.demo.dataset import AS_OF
+from hub.demo.signing import keys_config
 from hub.demo.sources import SOURCES, System
 
 STORE_URL = "sqlite+aiosqlite:///hub.db"
@@ -29,6 +31,8 @@ def hub_config() -> dict[str, Any]:
         # The demo's data stops at its day: time limits and alerts are judged as of then.
         "supervision": {"as_of": AS_OF.date().isoformat()},
         "authority": dict(AUTHORITY),
+        # Each department's demo signing key (hub.demo.signing).
+        "keys": keys_config(DEPARTMENT_CODES),
         "connectors": [_with_sync_discipline(s) for s in SOURCES.values()],
     }
 
@@ -64,6 +68,10 @@ def render(config: Mapping[str, Any]) -> str:
         "[authority]",
     ]
     lines += [f"{_key(k)} = {_value(v)}" for k, v in config["authority"].items()]
+    for department, keys in config["keys"].items():
+        for key in keys:
+            lines += ["", f"[[keys.{department}]]"]
+            lines += [f"{_key(k)} = {_value(v)}" for k, v in key.items()]
     for connector in config["connectors"]:
         lines += ["", "[[connectors]]"]
         scalars = {k: v for k, v in connector.items() if k not in ("value_maps", "streams")}

@@ -183,6 +183,16 @@ def key(name: str, type_: str, prefix: str, value: Value, hub_field: str = "key"
     return Column(name, type_, value, hub_field, {"expr": f"'{prefix}' || {name}"})
 
 
+# The signed certificate's columns every department's outcome table has (hub.demo.signing).
+SIGNED = (
+    own("HOLDER_CODE", "VARCHAR(18)", "holder_credit_code"),
+    own("DOC_SHA256", "CHAR(64)", "document_sha256"),
+    own("SIGNATURE", "VARCHAR(200)", "signature"),
+    own("SIGN_KEY_ID", "VARCHAR(64)", "signing_key_id"),
+    own("SIGN_ALG", "VARCHAR(16)", "signature_algorithm"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """A department table, and the hub stream that reads it when ``entity`` is set."""

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from hub.demo.dataset import Dataset
 from hub.demo.names import credit_code
 from hub.demo.sources.common import (
+    SIGNED,
     BadRow,
     Codes,
     Column,
@@ -236,6 +237,7 @@ SYSTEM = System(
                 own("YXQZ", "VARCHAR(10)", "valid_until", iso_date),
                 own("FWJG", "VARCHAR(200)", "issuer"),
                 own("JSDW", "VARCHAR(400)", "holder"),
+                *SIGNED,
                 own("FJXX", "TEXT", "attributes", dumps),
                 updated("GXSJ"),
             ),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from hub.demo.sources.common import (
+    SIGNED,
     BadRow,
     Codes,
     Column,
@@ -223,6 +224,7 @@ SYSTEM = System(
                 own("EXPIRE_DATE", "VARCHAR(10)", "valid_until", _slashed_date),
                 own("ISSUE_ORG", "VARCHAR(200)", "issuer"),
                 own("HOLDER", "VARCHAR(400)", "holder"),
+                *SIGNED,
                 _land("LAND_NO", "VARCHAR(20)", "parcel"),
                 _land("LAND_AREA", "REAL", "land_area_m2"),
                 _land("FLOOR_AREA", "REAL", "floor_area_m2"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from hub.demo.dataset import Dataset
 from hub.demo.sources.common import (
+    SIGNED,
     BadRow,
     Codes,
     Column,
@@ -282,6 +283,7 @@ SYSTEM = System(
                 own("YXQZ", "VARCHAR(10)", "valid_until", iso_date),
                 own("FZJG", "VARCHAR(200)", "issuer"),
                 own("CYR", "VARCHAR(400)", "holder"),
+                *SIGNED,
                 own("KZXX", "TEXT", "attributes", dumps),
                 updated("GXSJ"),
             ),

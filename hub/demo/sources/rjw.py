@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from hub.demo.sources.common import (
+    SIGNED,
     BadRow,
     Codes,
     Column,
@@ -197,6 +198,7 @@ SYSTEM = System(
                 own("YXQ", "VARCHAR2(25)", "valid_until", _midnight, formats=[_TIMESTAMP]),
                 own("PFDW", "VARCHAR2(200)", "issuer"),
                 own("JSDW", "VARCHAR2(400)", "holder"),
+                *SIGNED,
                 own("FJXX", "VARCHAR2(4000)", "attributes", dumps),
                 _SCN,
             ),

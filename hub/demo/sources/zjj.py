@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from hub.demo.sources.common import (
+    SIGNED,
     BadRow,
     Codes,
     Column,
@@ -208,6 +209,7 @@ SYSTEM = System(
                 own("YOUXIAO_QZ", "CHAR(8)", "valid_until", _compact_date),
                 own("FAZHENG_JG", "VARCHAR(200)", "issuer"),
                 own("CHIZHENG_DW", "VARCHAR(400)", "holder"),
+                *SIGNED,
                 own("KUOZHAN_XX", "TEXT", "attributes", dumps),
                 updated("GENGXIN_SJ"),
             ),
