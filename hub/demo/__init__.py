@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from hub.demo.catalogue import DEPARTMENT_COUNT, MATTER_COUNT
 from hub.config import parse_config
+from hub.demo.catalogue import DEPARTMENT_COUNT, MATTER_COUNT
 from hub.demo.config import hub_config, write_config
 from hub.demo.counts import REJECT_COUNT, REJECTS, DemoCounts, expected_counts
 from hub.demo.dataset import (

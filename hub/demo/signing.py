@@ -54,7 +54,9 @@ def private_key(department: str) -> str:
     for counter in range(100):
         key = hashlib.sha256(f"xietong-demo-key/{department}/{counter}".encode()).hexdigest()
         if int(key, 16) < _SM2_BOUND:
-            return key  # a valid SM2 scalar (below the group order n), and any 32 bytes do for Ed25519
+            return (
+                key  # a valid SM2 scalar (below the group order n), and any 32 bytes do for Ed25519
+            )
     raise AssertionError("unreachable: a sha256 below n is found at once")
 
 
@@ -146,13 +148,17 @@ def _plant(data: Dataset) -> dict[Plant, Filing]:
     for filing in approved:
         outcome = filing.outcome
         assert outcome is not None
-        if filing.department_code == "ZJJ" and "floor_area_m2" in outcome.attributes and fresh(
-            filing
+        if (
+            filing.department_code == "ZJJ"
+            and "floor_area_m2" in outcome.attributes
+            and fresh(filing)
         ):
             planning = [
                 f
                 for f in by_project[filing.project_code]
-                if f.department_code == "GHJ" and f.outcome and "floor_area_m2" in f.outcome.attributes
+                if f.department_code == "GHJ"
+                and f.outcome
+                and "floor_area_m2" in f.outcome.attributes
             ]
             if planning:
                 outcome.attributes["floor_area_m2"] = round(
@@ -174,7 +180,10 @@ def _plant(data: Dataset) -> dict[Plant, Filing]:
         outcome = required[0].outcome
         assert outcome is not None and outcome.valid_until is not None
         ends = filing.accepted_at.date() - timedelta(days=10)
-        if outcome.issued_at.date() < ends < outcome.valid_until and filing.accepted_at.date() <= outcome.valid_until:
+        if (
+            outcome.issued_at.date() < ends < outcome.valid_until
+            and filing.accepted_at.date() <= outcome.valid_until
+        ):
             outcome.valid_until = ends
             take(Plant.EXPIRED, required[0])
             break
@@ -201,15 +210,20 @@ def _plant(data: Dataset) -> dict[Plant, Filing]:
     take(Plant.DUPLICATE_NUMBER, twin)
     # Signed wrong in sign_sources: one each of three departments.
     for plant in (Plant.FORGED, Plant.ALTERED, Plant.UNKNOWN_KEY):
-        filing = next(f for f in approved if fresh(f) and f.department_code not in {p.department_code for p in planted.values() if p.outcome})
+        filing = next(
+            f
+            for f in approved
+            if fresh(f)
+            and f.department_code not in {p.department_code for p in planted.values() if p.outcome}
+        )
         take(plant, filing)
     altered = planted[Plant.ALTERED].outcome
     assert altered is not None and altered.valid_until is not None
     altered.signed_valid_until = altered.valid_until
     altered.valid_until = altered.valid_until + timedelta(days=3 * 365)
-    planted[Plant.UNKNOWN_KEY].outcome.signing_key_id = (  # type: ignore[union-attr]
-        f"{planted[Plant.UNKNOWN_KEY].department_code.lower()}-demo-9"
-    )
+    unknown = planted[Plant.UNKNOWN_KEY]
+    assert unknown.outcome is not None
+    unknown.outcome.signing_key_id = f"{unknown.department_code.lower()}-demo-9"
     for plant, filing in planted.items():
         assert filing.outcome is not None
         filing.outcome.plant = plant.value
@@ -231,12 +245,17 @@ def sign_sources(folder: Path, data: Dataset, config: HubConfig) -> int:
     """Sign every outcome row of the written sources in ``folder`` (their connectors in
     ``config``); returns how many rows were signed."""
     tables = {
-        name: (table.name, table.columns[0].name)
+        name: (
+            table.name,
+            table.columns[0].name,
+            next(c.name for c in table.columns if c.hub_field == "signature"),
+        )
         for name, system in SOURCES.items()
         for table in system.tables
         if table.entity == "outcome"
     }
-    outcomes = {
+    # (number, project, China issue day) -> filing: what a mapped row is found by.
+    outcomes: dict[tuple[Any, Any, Any], Filing] = {
         (f.outcome.document_number, f.project_code, f.outcome.issued_at.date()): f
         for f in data.filings
         if f.outcome is not None
@@ -246,7 +265,7 @@ def sign_sources(folder: Path, data: Dataset, config: HubConfig) -> int:
         stream = next((s for s in connector.streams if s.entity == "outcome"), None)
         if stream is None or connector.name not in tables:
             continue
-        table, key_column = tables[connector.name]
+        table, key_column, signature_column = tables[connector.name]
         db = sqlite3.connect(folder / f"{connector.name}.db")
         db.row_factory = sqlite3.Row
         mapper = RecordMapper(stream, _value_maps(db, connector), connector.timezone)
@@ -261,12 +280,17 @@ def sign_sources(folder: Path, data: Dataset, config: HubConfig) -> int:
             mapped = dict(zip(mapper.fields, values, strict=True))
             issued = mapped.get("issued_at")
             filing = outcomes.get(
-                (mapped.get("document_number"), mapped.get("project_code"), None if issued is None else (issued + timedelta(hours=8)).date())
+                (
+                    mapped.get("document_number"),
+                    mapped.get("project_code"),
+                    None if issued is None else (issued + timedelta(hours=8)).date(),
+                )
             )
             if filing is None or filing.outcome is None:
                 continue
             updates.append((_signature(filing, mapped), row[key_column]))
-        db.executemany(f"UPDATE {table} SET SIGNATURE = ? WHERE {key_column} = ?", updates)
+        statement = f"UPDATE {table} SET {signature_column} = ? WHERE {key_column} = ?"
+        db.executemany(statement, updates)
         db.commit()
         db.close()
         signed += len(updates)

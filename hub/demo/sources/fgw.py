@@ -11,7 +11,6 @@ from datetime import date, datetime
 from hub.demo.dataset import Dataset
 from hub.demo.names import credit_code
 from hub.demo.sources.common import (
-    SIGNED,
     BadRow,
     Codes,
     Column,
@@ -27,6 +26,7 @@ from hub.demo.sources.common import (
     key,
     native_id,
     own,
+    signed,
     step_codes,
     unmapped,
     updated,
@@ -237,7 +237,7 @@ SYSTEM = System(
                 own("YXQZ", "VARCHAR(10)", "valid_until", iso_date),
                 own("FWJG", "VARCHAR(200)", "issuer"),
                 own("JSDW", "VARCHAR(400)", "holder"),
-                *SIGNED,
+                *signed("JSDWDM", "WJHZ", "QM", "QMMY", "QMSF"),
                 own("FJXX", "TEXT", "attributes", dumps),
                 updated("GXSJ"),
             ),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from hub.demo.dataset import Dataset
 from hub.demo.sources.common import (
-    SIGNED,
     BadRow,
     Codes,
     Column,
@@ -24,6 +23,7 @@ from hub.demo.sources.common import (
     iso_date,
     key,
     own,
+    signed,
     step_codes,
     unmapped,
     updated,
@@ -283,7 +283,7 @@ SYSTEM = System(
                 own("YXQZ", "VARCHAR(10)", "valid_until", iso_date),
                 own("FZJG", "VARCHAR(200)", "issuer"),
                 own("CYR", "VARCHAR(400)", "holder"),
-                *SIGNED,
+                *signed("CYRTYDM", "ZZZY", "ZZQM", "QMZSBH", "QMSFLX"),
                 own("KZXX", "TEXT", "attributes", dumps),
                 updated("GXSJ"),
             ),

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from hub.demo.sources.common import (
-    SIGNED,
     BadRow,
     Codes,
     Column,
@@ -24,6 +23,7 @@ from hub.demo.sources.common import (
     key,
     native_id,
     own,
+    signed,
     step_codes,
     updated,
 )
@@ -209,7 +209,7 @@ SYSTEM = System(
                 own("YOUXIAO_QZ", "CHAR(8)", "valid_until", _compact_date),
                 own("FAZHENG_JG", "VARCHAR(200)", "issuer"),
                 own("CHIZHENG_DW", "VARCHAR(400)", "holder"),
-                *SIGNED,
+                *signed("CHIZHENG_DW_DAIMA", "WENJIAN_HAXI", "QIANMING", "MIYAO_BH", "SUANFA"),
                 own("KUOZHAN_XX", "TEXT", "attributes", dumps),
                 updated("GENGXIN_SJ"),
             ),
