@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import ColumnElement, Join, and_, select
 
 from hub import tables
 from hub.checks.base import CheckContext
@@ -23,9 +23,19 @@ CHAIN = (
 )
 
 
+def with_issuer() -> tuple[Join, ColumnElement[Any]]:
+    """Outcomes joined to their live filing and its matter, and the department responsible."""
+    o, f, m = tables.outcomes, tables.filings, tables.matters
+    joined = o.outerjoin(f, and_(f.c.key == o.c.filing_key, live(f))).outerjoin(
+        m, and_(m.c.code == f.c.matter_code, live(m))
+    )
+    return joined, filing_department(m)
+
+
 async def certificates_by_project(ctx: CheckContext) -> dict[str, list[Any]]:
     """Project code -> its approved certificates, in chain order (then issue time, key)."""
-    o, f, m, p = tables.outcomes, tables.filings, tables.matters, tables.projects
+    o, m, p = tables.outcomes, tables.matters, tables.projects
+    joined, department = with_issuer()
     query = (
         select(
             o.c.key,
@@ -37,15 +47,11 @@ async def certificates_by_project(ctx: CheckContext) -> dict[str, list[Any]]:
             o.c.attributes,
             o.c.issued_at,
             m.c.stage,
-            filing_department(m).label("department"),
+            department.label("department"),
             p.c.owner_name,
             p.c.owner_credit_code,
         )
-        .select_from(
-            o.outerjoin(f, and_(f.c.key == o.c.filing_key, live(f)))
-            .outerjoin(m, and_(m.c.code == f.c.matter_code, live(m)))
-            .outerjoin(p, and_(p.c.code == o.c.project_code, live(p)))
-        )
+        .select_from(joined.outerjoin(p, and_(p.c.code == o.c.project_code, live(p))))
         .where(live(o), o.c.decision == Decision.APPROVED.value, o.c.project_code.is_not(None))
     )
     found: dict[str, list[Any]] = defaultdict(list)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from hub import tables
 from hub.authenticity import AuthenticityState
+from hub.checks._certificates import with_issuer
 from hub.checks.base import CheckContext, CheckRule, Finding
-from hub.checks.sql import filing_department, live
+from hub.checks.sql import live
 
 
 class CertificateNotAuthentic(CheckRule):
@@ -24,7 +25,8 @@ class CertificateNotAuthentic(CheckRule):
     entity = "outcome"
 
     async def run(self, ctx: CheckContext) -> list[Finding]:
-        o, f, m, a = tables.outcomes, tables.filings, tables.matters, tables.outcome_authenticity
+        o, a = tables.outcomes, tables.outcome_authenticity
+        joined, department = with_issuer()
         query = (
             select(
                 o.c.key,
@@ -34,13 +36,9 @@ class CertificateNotAuthentic(CheckRule):
                 a.c.state,
                 a.c.key_id,
                 a.c.reason,
-                filing_department(m).label("department"),
+                department.label("department"),
             )
-            .select_from(
-                o.join(a, a.c.outcome_key == o.c.key)
-                .outerjoin(f, and_(f.c.key == o.c.filing_key, live(f)))
-                .outerjoin(m, and_(m.c.code == f.c.matter_code, live(m)))
-            )
+            .select_from(joined.join(a, a.c.outcome_key == o.c.key))
             .where(live(o), a.c.state != AuthenticityState.VERIFIED.value)
             .order_by(o.c.key)
         )
