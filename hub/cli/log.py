@@ -1,11 +1,14 @@
-"""`hub verify-log` and `hub sign-log-head`: the change log's tamper evidence (hub.log_chain)."""
+"""`hub verify-log` and `hub sign-log-head`: the change log's tamper evidence (hub.log_chain);
+`hub check-authenticity`: the outcomes' signatures again after the key ring changed."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import typer
 
+from hub.authenticity import Authenticity, KeyRing, Verdict
 from hub.cli.common import ConfigPath, app, console, errors, load_settings, on_store
 from hub.clock import utcnow
 from hub.config import HubConfig
@@ -59,3 +62,18 @@ def sign_log_head_command(config: ConfigPath = Path("hub.toml")) -> None:
 
     seq = on_store(settings, sign)
     console.print("the change log is empty" if seq is None else f"signed the head at seq {seq}")
+
+
+@app.command("check-authenticity")
+def check_authenticity_command(config: ConfigPath = Path("hub.toml")) -> None:
+    """Check every stored outcome's signature again against the keys in the config (after a
+    key was added, rotated or revoked); only outcomes whose key changed are verified anew."""
+    settings = load_settings(config)
+
+    async def check(store: Store) -> dict[str, Verdict]:
+        return await Authenticity(KeyRing.from_config(settings)).check_all(store, utcnow())
+
+    changed = on_store(settings, check)
+    states = Counter(verdict.state.value for verdict in changed.values())
+    summary = ", ".join(f"{state} {count}" for state, count in sorted(states.items()))
+    console.print(f"{len(changed)} outcomes checked again" + (f": {summary}" if summary else ""))

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from hub import tables
-from hub.authenticity import canonical_form
+from hub.authenticity import Authenticity, KeyRing, canonical_form
+from hub.config import parse_config
 from hub.errors import ConfigError
 from hub.store import Store
 from tests.hub.authenticity_support import (
@@ -157,10 +158,23 @@ def test_a_malformed_department_key_is_a_config_error(key: dict[str, str], probl
 
 
 def hub_config_with(keys: dict[str, Any]) -> None:
-    from hub.config import parse_config
-
     parse_config({"keys": keys})
 
 
 def test_the_demo_document_hash_is_a_sha256() -> None:
     assert len(DOCUMENT_SHA256) == 64
+
+
+async def test_a_key_revoked_later_counts_once_the_outcomes_are_checked_again(
+    store: Store,
+) -> None:
+    await push(store, hub_config(), "outcome", [sign(outcome(1)), sign(outcome(2, "GHJ"))])
+    revoked = hub_config()
+    keys = keys_config()
+    keys["ZJJ"][0]["revoked_at"] = "2014-12-01T00:00:00Z"
+    revoked = revoked.model_copy(update={"keys": parse_config({"keys": keys}).keys})
+    changed = await Authenticity(KeyRing.from_config(revoked)).check_all(
+        store, datetime(2015, 1, 1)
+    )
+    assert {k: v.state.value for k, v in changed.items()} == {"ZJJ-1": "KEY_REVOKED"}
+    assert (await states(store))["GHJ-2"][0] == "VERIFIED"  # its key did not change: not redone
