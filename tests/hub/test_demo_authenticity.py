@@ -9,7 +9,6 @@ import json
 import re
 import shlex
 import tomllib
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,12 +30,11 @@ from hub.changelog import ChangeLog
 from hub.checks.runner import DataChecks
 from hub.cli import app
 from hub.config import load_config, parse_config
-from hub.demo import build_demo, generate
+from hub.demo import generate
 from hub.demo.signing import Plant, prepare
 from hub.http.app import create_app
 from hub.store import Store
 from tests.asgi import GraphQLClient, running
-from tests.hub.test_demo import sync_demo
 
 pytestmark = pytest.mark.anyio
 SCALE = 1.0  # the docs show `hub demo`'s certificates
@@ -44,12 +42,11 @@ DEMO_DAY = date(2014, 12, 31)
 
 
 @pytest.fixture(scope="module")
-async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Store, Path]]:
-    path = build_demo(tmp_path_factory.mktemp("signed"), scale=SCALE)
-    store, _ = await sync_demo(path)
+async def demo(synced_demo: tuple[Store, Path]) -> tuple[Store, Path]:
+    """The session's scale-1 demo (tests/hub/conftest.py), its data checked."""
+    store, path = synced_demo
     await DataChecks(ChangeLog(store), load_config(path)).run(DEMO_DAY)
-    yield store, path
-    await store.dispose()
+    return store, path
 
 
 @pytest.fixture(scope="module")
@@ -196,8 +193,11 @@ async def test_the_shell_examples_sign_and_verify_the_demo_log(demo: tuple[Store
     config.write_text(path.read_text(encoding="utf-8") + blocks("toml")[1], encoding="utf-8")
     runner = CliRunner()
     (commands,) = blocks("shell")
+    outputs = []
     for command in commands.strip().splitlines():
         args = [config.as_posix() if a == "hub.toml" else a for a in shlex.split(command)[1:]]
         result = await asyncio.to_thread(runner.invoke, app, args, env={"HUB_LOG_KEY": "4c" * 32})
         assert result.exit_code == 0, result.output
-    assert "the change log is intact" in result.output
+        outputs.append(result.output)
+    assert "the change log is intact" in outputs[1]
+    assert "0 outcomes checked again" in outputs[2]  # the demo's keys did not change

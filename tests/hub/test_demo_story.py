@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from statistics import mean
@@ -19,12 +18,10 @@ from sqlalchemy import select, text
 
 from hub import tables
 from hub.calendar import standard_calendar
-from hub.demo import build_demo
 from hub.sla import FilingClock, SlaState, Supervision
 from hub.store import Store
 from schema import build_schema
 from schema.context import Context
-from tests.hub.test_demo import sync_demo
 from tests.hub.test_sla import working
 
 pytestmark = pytest.mark.anyio
@@ -49,10 +46,8 @@ async def filing_keys(store: Store, sql: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-async def demo_store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Store]:
-    store, _ = await sync_demo(build_demo(tmp_path_factory.mktemp("story"), scale=1.0))
-    yield store
-    await store.dispose()
+def demo_store(synced_demo: tuple[Store, Path]) -> Store:
+    return synced_demo[0]  # tests/hub/conftest.py: shared with test_demo_authenticity
 
 
 @pytest.fixture(scope="module")
