@@ -5,7 +5,8 @@ their own schemas, and a hub.toml that maps them.
 ``target/hub.toml``. The data is fixed by ``seed``, ``scale`` and ``as_of``: 16 departments,
 215 matters, ``round(1780 * scale)`` projects and ``round(7550 * scale)`` filings with their
 process events and outcomes, a few orphan filings, and five bad rows per source that the hub's
-sync must reject. ``expected_counts`` gives the exact figures to assert against.
+sync must reject. Every department signs its outcomes with its own demo key, and seven planted
+certificates are wrong in ways the hub must flag (``hub.demo.signing``). ``expected_counts`` gives the exact figures to assert against.
 """
 
 from __future__ import annotations
