@@ -3,7 +3,8 @@
 Everything that adds to the change log (the batch writer, reconcile, the derived events of the
 supervision layer) builds ``ChangeRecord``s with the constructors here and hands them to
 ``append``, which takes the change-log lock (``Store.serialize_changes``, the commit ordering of
-the gap-free feed) and inserts them with one executemany. ``ChangeLog.write`` is the
+the gap-free feed), chains each row's hash to the one before (``hub.log_chain``) and inserts
+them with one executemany. ``ChangeLog.write`` is the
 transaction that ends with "commit, then wake the feed".
 """
 
@@ -18,6 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
+from hub.log_chain import chain
 from hub.mapping import json_safe
 from hub.store import Store
 
@@ -149,6 +151,7 @@ async def append(
         for op, entity, key, project_code, field, old, new, source_time in records
     ]
     await store.serialize_changes(conn)
+    await chain(conn, rows)  # under the lock: the newest row stays the newest until commit
     await conn.execute(tables.changes.insert(), rows)
     return len(rows)
 

@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -402,6 +402,42 @@ class IdleConfig(_Strict):
         return frozenset(c.code for c in self.causes)
 
 
+class KeyConfig(_Strict):
+    """A department's signing key (hub.authenticity): its id (what an outcome's
+    ``signing_key_id`` names), algorithm, public key, and when it may be used. Several per
+    department rotate: each signs the outcomes issued in its validity period."""
+
+    id: str = Field(min_length=1, max_length=64)
+    algorithm: str
+    public_key: str
+    valid_from: date | None = None
+    valid_until: date | None = None  # the last day it may sign on
+    revoked_at: datetime | None = None  # from then on nothing it signed is trusted
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> KeyConfig:
+        from hub.signatures import algorithm  # the crypto libraries load only with keys
+
+        try:
+            algorithm(self.algorithm).check_public_key(self.public_key)
+        except (LookupError, ValueError) as exc:
+            raise ValueError(f"key {self.id!r}: {exc}") from None
+        return self
+
+
+class AuthenticityConfig(_Strict):
+    """The hub's own signing of the change log's head (hub.log_chain), and the tolerances of
+    the cross-certificate checks (hub.checks)."""
+
+    # Ed25519 private key (32 bytes, hex or base64), e.g. "${HUB_LOG_KEY}"; unset: heads unsigned.
+    log_key: str | None = None
+    # Verifiers without the private key check the heads against this public key.
+    log_public_key: str | None = None
+    head_interval_minutes: float = Field(default=60.0, gt=0)
+    # Land and floor areas along the approval chain may differ by this share of the larger one.
+    area_tolerance: float = Field(default=0.01, ge=0, le=1)
+
+
 def _known_rules(names: Iterable[str]) -> None:
     """A ``ValueError`` (which pydantic reports with its key path) for an unknown rule name."""
     from hub.checks.registry import check_names
@@ -471,6 +507,10 @@ class HubConfig(_Strict):
     calendar: CalendarConfig = CalendarConfig()
     supervision: SupervisionConfig = SupervisionConfig()
     idle: IdleConfig = IdleConfig()
+    authenticity: AuthenticityConfig = AuthenticityConfig()
+    # department code -> its signing keys ([[keys.GHJ]] tables in hub.toml)
+    keys: dict[str, list[KeyConfig]] = {}
+
     checks: ChecksConfig = ChecksConfig()
     connectors: list[ConnectorConfig] = []
     # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
@@ -484,6 +524,11 @@ class HubConfig(_Strict):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"connector names must be unique; repeated: {', '.join(duplicates)}")
+        ids = [key.id for keys in self.keys.values() for key in keys]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"key ids must be unique across departments; repeated: {repeated}")
+
         stale = sorted(set(self.checks.stale_after_for) - set(names))
         if stale:
             raise ValueError(

@@ -309,6 +309,13 @@ OUTCOME = Entity(
         _text("issuer"),
         _text("holder", length=400),
         Field("attributes", Kind.JSON),
+        # Authenticity (hub.authenticity): what the issuer signed, and with which key. Plain
+        # text, checked after the record is stored, so that a malformed value still stores it.
+        Field("holder_credit_code", Kind.CREDIT_CODE, length=18),
+        _text("document_sha256", length=200),  # hex sha256 of the document file (PDF/OFD)
+        _text("signature", length=2000),
+        _text("signing_key_id", length=64),
+        _text("signature_algorithm", length=32),  # SM2 or ED25519
     ),
     links=(Link("filing", "filing", "filing_key", "key"),),
 )

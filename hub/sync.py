@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
+from hub.authenticity import Authenticity, KeyRing
 from hub.batch import LOOKUP_CHUNK, BatchOutcome, BatchWriter, MappedRecord
 from hub.changelog import ChangeLog, ChangeRecord, CommitHook, Provenance
 from hub.clock import utcnow
@@ -113,6 +114,7 @@ class SyncEngine:
         self.leases = Leases(store, timedelta(seconds=lease_seconds), wait=lease_wait)
         self.runs = RunLog(store)
         self.source_check = SourceCheck(store)
+        self.authenticity = Authenticity(KeyRing.from_config(config))
 
     async def sync(
         self,
@@ -460,6 +462,10 @@ class SyncEngine:
         async with self.changelog.write() as transaction:
             conn = transaction.conn
             outcome = await plan.writer.apply(transaction, batch.records, plan.provenance, now)
+            if plan.stream.entity == "outcome" and (outcome.inserted or outcome.updated):
+                # Checked in the batch's transaction: an outcome is never stored unchecked.
+                written = [*outcome.inserted, *outcome.updated]
+                await self.authenticity.check(conn, written, now)
             if outcome.incomplete:
                 for index, record in zip(batch.record_rows, batch.records, strict=True):
                     reasons = outcome.incomplete.get(record.values[0])

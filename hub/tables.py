@@ -106,6 +106,8 @@ changes = Table(
     Column("sync_run_id", BigInteger()),
     Column("source_time", DateTime()),
     Column("recorded_at", DateTime(), nullable=False),
+    # sha256 over the previous row's hash and this row's canonical form (hub.log_chain).
+    Column("chain_hash", String(64)),
 )
 Index(None, changes.c.entity, changes.c.entity_key)
 Index(None, changes.c.project_code)
@@ -280,6 +282,35 @@ audit_entries = Table(
     Column("actor", String(100), nullable=False),
     Column("action", String(64), nullable=False),
     Column("detail", JSON()),
+)
+
+# Each outcome's authenticity as last checked by sync (hub.authenticity): stored, not recomputed
+# per query. ``fingerprint`` says what was checked (canonical form, signature, key, algorithm);
+# ``verified_form`` is the canonical form last found VERIFIED, to name what changed since.
+outcome_authenticity = Table(
+    "outcome_authenticity",
+    metadata,
+    Column("outcome_key", String(64), primary_key=True),
+    Column("state", String(24), nullable=False),
+    Column("key_id", String(64)),
+    Column("algorithm", String(32)),
+    Column("reason", Text()),
+    Column("fingerprint", String(64), nullable=False),
+    Column("verified_form", Text()),
+    Column("checked_at", DateTime(), nullable=False),
+)
+
+# The change log's heads as the hub signed them (hub.log_chain): the chain hash at ``seq``.
+log_heads = Table(
+    "log_heads",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("seq", BigInteger(), nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+    Column("algorithm", String(32), nullable=False),
+    Column("public_key", String(200), nullable=False),
+    Column("signature", String(400), nullable=False),
+    Column("signed_at", DateTime(), nullable=False),
 )
 
 # Data-check findings (数据检查, hub.checks): one row per problem a rule found in an entity's

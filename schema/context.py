@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.authenticity import KeyRing
 from hub.config import ChecksConfig, IdleConfig, ServerConfig
 from hub.idle import IdleRule
 from hub.sla import Supervision
@@ -31,6 +32,8 @@ class Context:
     supervision: Supervision | None = None
     idle_config: IdleConfig = field(default_factory=IdleConfig)
     checks: ChecksConfig = field(default_factory=ChecksConfig)  # [checks], for qualityRules
+    # The departments' signing keys, for verifyCertificate (hub.verification).
+    keys: KeyRing = field(default_factory=lambda: KeyRing({}))
 
     @classmethod
     def create(
@@ -44,6 +47,7 @@ class Context:
         supervision: Supervision | None = None,
         idle: IdleConfig | None = None,
         checks: ChecksConfig | None = None,
+        keys: KeyRing | None = None,
     ) -> Context:
         server = server or ServerConfig()
         supervision = supervision or Supervision.standard(store)
@@ -59,6 +63,7 @@ class Context:
             response=response,
             connector_departments=connector_departments or {},
             checks=checks or ChecksConfig(),
+            keys=keys or KeyRing({}),
         )
 
     @property

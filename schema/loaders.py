@@ -31,6 +31,7 @@ from hub.store import Store
 from schema.live import live
 from schema.prefetch import field_key
 from schema.types.annotation import ProjectAnnotation
+from schema.types.authenticity import Authenticity
 from schema.types.department import Department
 from schema.types.filing import Filing
 from schema.types.filing_sla import FilingSla
@@ -77,6 +78,9 @@ class Loaders:
         self.filing: DataLoader[str, Filing | None] = DataLoader(
             self._by_key(t.filings, Filing.from_row)
         )
+        self.outcome: DataLoader[str, Outcome | None] = DataLoader(
+            self._by_key(t.outcomes, Outcome.from_row)
+        )
         self.matters_by_department: DataLoader[str, list[Matter]] = DataLoader(
             self._grouped(DEPARTMENT.link("matters"), Matter.from_row, t.matters.c.code)
         )
@@ -92,6 +96,7 @@ class Loaders:
         self.outcomes_by_project: DataLoader[str, list[Outcome]] = DataLoader(
             self._outcomes_by_project
         )
+        self.authenticity: DataLoader[str, Authenticity | None] = DataLoader(self._authenticity)
         self.history: DataLoader[tuple[str, str], list[Row[Any]]] = DataLoader(self._history)
         self.sla: DataLoader[tuple[date, str], FilingSla] = DataLoader(self._sla)
         self.annotation: DataLoader[str, ProjectAnnotation | None] = DataLoader(
@@ -107,9 +112,6 @@ class Loaders:
         )
         self.last_activity: DataLoader[str, datetime | None] = DataLoader(self._last_activity)
         self.idle: DataLoader[tuple[date, int, str], ProjectIdle | None] = DataLoader(self._idle)
-        self.outcome: DataLoader[str, Outcome | None] = DataLoader(
-            self._by_key(t.outcomes, Outcome.from_row)
-        )
         # The prerequisite engine (hub.checks.prerequisites), by (as-of day, key).
         self.prerequisites: DataLoader[tuple[date, str], list[PrerequisiteStatus]] = DataLoader(
             self._by_day(prerequisites.of_filings)
@@ -177,6 +179,14 @@ class Loaders:
             return [found.get(k, []) for k in keys]
 
         return load
+
+    async def _authenticity(self, keys: list[str]) -> list[Authenticity | None]:
+        table = tables.outcome_authenticity
+        rows = await self._rows(
+            lambda chunk: select(table).where(table.c.outcome_key.in_(chunk)), keys
+        )
+        found = {row.outcome_key: Authenticity.from_row(row) for row in rows}
+        return [found.get(key) for key in keys]
 
     async def _sla(self, keys: list[tuple[date, str]]) -> list[FilingSla]:
         """Clocks by (as-of day, filing key): one statement per as-of day asked about."""

@@ -9,9 +9,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hub.demo.catalogue import build_catalogue
+from hub.demo.catalogue import DEPARTMENT_CODES, build_catalogue
 from hub.demo.dataset import AS_OF
 from hub.demo.planted import COMPLETION_ACCEPTANCES, CONSTRUCTION_PERMITS, permit_codes
+from hub.demo.signing import keys_config
 from hub.demo.sources import SOURCES, System
 
 STORE_URL = "sqlite+aiosqlite:///hub.db"
@@ -32,6 +33,8 @@ def hub_config() -> dict[str, Any]:
         "supervision": {"as_of": AS_OF.date().isoformat()},
         "checks": demo_checks(),
         "authority": dict(AUTHORITY),
+        # Each department's demo signing key (hub.demo.signing).
+        "keys": keys_config(DEPARTMENT_CODES),
         "connectors": [_with_sync_discipline(s) for s in SOURCES.values()],
     }
 
@@ -82,6 +85,10 @@ def render(config: Mapping[str, Any]) -> str:
         "[authority]",
     ]
     lines += [f"{_key(k)} = {_value(v)}" for k, v in config["authority"].items()]
+    for department, keys in config["keys"].items():
+        for key in keys:
+            lines += ["", f"[[keys.{department}]]"]
+            lines += [f"{_key(k)} = {_value(v)}" for k, v in key.items()]
     for connector in config["connectors"]:
         lines += ["", "[[connectors]]"]
         scalars = {k: v for k, v in connector.items() if k not in ("value_maps", "streams")}

@@ -25,6 +25,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from connectors.push import PushConnector
+from hub.authenticity import KeyRing
 from hub.config import HubConfig
 from hub.http.access import authorize
 from hub.http.export import ExportEndpoint
@@ -38,6 +39,7 @@ from hub.http.ingest import IngestEndpoint
 from hub.http.metrics import MetricsEndpoint
 from hub.http.request_ids import RequestIdMiddleware
 from hub.http.request_metrics import RequestMetrics, RequestMetricsMiddleware
+from hub.http.verify import VerifyEndpoint
 from hub.runtime import open_runtime
 from hub.store import Store
 from jobs.scheduled import scheduled_jobs
@@ -63,6 +65,7 @@ class HubGraphQL(AcceleratedView[Context, None]):
         )
         self.config = config
         self.admission = Admission(config.server.max_concurrent_operations)
+        self.keys = KeyRing.from_config(config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -95,6 +98,7 @@ class HubGraphQL(AcceleratedView[Context, None]):
             supervision=request.app.state.supervision,
             idle=self.config.idle,
             checks=self.config.checks,
+            keys=self.keys,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
@@ -176,6 +180,7 @@ def create_app(
                 methods=["GET"],
             ),
             Route("/ingest/{connector}/{stream}", ingest.handle, methods=["POST"]),
+            Route("/verify", VerifyEndpoint(config).handle, methods=["POST"]),
             Route(
                 "/export/{list}.{format}",
                 ExportEndpoint(config.server, graphql.schema).handle,

@@ -121,7 +121,7 @@ def test_unknown_rule_names_in_config_are_errors_listing_the_known_ones() -> Non
         config(disabled=["unknown_matter_code", "no_such_rule"])
     message = str(caught.value)
     assert "checks.disabled" in message and "'no_such_rule'" in message
-    assert "known: duplicate_document_number" in message
+    assert "duplicate_document_number" in message.split("known: ")[1]
     with pytest.raises(ConfigError, match=r"checks\.severity: unknown data-check rule 'nope'"):
         config(severity={"nope": "INFO"})
     with pytest.raises(ConfigError, match=r"checks\.severity\.unknown_matter_code"):
