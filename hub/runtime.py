@@ -27,6 +27,7 @@ from hub.sla import Supervision
 from hub.store import Store
 from hub.sync import SyncEngine
 from hub.webhooks import DeliverySettings, Webhooks, WebhookWorker
+from hub.webhooks.targets import TargetPolicy
 
 JobFactory = Callable[["Runtime"], AbstractAsyncContextManager[object]]
 
@@ -82,15 +83,18 @@ async def open_runtime(
                     queue_size=config.bus.queue_size,
                 )
             )
+        policy = TargetPolicy.allowing(config.webhooks.allow_cidrs)
+        webhooks = Webhooks(store, bus, policy=policy)
+        await webhooks.seal_clear_secrets()
         await stack.enter_async_context(
-            WebhookWorker(store, bus, DeliverySettings.from_config(config.webhooks))
+            WebhookWorker(store, bus, DeliverySettings.from_config(config.webhooks), policy=policy)
         )
         runtime = Runtime(
             config=config,
             store=store,
             bus=bus,
             engine=SyncEngine(store, config, on_commit=bus.publish),
-            webhooks=Webhooks(store, bus),
+            webhooks=webhooks,
             feed=feed,
             supervision=Supervision.configured(store, config),
         )
