@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
@@ -62,6 +63,16 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _json_int(text: str) -> int | Decimal:
+    """A JSON integer; one too long for Python's int parsing stays a Decimal, which the
+    mapping rejects as out of range (only its record, not the request)."""
+    return int(text) if len(text) <= 4000 else Decimal(text)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_int=_json_int)
+
+
 def parse_records(body: bytes, content_type: str) -> list[Any]:
     """The pushed records: a JSON array, or NDJSON (one JSON value per line)."""
     try:
@@ -78,19 +89,23 @@ def parse_records(body: bytes, content_type: str) -> list[Any]:
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
+                records.append(_loads(line))
             except json.JSONDecodeError as exc:
                 raise Refused(
                     400, f"malformed JSON on line {number}, column {exc.colno}: {exc.msg}"
                 ) from None
+            except RecursionError:
+                raise Refused(400, f"the JSON on line {number} is nested too deeply") from None
         return records
     try:
-        value = json.loads(text)
+        value = _loads(text)
     except json.JSONDecodeError as exc:
         raise Refused(
             400,
             f"malformed JSON at line {exc.lineno}, column {exc.colno} (char {exc.pos}): {exc.msg}",
         ) from None
+    except RecursionError:
+        raise Refused(400, "the JSON is nested too deeply") from None
     if not isinstance(value, list):
         raise Refused(
             400,
