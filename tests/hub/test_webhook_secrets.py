@@ -4,6 +4,7 @@ verifies the signature), a clear error without the key or with the wrong one, ro
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -11,9 +12,11 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 from standardwebhooks import Webhook as Verifier
+from typer.testing import CliRunner
 
 from hub import tables
 from hub.bus.memory import MemoryBus
+from hub.cli import app
 from hub.config import HubConfig
 from hub.feed import ChangeFilter
 from hub.runtime import open_runtime
@@ -103,8 +106,16 @@ async def test_secrets_an_older_hub_stored_in_clear_are_encrypted_on_start(
     assert sealed.startswith("fernet:") and SecretKey([NEW]).open(sealed) == clear
 
 
-def test_the_demo_makes_its_own_key_once(tmp_path: Path) -> None:
+def test_the_demo_makes_its_own_key_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     key = demo_key(tmp_path / "demo")
     assert demo_key(tmp_path / "demo") == key
     assert SecretKey([key]).open(SecretKey([key]).seal("x")) == "x"
     assert stat.S_IMODE((tmp_path / "demo" / "secret.key").stat().st_mode) == 0o600
+    # `hub demo` without HUB_SECRET_KEY uses (and says it uses) the demo directory's key.
+    monkeypatch.delenv(ENV)
+    monkeypatch.setenv("COLUMNS", "300")
+    demo = ["demo", "--dir", str(tmp_path / "demo"), "--scale", "0.02", "--no-serve"]
+    result = CliRunner().invoke(app, demo)
+    assert result.exit_code == 0, result.output
+    assert f"{ENV} is unset: webhook secrets are encrypted with the demo's own key" in result.output
+    assert os.environ[ENV] == key
