@@ -6,14 +6,21 @@ internal ports are open."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from hub.bus.memory import MemoryBus
-from hub.feed import ChangeFilter
+from hub.feed import ChangeFilter, head_seq
 from hub.store import Store
 from hub.webhooks import DeliverySettings, Webhook, WebhookError, Webhooks, WebhookWorker
 from hub.webhooks.targets import TargetPolicy, TargetRefusedError
@@ -184,3 +191,79 @@ async def test_last_error_is_the_same_for_closed_and_silent_internal_ports(
         await fgw.sync(store, bus.publish)
         closed, opened = await settled(hooks, "closed"), await settled(hooks, "open")
     assert closed.last_error == opened.last_error == "connection failed"
+
+
+def certificate_for(host: str, directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for ``host`` and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+async def test_https_to_the_pinned_address_checks_the_certificate_of_the_registered_host(
+    store: Store, tmp_path: Path
+) -> None:
+    cert_file, key_file = certificate_for("hooks.example", tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_file, key_file)
+    hosts: list[str] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        hosts.append(next(h for h in head.split("\r\n") if h.lower().startswith("host:")))
+        writer.write(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_tls)
+    port = server.sockets[0].getsockname()[1]
+    fgw = await Department(tmp_path, "fgw", 1, 1).create()
+    trusting = ssl.create_default_context(cafile=str(cert_file))
+    policy = TargetPolicy.allowing(["127.0.0.0/8"], Rebinding("127.0.0.1", "127.0.0.1"))
+    async with server, MemoryBus() as bus, httpx.AsyncClient(verify=trusting) as client:
+        hooks = Webhooks(store, bus, policy=policy)
+        async with WebhookWorker(store, bus, FAST, client=client, policy=policy):
+            await hooks.register("tls", f"https://hooks.example:{port}/", ChangeFilter(), after=0)
+            await fgw.sync(store, bus.publish)
+            async with asyncio.timeout(10):
+                while not (await hooks.get("tls")).delivered_seq:
+                    await asyncio.sleep(0.05)
+    assert hosts[0].lower() == f"host: hooks.example:{port}"
+    # The same address under a name the certificate does not name: the TLS check refuses it.
+    other = TargetPolicy.allowing(["127.0.0.0/8"], loopback)
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_tls)
+    port = server.sockets[0].getsockname()[1]
+    async with server, MemoryBus() as bus, httpx.AsyncClient(verify=trusting) as client:
+        hooks = Webhooks(store, bus, policy=other)
+        async with WebhookWorker(store, bus, FAST, client=client, policy=other):
+            await hooks.register("wrong-name", f"https://other.example:{port}/", ChangeFilter())
+            await fgw.rename([1])
+            await fgw.sync(store, bus.publish)
+            hook = await settled(hooks, "wrong-name")
+    assert hook.last_error == "connection failed" and hook.delivered_seq < await head_seq(store)
+
+
+async def loopback(host: str, port: int) -> Sequence[str]:
+    """A resolver that answers 127.0.0.1 for every name."""
+    return ["127.0.0.1"]
