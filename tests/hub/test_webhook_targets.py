@@ -34,6 +34,16 @@ FAST = DeliverySettings(
 STRICT = TargetPolicy()
 
 
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """SQLite only: the policy does not depend on the store (delivery's store side is tested on
+    both in test_webhooks.py)."""
+    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")
+    await store.migrate()
+    yield store
+    await store.dispose()
+
+
 @pytest.mark.parametrize(
     ("url", "problem"),
     [

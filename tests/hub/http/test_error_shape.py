@@ -8,6 +8,7 @@ import ast
 import json
 import os
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,14 +80,18 @@ def test_every_code_the_source_gives_is_in_the_table() -> None:
     assert {"BAD_FILTER", "QUERY_TOO_COSTLY", "UNAUTHENTICATED"} <= {c for _, c in given}
 
 
-@pytest.fixture
-async def http(store: Store) -> AsyncIterator[httpx.AsyncClient]:
-    config = HubConfig.model_validate({"server": {"require_token": True}})
+@asynccontextmanager
+async def serving(directory: Path, config: HubConfig) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on a SQLite store (the error shape does not depend on the store)."""
+    store = Store(f"sqlite+aiosqlite:///{directory / 'hub.db'}")
     app = create_app(config, store=store)
-    async with running(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-            yield client
+    try:
+        async with running(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:
+                yield http
+    finally:
+        await store.dispose()
 
 
 def only_error(body: dict[str, Any]) -> tuple[str, str]:
@@ -95,37 +100,32 @@ def only_error(body: dict[str, Any]) -> tuple[str, str]:
     return error["message"], error["extensions"]["code"]
 
 
-async def test_the_same_shape_at_every_http_door(http: httpx.AsyncClient) -> None:
-    answers = [
-        await http.post("/graphql", json={"query": "{ projects { totalCount } }"}),
-        await http.get("/export/projects.csv"),
-        await http.post("/ingest/zjj_push/filing", json=[]),
-    ]
+async def test_the_same_shape_at_every_http_door(tmp_path: Path) -> None:
+    config = HubConfig.model_validate({"server": {"require_token": True}})
+    async with serving(tmp_path, config) as http:
+        answers = [
+            await http.post("/graphql", json={"query": "{ projects { totalCount } }"}),
+            await http.get("/export/projects.csv"),
+            await http.post("/ingest/zjj_push/filing", json=[]),
+        ]
     for answer in answers:
         assert answer.status_code == 401
         message, code = only_error(answer.json())
         assert code == "UNAUTHENTICATED" and "bearer token" in message
 
 
-@pytest.mark.parametrize(
-    "query",
-    [
+async def test_a_bad_bigint_literal_is_a_validation_error(tmp_path: Path) -> None:
+    queries = [
         "{ changes(after: 99999999999999999999999) { endSeq } }",
         '{ changes(after: "12x") { endSeq } }',
         "{ changes(after: 1.5) { endSeq } }",
-    ],
-)
-async def test_a_bad_bigint_literal_is_a_validation_error(
-    store: Store, query: str, anyio_backend: str
-) -> None:
-    app = create_app(HubConfig(), store=store)
-    async with running(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as client:
-            answer = await client.post("/graphql", json={"query": query})
-    message, code = only_error(answer.json())
-    assert code == "GRAPHQL_VALIDATION_FAILED", answer.text
-    assert "BigInt takes a 64-bit integer" in message
+    ]
+    async with serving(tmp_path, HubConfig()) as http:
+        for query in queries:
+            answer = await http.post("/graphql", json={"query": query})
+            message, code = only_error(answer.json())
+            assert code == "GRAPHQL_VALIDATION_FAILED", answer.text
+            assert "BigInt takes a 64-bit integer" in message
 
 
 async def test_websocket_validation_errors_carry_a_code(tmp_path: Path) -> None:
