@@ -210,11 +210,11 @@ class WebhookWorker:
         delivered, attempts, scope = webhook.delivered_seq, webhook.attempts, webhook.scope
         while True:
             page = await read_page(self.store, scope, delivered, self.settings.page_size)
-            target: Target | None = None
+            prepared: tuple[Target, str] | None = None
             for change in page.changes:
                 try:
-                    target = target or await self._target(webhook)
-                    await self._send(webhook, target, change)
+                    prepared = prepared or await self._prepare(webhook)
+                    await self._send(prepared, change)
                 except DeliveryFailed as exc:
                     await self._failed(webhook, delivered, attempts + 1, exc.problem)
                     return
@@ -252,21 +252,20 @@ class WebhookWorker:
             next_attempt_at=now + self.settings.backoff(attempts),
         )
 
-    async def _target(self, webhook: Webhook) -> Target:
-        """The webhook's target, checked (and resolved) now."""
+    async def _prepare(self, webhook: Webhook) -> tuple[Target, str]:
+        """The webhook's target, checked (and resolved) now, and its secret in clear."""
         try:
-            return await self.policy.check(webhook.url)
-        except TargetRefusedError as exc:
-            raise DeliveryFailed(str(exc)) from None
-
-    async def _send(self, webhook: Webhook, target: Target, change: Change) -> None:
-        assert self._client is not None, "start the worker first"
-        try:
+            target = await self.policy.check(webhook.url)
             secret = key_or_environment(self.key).open(
                 webhook.sealed_secret, f"the secret of webhook {webhook.name!r}"
             )
-        except SecretKeyError as exc:
+        except (TargetRefusedError, SecretKeyError) as exc:
             raise DeliveryFailed(str(exc)) from None
+        return target, secret
+
+    async def _send(self, prepared: tuple[Target, str], change: Change) -> None:
+        assert self._client is not None, "start the worker first"
+        target, secret = prepared
         sent_at = utcnow()
         event_id, body = message(change, sent_at)
         headers = {
@@ -290,7 +289,7 @@ class WebhookWorker:
             ) from None
         except httpx.HTTPError as exc:
             # One message for refused, reset, unreachable and TLS failures alike.
-            log.info("webhook %r: %s: %s", webhook.name, type(exc).__name__, exc)
+            log.info("webhook to %s: %s: %s", target.url, type(exc).__name__, exc)
             raise DeliveryFailed("connection failed") from None
         if not response.is_success:
             raise DeliveryFailed(f"HTTP {response.status_code}")

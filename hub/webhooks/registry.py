@@ -146,6 +146,8 @@ class Webhooks:
         if after is not None and after < 0:
             raise WebhookError(f"start seq {after} must not be negative")
         secret = secret or new_secret()
+        if len(secret) > 64:  # sealed, it must fit the secret column
+            raise WebhookError("a webhook secret has at most 64 characters")
         sealed = key_or_environment(self.key).seal(secret)
         start = await head_seq(self.store) if after is None else after
         try:
