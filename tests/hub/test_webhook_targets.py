@@ -50,6 +50,8 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         ("http://127.0.0.1:5432/", "resolves to a loopback address"),
         ("http://127.8.9.10/", "resolves to a loopback address"),
         ("http://localhost:6379/", "resolves to a loopback address"),  # the system's resolver
+        ("http://2130706433/", "resolves to a loopback address"),  # 127.0.0.1 as one number
+        ("http://0x7f.0.0.1/", "resolves to a loopback address"),
         ("http://[::1]/", "resolves to a loopback address"),
         ("http://[::ffff:127.0.0.1]/", "resolves to a loopback address"),
         ("http://[::ffff:10.0.0.1]/", "resolves to a private address"),
