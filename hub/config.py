@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -262,12 +263,15 @@ class BusConfig(_Strict):
 
 
 class WebhookConfig(_Strict):
-    """Webhook delivery: per-request timeout, retries with exponential backoff."""
+    """Webhook delivery: per-request timeout, retries with exponential backoff, and the
+    networks that targets may be in besides public ones (hub.webhooks.targets)."""
 
     timeout_seconds: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=8, ge=1)  # then the webhook is "failing" (still retried)
     backoff_seconds: float = Field(default=1.0, gt=0)
     max_backoff_seconds: float = Field(default=3600.0, gt=0)
+    # Loopback, private, link-local ... addresses a target may resolve to, e.g. "10.1.0.0/16".
+    allow_cidrs: tuple[IPvAnyNetwork, ...] = ()
 
 
 def check_disjoint(holidays: Iterable[date], working_days: Iterable[date]) -> None:

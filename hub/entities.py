@@ -97,7 +97,8 @@ class Field:
     kind: Kind
     required: bool = False
     choices: type[enum.Enum] | None = None
-    length: int = 200
+    length: int = 200  # text: the most characters the store keeps
+    minimum: float | None = None  # numbers: the least value that makes sense (0: no negatives)
 
     @property
     def choice_values(self) -> frozenset[str]:
@@ -210,7 +211,7 @@ MATTER = Entity(
         _text("department_code", required=True, length=32),
         _enum("stage", Stage, required=True),
         _enum("time_limit_class", TimeLimitClass),
-        Field("time_limit_days", Kind.INT),
+        Field("time_limit_days", Kind.INT, minimum=0),
         Field("prerequisites", Kind.JSON),
     ),
     links=(
@@ -233,7 +234,7 @@ PROJECT = Entity(
         _text("owner_name", length=400),
         Field("owner_credit_code", Kind.CREDIT_CODE, length=18),
         Field("district", Kind.DIVISION, length=6),
-        Field("total_investment", Kind.FLOAT),
+        Field("total_investment", Kind.FLOAT, minimum=0),
         Field("registered_at", Kind.DATETIME),
         _enum("status", ProjectStatus),
     ),
@@ -258,7 +259,7 @@ FILING = Entity(
         Field("accepted_at", Kind.DATETIME),
         Field("completed_at", Kind.DATETIME),
         _enum("status", FilingStatus, required=True),
-        Field("time_limit_days", Kind.INT),
+        Field("time_limit_days", Kind.INT, minimum=0),
         Field("materials", Kind.JSON),
     ),
     links=(

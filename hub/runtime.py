@@ -30,6 +30,7 @@ from hub.sla import Supervision
 from hub.store import Store
 from hub.sync import SyncEngine
 from hub.webhooks import DeliverySettings, Webhooks, WebhookWorker
+from hub.webhooks.targets import TargetPolicy
 
 JobFactory = Callable[["Runtime"], AbstractAsyncContextManager[object]]
 
@@ -86,8 +87,11 @@ async def open_runtime(
                     queue_size=config.bus.queue_size,
                 )
             )
+        policy = TargetPolicy.allowing(config.webhooks.allow_cidrs)
+        webhooks = Webhooks(store, bus, policy=policy)
+        await webhooks.seal_clear_secrets()
         await stack.enter_async_context(
-            WebhookWorker(store, bus, DeliverySettings.from_config(config.webhooks))
+            WebhookWorker(store, bus, DeliverySettings.from_config(config.webhooks), policy=policy)
         )
         supervision = Supervision.configured(store, config)
         checks = DataChecks(
@@ -101,7 +105,7 @@ async def open_runtime(
             store=store,
             bus=bus,
             engine=SyncEngine(store, config, on_commit=bus.publish, after_run=after_run),
-            webhooks=Webhooks(store, bus),
+            webhooks=webhooks,
             feed=feed,
             supervision=supervision,
             checks=checks,

@@ -43,8 +43,10 @@ from hub.mapping import (
     ConversionError,
     RecordMapper,
     ValueMaps,
+    json_kind,
     parse_datetime,
     raw_json,
+    storable_text,
     to_utc,
 )
 from hub.pipeline import read_ahead
@@ -52,6 +54,7 @@ from hub.runs import RowResult, RunLog, RunReport, StreamStats
 from hub.source import RawRow, ReadRequest, Source
 from hub.source_check import SourceCheck
 from hub.store import Store
+from hub.tables import SOURCE_KEY_LENGTH
 
 ProgressCallback = Callable[["StreamStats"], None]
 
@@ -265,7 +268,8 @@ class SyncEngine:
         report.run_id = await self.runs.start(connector.name, "push", recover=False)
         results: list[RowResult] = []
         try:
-            plan = self._plan(connector, stream, await self._value_maps(connector), report.run_id)
+            value_maps = await self._value_maps(connector)
+            plan = self._plan(connector, stream, value_maps, report.run_id, strict_json=True)
             results = await self._apply_rows(plan, rows, stats)
             report.state = "succeeded"
         except Exception as exc:  # recorded on the run and returned to the pusher
@@ -280,8 +284,12 @@ class SyncEngine:
         stream: StreamConfig,
         value_maps: Mapping[str, Mapping[str, str]],
         run_id: int | None,
+        *,
+        strict_json: bool = False,
     ) -> _StreamPlan:
-        mapper = RecordMapper(stream, value_maps, connector.config.timezone)
+        mapper = RecordMapper(
+            stream, value_maps, connector.config.timezone, strict_json=strict_json
+        )
         return _StreamPlan(
             connector=connector.name,
             stream=stream,
@@ -384,7 +392,10 @@ class SyncEngine:
                         f"field {mapper.entity.key!r}: duplicate key {source_key!r} with "
                         "different values in one batch; the first row was kept"
                     ]
-            key_text = None if source_key is None else str(source_key)
+            # A rejected row's key as the source sent it, within what rejects.source_key holds.
+            key_text = (
+                None if source_key is None else storable_text(str(source_key))[:SOURCE_KEY_LENGTH]
+            )
             # map() gives no values exactly when it gives reasons; the test says so to mypy too.
             if reasons or values is None:
                 batch.rejects.append(self._reject(plan, row, key_text, reasons, batch.now))
@@ -589,13 +600,6 @@ class SyncEngine:
             "updated_at": now,
         }
         await conn.execute(self.store.upsert(tables.cursors, values, ["connector", "stream"]))
-
-
-def json_kind(value: Any) -> str:
-    """How JSON names the type of a decoded value."""
-    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "null" if value is None else "number"
-    )
 
 
 def _fingerprint(connector: str, stream: str, row: Mapping[str, Any], reasons: list[str]) -> str:

@@ -136,6 +136,9 @@ sync_runs = Table(
 Index(None, sync_runs.c.connector, sync_runs.c.started_at)
 
 
+SOURCE_KEY_LENGTH = 200
+
+
 def _record_problems(name: str) -> Table:
     """A table of source records with problems: each with its raw content and reasons."""
     table = Table(
@@ -146,7 +149,7 @@ def _record_problems(name: str) -> Table:
         Column("stream", String(64), nullable=False),
         Column("entity", String(32), nullable=False),
         Column("sync_run_id", BigInteger()),
-        Column("source_key", String(200)),
+        Column("source_key", String(SOURCE_KEY_LENGTH)),
         Column("raw", JSON(), nullable=False),
         Column("reasons", JSON(), nullable=False),
         # A hash of raw and reasons: a row that fails the same way on every re-read is kept once.

@@ -10,6 +10,7 @@ from hub.annotations import AnnotationError, annotate, stored_row
 from hub.auth import Principal, authenticate
 from hub.changelog import ChangeLog
 from hub.config import HubConfig
+from hub.errors import ErrorCode
 from schema.errors import UserInputError
 from schema.types.annotation import ProjectAnnotation
 
@@ -68,5 +69,5 @@ class AnnotateMutation:
                 department=principal.department,
             )
         except AnnotationError as exc:
-            raise UserInputError(str(exc), code="INVALID_ANNOTATION") from None
+            raise UserInputError(str(exc), code=ErrorCode.INVALID_ANNOTATION) from None
         return ProjectAnnotation.from_row(await stored_row(changelog, annotation.key))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from hub.clock import utcnow
+from hub.errors import ErrorCode
 from hub.sla import china_today
 from schema.errors import UserInputError
 
@@ -17,5 +18,5 @@ def past_day(as_of: date | None, where: str) -> None:
         raise UserInputError(
             f"{where}: asOf {as_of.isoformat()} is in the future (today in China is "
             f"{today.isoformat()}); give a day up to today",
-            code="BAD_AS_OF",
+            code=ErrorCode.BAD_AS_OF,
         )

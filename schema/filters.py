@@ -18,7 +18,7 @@ from sqlalchemy import and_, exists, false, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub import tables
-from hub.errors import HubError
+from hub.errors import ErrorCode, HubError
 from hub.idle import IdleRule, check_question
 from hub.sla import Supervision
 from schema.errors import UserInputError
@@ -77,7 +77,7 @@ class FilterScope:
         try:
             check_question(day, window)
         except HubError as exc:
-            raise UserInputError(str(exc), code="INVALID_IDLE_QUESTION") from None
+            raise UserInputError(str(exc), code=ErrorCode.INVALID_IDLE_QUESTION) from None
         return day, window
 
 

@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, Response
 from hub.authenticity import KeyRing
 from hub.clock import utcnow
 from hub.config import HubConfig
+from hub.errors import ErrorCode, error_body
 from hub.http.access import authorize
 from hub.http.ingest import Refused, read_body
 from hub.verification import Presented, VerificationRequestError, requester, verify_certificate
@@ -48,7 +49,9 @@ def check_file_type(body: bytes, filename: str | None, content_type: str) -> Non
             if not body.startswith(magic):
                 named = f"named {filename!r}" if claim.startswith(".") else f"sent as {claim}"
                 raise Refused(
-                    400, f"the file is {named} but is not a {kind}: it starts with {body[:8]!r}"
+                    400,
+                    ErrorCode.BAD_REQUEST,
+                    f"the file is {named} but is not a {kind}: it starts with {body[:8]!r}",
                 )
 
 
@@ -66,7 +69,9 @@ class VerifyEndpoint:
         try:
             body = await read_body(request, MAX_DOCUMENT_BYTES)
             if not body:
-                raise Refused(400, "the body is empty: send the document file itself")
+                raise Refused(
+                    400, ErrorCode.BAD_REQUEST, "the body is empty: send the document file itself"
+                )
             check_file_type(body, query.get("filename"), request.headers.get("content-type", ""))
             sha256 = hashlib.sha256(body).hexdigest()
             presented = Presented(
@@ -78,7 +83,7 @@ class VerifyEndpoint:
         except Refused as refused:
             return refused.response()
         except VerificationRequestError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            return JSONResponse(error_body(str(exc), ErrorCode.BAD_USER_INPUT), status_code=400)
         answer = await verify_certificate(
             store,
             self.keys,

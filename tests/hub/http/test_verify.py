@@ -125,11 +125,15 @@ async def test_the_http_endpoint_hashes_the_document_file(
     assert (other.json()["result"], other.json()["mismatchedFields"]) == ("MISMATCH", ["sha256"])
     fake = await http.post("/verify", params=params, content=b"GIF89a...", headers=headers)
     assert fake.status_code == 400
-    assert "named 'permit.pdf' but is not a PDF" in fake.json()["error"]
+    (error,) = fake.json()["errors"]
+    assert "named 'permit.pdf' but is not a PDF" in error["message"]
+    assert error["extensions"]["code"] == "BAD_REQUEST"
     empty = await http.post("/verify", params=params, content=b"", headers=headers)
-    assert empty.status_code == 400 and "empty" in empty.json()["error"]
+    assert empty.status_code == 400 and "empty" in empty.json()["errors"][0]["message"]
     nameless = await http.post("/verify", content=DOCUMENT, headers=headers)
-    assert nameless.status_code == 400 and "documentNumber is empty" in nameless.json()["error"]
+    (error,) = nameless.json()["errors"]
+    assert nameless.status_code == 400 and "documentNumber is empty" in error["message"]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
     async with store.read() as conn:
         audited = (
             await conn.execute(select(tables.audit_entries.c.actor, tables.audit_entries.c.detail))
