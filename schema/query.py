@@ -42,7 +42,7 @@ from schema.types.reject import Reject
 from schema.types.source_file import SourceFile, SourceFileState
 from schema.types.stats import FilingGroup, FilingStats, ProjectGroup, ProjectStats
 from schema.types.step_stats import StepGroup, StepStats
-from schema.types.sync_run import SyncRun, SyncRunFilter
+from schema.types.sync_run import SyncRun, SyncRunFilter, sync_runs_query
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -261,17 +261,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[SyncRun]:
-        s = tables.sync_runs
-        query = select(s)
-        if filter is not None:
-            if filter.connector is not None:
-                query = query.where(s.c.connector == filter.connector)
-            if filter.state is not None:
-                query = query.where(s.c.state == filter.state.value)
-            if filter.started_after is not None:
-                query = query.where(s.c.started_at > naive_utc(filter.started_after))
-            if filter.started_before is not None:
-                query = query.where(s.c.started_at < naive_utc(filter.started_before))
+        query = sync_runs_query(filter)
         return await _page(info, query, SYNC_RUNS_NEWEST, SyncRun.from_row, first, after)
 
     @strawberry.field(description="Drop files of csv and excel connectors and their state.")

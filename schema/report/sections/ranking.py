@@ -1,0 +1,61 @@
+"""Departments ranked, those that most need chasing first: by open filings overdue, then due
+soon, then the share of their filings completed that were late (``filingStats`` grouped by
+department as of the week's last day), with the rank of the week before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schema.report.base import Column, Period, ReportInputs, Section, SectionResult, Table
+from schema.stats import filing_stats
+from schema.types.stats import FilingGroup
+
+
+async def ranked(inputs: ReportInputs, period: Period) -> list[dict[str, Any]]:
+    rows = await filing_stats(inputs.scope, [FilingGroup.DEPARTMENT], None, period.as_of)
+    listed = []
+    for row in rows:
+        done = row.completed_on_time + row.completed_late
+        listed.append(
+            {
+                "department_code": row.department_code,
+                "department": inputs.department(row.department_code),
+                "overdue": row.overdue,
+                "due_soon": row.due_soon,
+                "completed": done,
+                "late_share": None if done == 0 else round(row.completed_late / done, 3),
+            }
+        )
+    listed.sort(
+        key=lambda r: (-r["overdue"], -r["due_soon"], -(r["late_share"] or 0), r["department"])
+    )
+    for rank, row in enumerate(listed, start=1):
+        row["rank"] = rank
+    return listed
+
+
+class Ranking(Section):
+    key = "ranking"
+    title = "Departments ranked (部门排名)"
+
+    async def build(self, inputs: ReportInputs) -> SectionResult:
+        now = await ranked(inputs, inputs.current)
+        before = {row["department_code"]: row for row in await ranked(inputs, inputs.previous)}
+        for row in now:
+            previous = before.get(row["department_code"], {})
+            for name in ("rank", "overdue", "due_soon", "late_share"):
+                row[f"{name}_previous"] = previous.get(name)
+        table = Table(
+            "departments",
+            "Most to chase first: open overdue, then due soon, then the late share of completions",
+            [
+                Column("rank", "Rank", compared=True),
+                Column("department", "Department"),
+                Column("overdue", "Overdue", compared=True),
+                Column("due_soon", "Due soon", compared=True),
+                Column("completed", "Completed"),
+                Column("late_share", "Completed late (share)", compared=True),
+            ],
+            now,
+        )
+        return SectionResult(self.key, self.title, True, None, (), [table])
