@@ -44,6 +44,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
 )
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
@@ -182,18 +183,20 @@ class FilingClock:
     def _least(self, *values: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.min(*values) if self.store.is_sqlite else func.least(*values)
 
-    def table(self, as_of: date) -> Subquery:
+    def table(self, as_of: date, only: ColumnElement[bool] | None = None) -> Subquery:
         """Every live filing's clock as of ``as_of``: columns ``key``, ``state``, ``reason``,
         ``limit_days``, ``accepted_at``, ``elapsed``, ``suspended``, ``current_step``,
         ``step_since``, ``step_days``. A year the calendar lacks makes every clock UNKNOWN with
-        that reason, never a wrong count."""
+        that reason, never a wrong count. ``only``, a condition on ``tables.filings``, leaves
+        out the clocks of the filings it does not hold for (a statement that keeps only those
+        anyway then computes no clock it drops); the others are unchanged."""
         try:
             self.calendar.check_years(as_of, as_of)
-            return self._clock(as_of)
+            return self._clock(as_of, true() if only is None else only)
         except UnknownCalendarYearError as exc:
             return self._unknown_for_all(str(exc))
 
-    def _clock(self, as_of: date) -> Subquery:
+    def _clock(self, as_of: date, only: ColumnElement[bool]) -> Subquery:
         f = tables.filings
         end_of_day = literal(cutoff(as_of), DateTime())
         # Any instant of the as-of day stands for it: only days are counted.
@@ -239,7 +242,7 @@ class FilingClock:
                 step_since.label("step_since"),
             )
             .select_from(f.outerjoin(suspensions, suspensions.c.filing_key == f.c.key))
-            .where(f.c.deleted_at.is_(None), f.c.submitted_at < end_of_day)
+            .where(f.c.deleted_at.is_(None), f.c.submitted_at < end_of_day, only)
             .offset(0)
             .subquery("filing_facts")
         )

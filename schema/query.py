@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import entities, tables
 from hub.status import file_status
+from hub.weeks import FutureWeekError, IsoWeek, MalformedWeekError
 from schema.as_of import project_as_of
 from schema.engine.internals import graphql_info
+from schema.errors import UserInputError
 from schema.filters import (
     FilingFilter,
     OutcomeFilter,
@@ -27,6 +29,7 @@ from schema.operators import naive_utc
 from schema.ordering import FilingOrder, OutcomeOrder, ProcessEventOrder, ProjectOrder
 from schema.pagination import Connection, Ordering, SortField, paginate
 from schema.prefetch import node_field_names, prefetch_filing_children
+from schema.report.weekly import build_weekly_report
 from schema.stats import filing_stats, project_stats
 from schema.supervision_stats import lead_time_stats, step_stats
 from schema.types.conflict import Conflict
@@ -43,6 +46,7 @@ from schema.types.source_file import SourceFile, SourceFileState
 from schema.types.stats import FilingGroup, FilingStats, ProjectGroup, ProjectStats
 from schema.types.step_stats import StepGroup, StepStats
 from schema.types.sync_run import SyncRun, SyncRunFilter, sync_runs_query
+from schema.types.weekly_report import WeeklyReport
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -226,6 +230,23 @@ class Query:
         filter: ProjectFilter | None = None,
     ) -> list[ProjectStats]:
         return await project_stats(info.context.filter_scope, group_by, filter)
+
+    @strawberry.field(
+        description="The weekly supervision report (周报) of an ISO week (e.g. 2014-W52): its "
+        "figures as of the week's last day, each with the previous week's; what `hub report "
+        "weekly` prints."
+    )
+    async def weekly_report(self, info: strawberry.Info[Context, None], week: str) -> WeeklyReport:
+        context = info.context
+        try:
+            chosen = IsoWeek.parse(week)
+            connectors = list(context.connector_departments)
+            built = await build_weekly_report(context.filter_scope, chosen, connectors)
+        except MalformedWeekError as exc:
+            raise UserInputError(str(exc), code="BAD_WEEK") from None
+        except FutureWeekError as exc:
+            raise UserInputError(str(exc), code="FUTURE_WEEK") from None
+        return WeeklyReport.of(built)
 
     @strawberry.field(description="All departments, by code.")
     async def departments(self, info: strawberry.Info[Context, None]) -> list[Department]:

@@ -12,12 +12,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -27,6 +28,7 @@ from strawberry.types import ExecutionResult
 from connectors.push import PushConnector
 from hub.config import HubConfig
 from hub.http.access import authorize
+from hub.http.console import console_routes
 from hub.http.export import ExportEndpoint
 from hub.http.graphql_http import http_status_for, run_with_timeout, within_body_limit
 from hub.http.ingest import IngestEndpoint
@@ -42,6 +44,7 @@ from schema.engine.view import AcceleratedView
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 5.0
+GRAPHIQL_PAGE = Path(__file__).parent / "templates" / "graphiql.html"
 
 
 class HubGraphQL(AcceleratedView[Context, None]):
@@ -58,8 +61,11 @@ class HubGraphQL(AcceleratedView[Context, None]):
         )
         self.config = config
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(GRAPHIQL_PAGE.read_text(encoding="utf-8"))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
+        if scope["type"] in ("http", "websocket") and not self._ide_page(scope):
             connection = HTTPConnection(scope)
             denied = await authorize(connection, self.config.server, connection.app.state.store)
             if denied is not None:
@@ -76,6 +82,16 @@ class HubGraphQL(AcceleratedView[Context, None]):
                 return
             receive = limited
         await super().__call__(scope, receive, send)
+
+    def _ide_page(self, scope: Scope) -> bool:
+        """A browser's GET of the GraphiQL page itself: it holds no data (its queries bring the
+        token in their header), so it is served without one."""
+        if scope["type"] != "http" or scope["method"] != "GET" or self.graphql_ide is None:
+            return False
+        request = Request(scope)
+        return "text/html" in request.headers.get("accept", "") and not request.query_params.get(
+            "query"
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -172,6 +188,7 @@ def create_app(
                 ExportEndpoint(config.server, graphql.schema).handle,
                 methods=["GET", "POST"],
             ),
+            *console_routes(config, graphql.schema),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

@@ -19,6 +19,8 @@ from hub.weeks import CHINA, IsoWeek
 from schema.filters import FilterScope
 from schema.live import live
 from schema.operators import DateTimeFilter
+from schema.stats import filing_stats
+from schema.types.stats import FilingGroup, FilingStats
 
 Number = int | float
 
@@ -118,10 +120,23 @@ class ReportInputs:
     previous: Period
     departments: Mapping[str, str]
     connectors: Sequence[str]
+    # Answers sections share, by what was asked (see ``open_filings``).
+    shared: dict[Any, Any] = field(default_factory=dict, compare=False)
 
     @property
     def store(self) -> Any:
         return self.scope.supervision.clock.store
+
+    async def open_filings(self, period: Period) -> list[FilingStats]:
+        """Every filing counted by department and current step as of the period's day
+        (``filingStats(groupBy: [DEPARTMENT, CURRENT_STEP], asOf: day)``), read once for all
+        the sections that need it: each department's totals are the sums of its rows."""
+        key = ("department_and_step", period.as_of)
+        if key not in self.shared:
+            groups = [FilingGroup.DEPARTMENT, FilingGroup.CURRENT_STEP]
+            self.shared[key] = await filing_stats(self.scope, groups, None, period.as_of)
+        rows: list[FilingStats] = self.shared[key]
+        return rows
 
     def department(self, code: str | None) -> str:
         if code is None:

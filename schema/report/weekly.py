@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from hub.clock import utcnow
+from hub.config import HubConfig
+from hub.sla import Supervision
+from hub.store import Store
 from hub.weeks import IsoWeek
 from schema.filters import FilterScope
 from schema.report.base import Period, ReportInputs, Section, SectionResult, department_names
@@ -62,3 +65,20 @@ async def build_weekly_report(
     inputs = ReportInputs(scope, current, previous, await department_names(scope), connectors)
     built = [await section.build(inputs) for section in sections]
     return WeeklyReport(week, current.as_of, week.previous, utcnow(), built)
+
+
+def report_scope(store: Store, config: HubConfig) -> FilterScope:
+    """The scope the GraphQL queries of a deployment filter in (its clock and business day)."""
+    return FilterScope(Supervision.configured(store, config))
+
+
+async def weekly_report(store: Store, config: HubConfig, week: str | IsoWeek) -> WeeklyReport:
+    """The report of ``week`` (text such as ``2014-W52``, or parsed) for a deployment."""
+    chosen = week if isinstance(week, IsoWeek) else IsoWeek.parse(week)
+    connectors = [c.name for c in config.connectors]
+    return await build_weekly_report(report_scope(store, config), chosen, connectors)
+
+
+def last_complete_week(today: date) -> IsoWeek:
+    """The latest week that has ended by ``today``: the one before today's."""
+    return IsoWeek.of(today).previous

@@ -10,7 +10,6 @@ import strawberry
 from sqlalchemy import Select, select
 
 from hub import tables
-
 from schema.operators import naive_utc
 from schema.types.enums import to_enum
 from schema.types.scalars import utc

@@ -1,29 +1,34 @@
 """Departments ranked, those that most need chasing first: by open filings overdue, then due
 soon, then the share of their filings completed that were late (``filingStats`` grouped by
-department as of the week's last day), with the rank of the week before."""
+department and step as of the week's last day, summed per department), with the rank of the
+week before."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from schema.report.base import Column, Period, ReportInputs, Section, SectionResult, Table
-from schema.stats import filing_stats
-from schema.types.stats import FilingGroup
+
+MEASURES = ("overdue", "due_soon", "completed_on_time", "completed_late")
 
 
 async def ranked(inputs: ReportInputs, period: Period) -> list[dict[str, Any]]:
-    rows = await filing_stats(inputs.scope, [FilingGroup.DEPARTMENT], None, period.as_of)
+    totals: dict[str | None, dict[str, int]] = {}
+    for row in await inputs.open_filings(period):
+        counts = totals.setdefault(row.department_code, dict.fromkeys(MEASURES, 0))
+        for name in MEASURES:
+            counts[name] += getattr(row, name)
     listed = []
-    for row in rows:
-        done = row.completed_on_time + row.completed_late
+    for code, counts in totals.items():
+        done = counts["completed_on_time"] + counts["completed_late"]
         listed.append(
             {
-                "department_code": row.department_code,
-                "department": inputs.department(row.department_code),
-                "overdue": row.overdue,
-                "due_soon": row.due_soon,
+                "department_code": code,
+                "department": inputs.department(code),
+                "overdue": counts["overdue"],
+                "due_soon": counts["due_soon"],
                 "completed": done,
-                "late_share": None if done == 0 else round(row.completed_late / done, 3),
+                "late_share": None if done == 0 else round(counts["completed_late"] / done, 3),
             }
         )
     listed.sort(

@@ -28,7 +28,9 @@ async def supplement_stats(inputs: ReportInputs, period: Period) -> dict[str, St
     """Matter -> its 补正 durations, as ``stepStats(groupBy: [MATTER, STEP])`` counts them."""
     scope = inputs.scope
     where = condition(supplement_filter(period), scope)
-    rows = await step_stats(inputs.store, scope.supervision.clock.calendar, BY_MATTER_AND_STEP, where)
+    rows = await step_stats(
+        inputs.store, scope.supervision.clock.calendar, BY_MATTER_AND_STEP, where
+    )
     return {
         row.matter_code: row
         for row in rows
@@ -78,7 +80,12 @@ class Supplements(Section):
             return sum(row.count for row in stats.values())
 
         figures = [
-            Figure("requests", "Supplement requests answered (in total)", requests(now), requests(before))
+            Figure(
+                "requests",
+                "Supplement requests answered (in total)",
+                requests(now),
+                requests(before),
+            )
         ]
         table = Table(
             "slowest_matters",

@@ -24,9 +24,7 @@ async def connector_health(inputs: ReportInputs, period: Period) -> dict[str, di
     end = _end(period)
     start = period.week.starts().astimezone(UTC) - timedelta(microseconds=1)
     within = SyncRunFilter(started_after=start, started_before=end.replace(tzinfo=UTC))
-    succeeded = SyncRunFilter(
-        state=SyncRunState.SUCCEEDED, started_before=end.replace(tzinfo=UTC)
-    )
+    succeeded = SyncRunFilter(state=SyncRunState.SUCCEEDED, started_before=end.replace(tzinfo=UTC))
     async with inputs.store.read() as conn:
         runs = (await conn.execute(sync_runs_query(within))).all()
         successes = (await conn.execute(sync_runs_query(succeeded))).all()

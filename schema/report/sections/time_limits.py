@@ -24,10 +24,8 @@ from schema.report.base import (
     SectionResult,
     Table,
 )
-from schema.stats import filing_stats
-from schema.types.stats import FilingGroup, FilingStats
+from schema.types.stats import FilingStats
 
-BY_DEPARTMENT_AND_STEP = [FilingGroup.DEPARTMENT, FilingGroup.CURRENT_STEP]
 MEASURES = ("overdue", "due_soon", "suspended")
 RED, YELLOW, GREY = "#d62728", "#f2b701", "#9aa0a6"
 
@@ -81,13 +79,8 @@ class TimeLimits(Section):
     title = "Time limits: overdue and due soon (时限预警与督办)"
 
     async def build(self, inputs: ReportInputs) -> SectionResult:
-        scope = inputs.scope
-        now = _keyed(
-            await filing_stats(scope, BY_DEPARTMENT_AND_STEP, None, inputs.current.as_of)
-        )
-        before = _keyed(
-            await filing_stats(scope, BY_DEPARTMENT_AND_STEP, None, inputs.previous.as_of)
-        )
+        now = _keyed(await inputs.open_filings(inputs.current))
+        before = _keyed(await inputs.open_filings(inputs.previous))
 
         def total(rows: dict[Any, FilingStats], measure: str) -> int:
             return sum(getattr(row, measure) for row in rows.values())
@@ -111,9 +104,12 @@ class TimeLimits(Section):
             for name in ("overdue", "due_soon"):
                 row[name] = getattr(current, name) if current else 0
                 row[f"{name}_previous"] = getattr(previous, name) if previous else 0
-            if row["overdue"] or row["due_soon"] or row["overdue_previous"] or row[
-                "due_soon_previous"
-            ]:
+            if (
+                row["overdue"]
+                or row["due_soon"]
+                or row["overdue_previous"]
+                or row["due_soon_previous"]
+            ):
                 rows.append(row)
         rows.sort(key=lambda row: (-row["overdue"], -row["due_soon"], row["department"]))
         by_department: dict[str, dict[str, int]] = {}
@@ -162,4 +158,6 @@ class TimeLimits(Section):
             link="/console/projects/{project_code}#filing-{key}",
             link_column="key",
         )
-        return SectionResult(self.key, self.title, True, None, figures, [steps, supervised], [chart])
+        return SectionResult(
+            self.key, self.title, True, None, figures, [steps, supervised], [chart]
+        )
