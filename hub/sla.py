@@ -196,6 +196,17 @@ class FilingClock:
         except UnknownCalendarYearError as exc:
             return self._unknown_for_all(str(exc))
 
+    def on_clock(self, as_of: date) -> ColumnElement[bool]:
+        """Which filings ``table(as_of)`` has a row for, as a condition on ``tables.filings``:
+        the live ones submitted by the end of the day (every live one when the calendar lacks
+        the year, each then UNKNOWN)."""
+        f = tables.filings
+        try:
+            self.calendar.check_years(as_of, as_of)
+        except UnknownCalendarYearError:
+            return f.c.deleted_at.is_(None)
+        return and_(f.c.deleted_at.is_(None), f.c.submitted_at < literal(cutoff(as_of), DateTime()))
+
     def _clock(self, as_of: date, only: ColumnElement[bool]) -> Subquery:
         f = tables.filings
         end_of_day = literal(cutoff(as_of), DateTime())
@@ -242,7 +253,7 @@ class FilingClock:
                 step_since.label("step_since"),
             )
             .select_from(f.outerjoin(suspensions, suspensions.c.filing_key == f.c.key))
-            .where(f.c.deleted_at.is_(None), f.c.submitted_at < end_of_day, only)
+            .where(self.on_clock(as_of), only)
             .offset(0)
             .subquery("filing_facts")
         )
@@ -295,7 +306,7 @@ class FilingClock:
                 ),
                 null().label("step_days"),
             )
-            .where(f.c.deleted_at.is_(None))
+            .where(f.c.deleted_at.is_(None))  # what on_clock says of a year the calendar lacks
             .subquery("filing_clock")
         )
 

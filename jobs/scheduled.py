@@ -1,11 +1,12 @@
 """The scheduled work of a serving or worker process, as job factories for
-``hub.runtime.open_runtime``: the connectors' syncs, and the supervision job unless
-``[supervision] enabled = false``."""
+``hub.runtime.open_runtime``: the connectors' syncs, the supervision job unless
+``[supervision] enabled = false`` and the weekly report unless ``[reports] enabled = false``."""
 
 from __future__ import annotations
 
 from hub.config import HubConfig
 from hub.runtime import JobFactory
+from jobs.reports import ReportJobs
 from jobs.supervision import SupervisionJobs
 from jobs.sync_jobs import SyncJobs
 
@@ -14,4 +15,6 @@ def scheduled_jobs(config: HubConfig) -> list[JobFactory]:
     factories: list[JobFactory] = [SyncJobs.for_runtime]
     if config.supervision.enabled:
         factories.append(SupervisionJobs.for_runtime)
+    if config.reports.enabled:
+        factories.append(ReportJobs.for_runtime)
     return factories

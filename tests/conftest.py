@@ -158,3 +158,23 @@ async def store(store_url: str) -> AsyncIterator[Store]:
 @pytest.fixture
 def anyio_tmp(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
+
+
+@pytest.fixture(scope="session")
+def synced_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo (scale 1) built and synced once for the whole session: its hub.toml. Modules
+    open their own ``Store`` on it (a store belongs to one event loop); those that change it
+    must leave what the others read (the demo's records and their clocks) as it was."""
+    import asyncio
+
+    from hub.demo import build_demo
+    from tests.hub.test_demo import sync_demo
+
+    path = build_demo(tmp_path_factory.mktemp("synced_demo"), scale=1.0)
+
+    async def sync() -> None:
+        store, _ = await sync_demo(path)
+        await store.dispose()
+
+    asyncio.run(sync())
+    return path

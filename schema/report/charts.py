@@ -35,11 +35,12 @@ def bar_svg(chart: Chart) -> str:
 
     matplotlib.use("svg", force=False)
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     # Without a CJK font installed matplotlib warns about each glyph it cannot measure (and
     # logs each family it cannot find); the browser draws them, so both are noise here.
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    with matplotlib.rc_context(SVG_SETTINGS), warnings.catch_warnings():
+    with matplotlib.rc_context(SVG_SETTINGS), warnings.catch_warnings():  # type: ignore[arg-type]
         warnings.filterwarnings("ignore", r"Glyph \d+ .* missing from font", UserWarning)
         figure = Figure(figsize=(7.2, 2.8))
         axes = figure.subplots()
@@ -65,7 +66,7 @@ def bar_svg(chart: Chart) -> str:
                 )
         axes.set_xticks(positions, list(chart.categories), rotation=45, ha="right")
         axes.spines[["top", "right"]].set_visible(False)
-        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         if names:
             axes.legend(frameon=False, loc="upper right")
         figure.tight_layout()

@@ -19,12 +19,11 @@ from sqlalchemy import select, text
 
 from hub import tables
 from hub.calendar import standard_calendar
-from hub.demo import build_demo
+from hub.config import load_config
 from hub.sla import FilingClock, SlaState, Supervision
 from hub.store import Store
 from schema import build_schema
 from schema.context import Context
-from tests.hub.test_demo import sync_demo
 from tests.hub.test_sla import working
 
 pytestmark = pytest.mark.anyio
@@ -49,8 +48,9 @@ async def filing_keys(store: Store, sql: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-async def demo_store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Store]:
-    store, _ = await sync_demo(build_demo(tmp_path_factory.mktemp("story"), scale=1.0))
+async def demo_store(synced_demo: Path) -> AsyncIterator[Store]:
+    config = load_config(synced_demo)
+    store = Store(config.resolve_url(config.store.url))
     yield store
     await store.dispose()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from starlette.responses import RedirectResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
-from strawberry import Schema
+from strawberry.schema.base import BaseSchema
 
 from hub.config import HubConfig
 from hub.http.console.board import Board
@@ -24,7 +24,7 @@ STATIC = Path(__file__).parent.parent / "static"
 PAGES: tuple[type[ConsolePage], ...] = (Overview, Board, ProjectPage, Rejects, ReportsArchive)
 
 
-def console_routes(config: HubConfig, schema: Schema) -> list[BaseRoute]:
+def console_routes(config: HubConfig, schema: BaseSchema) -> list[BaseRoute]:
     pages = [page(config, schema) for page in PAGES]
     sync_now = SyncNow(config)
     reports = WeeklyReportFile(config)

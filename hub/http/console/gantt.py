@@ -123,10 +123,10 @@ def gantt_svg(filings: Sequence[Mapping[str, Any]], day: date) -> str:
             )
         due = (filing.get("sla") or {}).get("dueOn")
         if due:
-            at = datetime.combine(date.fromisoformat(due) + timedelta(days=1), time(), CHINA)
-            if first <= at <= last:
+            due_at = datetime.combine(date.fromisoformat(due) + timedelta(days=1), time(), CHINA)
+            if first <= due_at <= last:
                 parts.append(
-                    f'<line class="due" x1="{x(at)}" y1="{y}" x2="{x(at)}" y2="{y + 22}" '
+                    f'<line class="due" x1="{x(due_at)}" y1="{y}" x2="{x(due_at)}" y2="{y + 22}" '
                     f'stroke="#d62728" stroke-width="2"><title>due {due}</title></line>'
                 )
     parts.append("</svg>")

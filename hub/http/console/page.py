@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.templating import Jinja2Templates
-from strawberry import Schema
+from strawberry.schema.base import BaseSchema
 
 from hub.auth import Principal
 from hub.config import HubConfig
@@ -79,7 +79,7 @@ class ConsolePage(ABC):
     scope: ClassVar[str] = READ_SCOPE
     methods: ClassVar[tuple[str, ...]] = ("GET",)
 
-    def __init__(self, config: HubConfig, schema: Schema) -> None:
+    def __init__(self, config: HubConfig, schema: BaseSchema) -> None:
         self.config = config
         self.schema = schema
 

@@ -28,15 +28,20 @@ async def _counts(inputs: ReportInputs, period: Period) -> dict[str, Any]:
     totals: dict[str, Any] = {
         "registered": await project_stats(scope, [], ProjectFilter(registered_at=window)),
         "projects": await project_stats(scope, [], ProjectFilter(registered_at=until)),
-        "accepted_total": await filing_stats(scope, [], FilingFilter(accepted_at=until), day),
-        "completed_total": await filing_stats(scope, [], FilingFilter(completed_at=until), day),
+        # Counts only: no filing's clock is needed (``filing_stats(clocks=False)``).
+        "accepted_total": await filing_stats(
+            scope, [], FilingFilter(accepted_at=until), day, clocks=False
+        ),
+        "completed_total": await filing_stats(
+            scope, [], FilingFilter(completed_at=until), day, clocks=False
+        ),
     }
     counts = {name: rows[0].count for name, rows in totals.items()}
     for name, filter in (
         ("accepted", FilingFilter(accepted_at=window)),
         ("completed", FilingFilter(completed_at=window)),
     ):
-        rows = await filing_stats(scope, DEPARTMENT, filter, day)
+        rows = await filing_stats(scope, DEPARTMENT, filter, day, clocks=False)
         counts[name] = sum(row.count for row in rows)
         counts[f"{name}_by_department"] = {row.department_code: row.count for row in rows}
     return counts

@@ -14,11 +14,11 @@ MEASURES = ("overdue", "due_soon", "completed_on_time", "completed_late")
 
 async def ranked(inputs: ReportInputs, period: Period) -> list[dict[str, Any]]:
     totals: dict[str | None, dict[str, int]] = {}
-    for row in await inputs.open_filings(period):
-        counts = totals.setdefault(row.department_code, dict.fromkeys(MEASURES, 0))
+    for stats in await inputs.open_filings(period):
+        counts = totals.setdefault(stats.department_code, dict.fromkeys(MEASURES, 0))
         for name in MEASURES:
-            counts[name] += getattr(row, name)
-    listed = []
+            counts[name] += getattr(stats, name)
+    listed: list[dict[str, Any]] = []
     for code, counts in totals.items():
         done = counts["completed_on_time"] + counts["completed_late"]
         listed.append(

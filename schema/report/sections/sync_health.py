@@ -42,9 +42,10 @@ async def connector_health(inputs: ReportInputs, period: Period) -> dict[str, di
         entry["rows_read"] += run.rows_read
         entry["rows_rejected"] += run.rows_rejected
     for run in successes:
-        entry = health.get(run.connector)
-        if entry is None:
+        known = health.get(run.connector)
+        if known is None:
             continue
+        entry = known
         finished = run.finished_at or run.started_at
         if entry["last_success"] is None or finished > entry["last_success"]:
             entry["last_success"] = finished
