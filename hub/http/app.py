@@ -89,8 +89,10 @@ class HubGraphQL(AcceleratedView[Context, None]):
         if scope["type"] != "http" or scope["method"] != "GET" or self.graphql_ide is None:
             return False
         request = Request(scope)
-        return "text/html" in request.headers.get("accept", "") and not request.query_params.get(
-            "query"
+        accept = request.headers.get("accept", "")
+        # strawberry's own test (should_render_graphql_ide), on the raw request
+        return request.query_params.get("query") is None and (
+            "text/html" in accept or "*/*" in accept
         )
 
     async def get_context(

@@ -1,5 +1,5 @@
-// Starts GraphiQL on /graphql with the explorer plugin; queries, variables and headers are kept
-// in the URL's query string so that a link shares them (as strawberry's own page does).
+// Starts GraphiQL on /graphql with the explorer plugin; the query (parameter q, since a GET
+// with "query" runs it) and the variables are kept in the URL, so that a link shares them.
 (function () {
   "use strict";
   var parameters = {};
@@ -28,9 +28,9 @@
       fetcher: fetcher,
       plugins: [explorer],
       defaultEditorToolsVisibility: true,
-      query: parameters.query,
+      query: parameters.q,
       variables: parameters.variables,
-      onEditQuery: function (query) { updateURL({ query: query }); },
+      onEditQuery: function (query) { updateURL({ q: query }); },
       onEditVariables: function (variables) { updateURL({ variables: variables }); },
       isHeadersEditorEnabled: true,
       shouldPersistHeaders: true,
