@@ -59,9 +59,7 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-async def demo(
-    synced_demo: Path, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Demo]:
+async def demo(synced_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
     loaded = load_config(synced_demo)
     reports = ReportsConfig(directory=str(tmp_path_factory.mktemp("reports")))
     config = loaded.model_copy(update={"reports": reports})
@@ -146,9 +144,9 @@ async def test_registrations_acceptances_and_completions_are_what_the_stats_quer
     assert {code: r["accepted"] for code, r in rows.items() if r["accepted"]} == {
         r["departmentCode"]: r["count"] for r in now["accepted"]
     }
-    assert {code: r["completed_previous"] for code, r in rows.items() if r["completed_previous"]} == {
-        r["departmentCode"]: r["count"] for r in before["completed"]
-    }
+    assert {
+        code: r["completed_previous"] for code, r in rows.items() if r["completed_previous"]
+    } == {r["departmentCode"]: r["count"] for r in before["completed"]}
     assert report["asOf"] == "2014-12-28" and report["previousWeek"] == "2014-W51"
 
 
@@ -187,7 +185,11 @@ async def test_overdue_and_due_soon_by_department_and_step_and_the_list_to_chase
             if r[f"{name}_previous"]
         } == grid(before, measure)
     totals = figures(report, "time_limits")
-    for name, measure in (("overdue", "overdue"), ("due_soon", "dueSoon"), ("suspended", "suspended")):
+    for name, measure in (
+        ("overdue", "overdue"),
+        ("due_soon", "dueSoon"),
+        ("suspended", "suspended"),
+    ):
         assert totals[name] == (
             sum(r[measure] for r in now["filingStats"]),
             sum(r[measure] for r in before["filingStats"]),
@@ -274,7 +276,9 @@ async def test_sections_without_their_capability_say_so(report: dict[str, Any]) 
 async def test_a_bad_or_future_week_is_a_clear_graphql_error(
     demo: Demo, week: str, code: str, says: str
 ) -> None:
-    (error,) = await demo.graphql.errors("query($w: String!) { weeklyReport(week: $w) { week } }", w=week)
+    (error,) = await demo.graphql.errors(
+        "query($w: String!) { weeklyReport(week: $w) { week } }", w=week
+    )
     assert error["extensions"]["code"] == code
     assert says in error["message"]
 
@@ -313,13 +317,19 @@ async def test_the_job_keeps_every_format_and_reports_serves_them(
     assert kept == Path(demo.config.reports.directory or "") / "weekly" / "2014-W52.html"
     html = kept.read_text(encoding="utf-8")
     assert html.count("<svg") == 2 and 'class="unavailable"' in html
-    assert "@page { size: A4" in html and "http" not in re.sub(r'xmlns(:\w+)?="[^"]+"', "", html.split("<body>")[0])
+    assert "@page { size: A4" in html and "http" not in re.sub(
+        r'xmlns(:\w+)?="[^"]+"', "", html.split("<body>")[0]
+    )
     overdue = figures(report, "time_limits")["overdue"][0]
     assert f'data-figure="time_limits.overdue">\n    <div class="value">{overdue:g} ' in html
     rows = list(csv.reader(io.StringIO(kept.with_suffix(".csv").read_text(encoding="utf-8"))))
-    assert ["time_limits", "figures", "overdue", "Open filings overdue (红灯)", str(int(overdue))] == rows[
-        [r[:3] for r in rows].index(["time_limits", "figures", "overdue"])
-    ][:5]
+    assert [
+        "time_limits",
+        "figures",
+        "overdue",
+        "Open filings overdue (红灯)",
+        str(int(overdue)),
+    ] == rows[[r[:3] for r in rows].index(["time_limits", "figures", "overdue"])][:5]
     assert "| Open filings overdue (红灯) |" in kept.with_suffix(".md").read_text(encoding="utf-8")
 
     token = await create_token(demo.store, "report-reader", scopes=["read"])

@@ -92,6 +92,13 @@ def gantt_svg(filings: Sequence[Mapping[str, Any]], day: date) -> str:
     month = date(first.year, first.month, 1)
     while datetime.combine(month, time(), CHINA) <= last:
         at = x(max(datetime.combine(month, time(), CHINA), first))
+        month_start = datetime.combine(month, time(), CHINA)
+        # A label needs about 40 px: none for a month begun long before the first event (it
+        # would overlap the next one) or too close to the right edge.
+        crowded = month_start < first and first.day > 10
+        if crowded or at > WIDTH - 40:
+            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+            continue
         parts.append(
             f'<line x1="{at}" y1="{TOP - 6}" x2="{at}" y2="{height}" stroke="#e8eaed"/>'
             f'<text x="{at + 2}" y="{TOP - 10}" font-size="10" fill="#5f6368">'
