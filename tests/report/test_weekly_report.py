@@ -8,6 +8,8 @@ import csv
 import io
 import json
 import re
+import shlex
+import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,13 +20,14 @@ from typer.testing import CliRunner
 
 from hub.auth import create_token
 from hub.cli import app as cli
-from hub.config import HubConfig, ReportsConfig, load_config
+from hub.config import HubConfig, ReportsConfig, load_config, parse_config
 from hub.runtime import open_runtime
 from hub.store import Store
 from hub.weeks import IsoWeek
 from jobs.reports import ReportJobs
 from tests.asgi import GraphQLClient, running
 
+DOC = Path(__file__).resolve().parents[2] / "docs" / "report-and-console.md"
 WEEK = IsoWeek.parse("2014-W52")
 PREVIOUS = WEEK.previous
 
@@ -283,27 +286,54 @@ async def test_a_bad_or_future_week_is_a_clear_graphql_error(
     assert says in error["message"]
 
 
-def test_the_cli_prints_the_report_graphql_returns_and_refuses_bad_input(
+def blocks(kind: str) -> list[str]:
+    return re.findall(rf"```{kind}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
+
+
+def test_the_docs_commands_print_the_report_graphql_returns_and_refuse_bad_input(
     synced_demo: Path, report: dict[str, Any], tmp_path: Path
 ) -> None:
+    """The shell examples of docs/report-and-console.md, run on the demo: the first block's
+    commands succeed (their JSON is the GraphQL report), the second's exit with 2."""
     runner = CliRunner()
-    out = tmp_path / "w52.json"
-    args = ["report", "weekly", "--week", str(WEEK), "-c", str(synced_demo)]
-    done = runner.invoke(cli, [*args, "--format", "json", "--out", str(out)])
-    assert done.exit_code == 0, done.output
-    printed = json.loads(out.read_text(encoding="utf-8"))
+    good, bad = blocks("shell")
+
+    def run(line: str) -> Any:
+        args = shlex.split(line.replace("demo/hub.toml", str(synced_demo)))
+        assert args[0] == "hub"
+        args = [str(tmp_path / a) if a.endswith(".md") else a for a in args[1:]]
+        return runner.invoke(cli, args)
+
+    outputs = []
+    for line in good.strip().splitlines():
+        done = run(line)
+        assert done.exit_code == 0, done.output
+        outputs.append(done.stdout)
+    assert (tmp_path / "w52.md").read_text(encoding="utf-8").startswith("# Weekly supervision")
+    printed = json.loads(outputs[1])
     assert printed["week"] == report["week"] and printed["asOf"] == report["asOf"]
     for mine, theirs in zip(printed["sections"], report["sections"], strict=True):
         assert mine["key"] == theirs["key"] and mine["figures"] == theirs["figures"]
         assert [t["rows"] for t in mine["tables"]] == [t["rows"] for t in theirs["tables"]]
-    for bad, says in (
-        (["--week", "2014-W60"], "2014 has weeks 01 to 52"),
-        (["--week", "2016-W01"], "after the business day 2014-12-31"),
-        (["--format", "pdf"], "unknown report format 'pdf'; known: csv, html, json, md"),
-    ):
-        refused = runner.invoke(cli, ["report", "weekly", "-c", str(synced_demo), *bad])
+    assert (synced_demo.parent / "reports" / "weekly" / "2014-W52.csv").is_file()  # --keep
+    says = ["2014 has weeks 01 to 52", "unknown report format 'pdf'; known: csv, html, json, md"]
+    for line, message in zip(bad.strip().splitlines(), says, strict=True):
+        refused = run(line)
         assert refused.exit_code == 2, refused.output
-        assert says in refused.output and "Traceback" not in refused.output
+        assert message in refused.output and "Traceback" not in refused.output
+    future = runner.invoke(cli, ["report", "weekly", "--week", "2016-W01", "-c", str(synced_demo)])
+    assert future.exit_code == 2 and "after the business day 2014-12-31" in future.output
+
+
+@pytest.mark.anyio
+async def test_the_docs_query_and_config_examples_work(demo: Demo) -> None:
+    (query,) = blocks("graphql")
+    data = await demo.graphql.data(query)
+    assert data["weeklyReport"]["section"]["figures"][0]["key"] == "overdue"
+    (toml,) = blocks("toml")
+    config = parse_config({**tomllib.loads(toml), "path": str(demo.config.path)})
+    assert config.reports_directory() == Path(demo.config.path or "").parent / "reports"
+    assert config.reports.monday_at == "07:00"
 
 
 @pytest.mark.anyio
