@@ -28,24 +28,22 @@ async def connector_health(inputs: ReportInputs, period: Period) -> dict[str, di
     async with inputs.store.read() as conn:
         runs = (await conn.execute(sync_runs_query(within))).all()
         successes = (await conn.execute(sync_runs_query(succeeded))).all()
-    health: dict[str, dict[str, Any]] = {
-        name: {"runs": 0, "failed": 0, "rows_read": 0, "rows_rejected": 0, "last_success": None}
-        for name in inputs.connectors
-    }
+
+    def fresh() -> dict[str, Any]:
+        return {"runs": 0, "failed": 0, "rows_read": 0, "rows_rejected": 0, "last_success": None}
+
+    # The configured connectors, and any other that ran in the week.
+    health = {name: fresh() for name in inputs.connectors}
     for run in runs:
-        entry = health.setdefault(
-            run.connector,
-            {"runs": 0, "failed": 0, "rows_read": 0, "rows_rejected": 0, "last_success": None},
-        )
+        entry = health.setdefault(run.connector, fresh())
         entry["runs"] += 1
         entry["failed"] += run.state == SyncRunState.FAILED.value
         entry["rows_read"] += run.rows_read
         entry["rows_rejected"] += run.rows_rejected
     for run in successes:
-        known = health.get(run.connector)
-        if known is None:
+        if run.connector not in health:
             continue
-        entry = known
+        entry = health[run.connector]
         finished = run.finished_at or run.started_at
         if entry["last_success"] is None or finished > entry["last_success"]:
             entry["last_success"] = finished
