@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.dburl import async_url
 from hub.store import Store
+from tests.demo_support import SyncedDemo, synced_demo_at
 
 POSTGRES_ENV = "HUB_TEST_POSTGRES_URL"
 MARIADB_ENV = "HUB_TEST_MARIADB_URL"
@@ -155,26 +156,14 @@ async def store(store_url: str) -> AsyncIterator[Store]:
     await instance.dispose()
 
 
+@pytest.fixture(scope="session")
+async def synced_demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SyncedDemo]:
+    """The demo at the seed's scale, built and synced once for the whole session: for tests that
+    read it (a test that writes builds its own with ``synced_demo_at``)."""
+    async with synced_demo_at(tmp_path_factory.mktemp("demo")) as demo:
+        yield demo
+
+
 @pytest.fixture
 def anyio_tmp(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
-
-
-@pytest.fixture(scope="session")
-def synced_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo (scale 1) built and synced once for the whole session: its hub.toml. Modules
-    open their own ``Store`` on it (a store belongs to one event loop); those that change it
-    must leave what the others read (the demo's records and their clocks) as it was."""
-    import asyncio
-
-    from hub.demo import build_demo
-    from tests.hub.test_demo import sync_demo
-
-    path = build_demo(tmp_path_factory.mktemp("synced_demo"), scale=1.0)
-
-    async def sync() -> None:
-        store, _ = await sync_demo(path)
-        await store.dispose()
-
-    asyncio.run(sync())
-    return path

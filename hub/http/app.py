@@ -30,7 +30,12 @@ from hub.config import HubConfig
 from hub.http.access import authorize
 from hub.http.console import console_routes
 from hub.http.export import ExportEndpoint
-from hub.http.graphql_http import http_status_for, run_with_timeout, within_body_limit
+from hub.http.graphql_http import (
+    Admission,
+    http_status_for,
+    run_with_timeout,
+    within_body_limit,
+)
 from hub.http.ingest import IngestEndpoint
 from hub.http.metrics import MetricsEndpoint
 from hub.http.request_ids import RequestIdMiddleware
@@ -60,6 +65,7 @@ class HubGraphQL(AcceleratedView[Context, None]):
             **options,
         )
         self.config = config
+        self.admission = Admission(config.server.max_concurrent_operations)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(GRAPHIQL_PAGE.read_text(encoding="utf-8"))
@@ -105,11 +111,13 @@ class HubGraphQL(AcceleratedView[Context, None]):
             response=response,
             connector_departments={c.name: c.department for c in self.config.connectors},
             supervision=request.app.state.supervision,
+            idle=self.config.idle,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         return await run_with_timeout(
-            super().execute_operation(*args, **kwargs), self.config.server.request_timeout_seconds
+            self.admission.run(super().execute_operation(*args, **kwargs)),
+            self.config.server.request_timeout_seconds,
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:

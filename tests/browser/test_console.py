@@ -18,6 +18,7 @@ import pytest
 
 from hub.config import ReportsConfig, load_config
 from tests.browser.support import Offline, chromium, hub_serving, make_token, screenshot
+from tests.demo_support import SyncedDemo
 
 ROOT = Path(__file__).parent.parent.parent
 
@@ -33,9 +34,13 @@ def portal_query() -> str:
 
 
 @pytest.fixture(scope="module")
-def hub(synced_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The demo served with its reports in a folder of this module's: (address, operator token)."""
-    loaded = load_config(synced_demo)
+def hub(
+    synced_demo: SyncedDemo, anyio_backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """The demo served with its reports in a folder of this module's: (address, operator
+    token). (``anyio_backend`` lets anyio set up the session's async demo for these sync
+    tests.)"""
+    loaded = load_config(synced_demo.config_path)
     reports = ReportsConfig(directory=str(tmp_path_factory.mktemp("console-reports")))
     config = loaded.model_copy(update={"reports": reports})
     token = make_token(config, "browser-operator", ["read", "sync:fgw"])

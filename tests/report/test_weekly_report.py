@@ -26,6 +26,7 @@ from hub.store import Store
 from hub.weeks import IsoWeek
 from jobs.reports import ReportJobs
 from tests.asgi import GraphQLClient, running
+from tests.demo_support import SyncedDemo
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "report-and-console.md"
 WEEK = IsoWeek.parse("2014-W52")
@@ -62,8 +63,10 @@ class Demo:
 
 
 @pytest.fixture(scope="module")
-async def demo(synced_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Demo]:
-    loaded = load_config(synced_demo)
+async def demo(
+    synced_demo: SyncedDemo, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Demo]:
+    loaded = load_config(synced_demo.config_path)
     reports = ReportsConfig(directory=str(tmp_path_factory.mktemp("reports")))
     config = loaded.model_copy(update={"reports": reports})
     store = Store(config.resolve_url(config.store.url))
@@ -291,7 +294,7 @@ def blocks(kind: str) -> list[str]:
 
 
 def test_the_docs_commands_print_the_report_graphql_returns_and_refuse_bad_input(
-    synced_demo: Path, report: dict[str, Any], tmp_path: Path
+    synced_demo: SyncedDemo, report: dict[str, Any], tmp_path: Path
 ) -> None:
     """The shell examples of docs/report-and-console.md, run on the demo: the first block's
     commands succeed (their JSON is the GraphQL report), the second's exit with 2."""
@@ -299,7 +302,7 @@ def test_the_docs_commands_print_the_report_graphql_returns_and_refuse_bad_input
     good, bad = blocks("shell")
 
     def run(line: str) -> Any:
-        args = shlex.split(line.replace("demo/hub.toml", str(synced_demo)))
+        args = shlex.split(line.replace("demo/hub.toml", str(synced_demo.config_path)))
         assert args[0] == "hub"
         args = [str(tmp_path / a) if a.endswith(".md") else a for a in args[1:]]
         return runner.invoke(cli, args)
@@ -315,13 +318,17 @@ def test_the_docs_commands_print_the_report_graphql_returns_and_refuse_bad_input
     for mine, theirs in zip(printed["sections"], report["sections"], strict=True):
         assert mine["key"] == theirs["key"] and mine["figures"] == theirs["figures"]
         assert [t["rows"] for t in mine["tables"]] == [t["rows"] for t in theirs["tables"]]
-    assert (synced_demo.parent / "reports" / "weekly" / "2014-W52.csv").is_file()  # --keep
+    assert (
+        synced_demo.config_path.parent / "reports" / "weekly" / "2014-W52.csv"
+    ).is_file()  # --keep
     says = ["2014 has weeks 01 to 52", "unknown report format 'pdf'; known: csv, html, json, md"]
     for line, message in zip(bad.strip().splitlines(), says, strict=True):
         refused = run(line)
         assert refused.exit_code == 2, refused.output
         assert message in refused.output and "Traceback" not in refused.output
-    future = runner.invoke(cli, ["report", "weekly", "--week", "2016-W01", "-c", str(synced_demo)])
+    future = runner.invoke(
+        cli, ["report", "weekly", "--week", "2016-W01", "-c", str(synced_demo.config_path)]
+    )
     assert future.exit_code == 2 and "after the business day 2014-12-31" in future.output
 
 
