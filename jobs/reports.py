@@ -6,14 +6,13 @@ unless it is kept already. ``ReportJobs.for_runtime`` is the job factory the app
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from hub.runtime import Runtime
-from jobs.runs import RunsInProgress
+from jobs.periodic import PeriodicJob
 from schema.report.archive import ReportArchive
 from schema.report.weekly import last_complete_week, weekly_report
 
@@ -21,14 +20,15 @@ log = logging.getLogger("hub.jobs")
 CHINA_ZONE = "Asia/Shanghai"
 
 
-class ReportJobs:
+class ReportJobs(PeriodicJob):
     """The scheduled weekly report of one deployment."""
 
+    job_id = "weekly-report"
+
     def __init__(self, runtime: Runtime, *, scheduler: AsyncIOScheduler | None = None) -> None:
+        super().__init__(scheduler)
         self.runtime = runtime
         self.archive = ReportArchive(runtime.config.reports_directory())
-        self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
-        self.runs = RunsInProgress()
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> ReportJobs:
@@ -45,21 +45,8 @@ class ReportJobs:
         log.info("weekly report %s kept in %s", week, kept)
         return kept
 
-    async def __aenter__(self) -> ReportJobs:
+    def trigger(self) -> CronTrigger:
         hour, minute = self.runtime.config.reports.monday_at.split(":")
-        self.scheduler.add_job(
-            self.run,
-            CronTrigger(day_of_week="mon", hour=int(hour), minute=int(minute), timezone=CHINA_ZONE),
-            id="weekly-report",
-            name="weekly report",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),
+        return CronTrigger(
+            day_of_week="mon", hour=int(hour), minute=int(minute), timezone=CHINA_ZONE
         )
-        self.scheduler.start()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        await self.runs.cancel()

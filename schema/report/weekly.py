@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from hub.clock import utcnow
 from hub.config import HubConfig
+from hub.idle import IdleRule
 from hub.sla import Supervision
 from hub.store import Store
 from hub.weeks import IsoWeek
@@ -69,7 +70,7 @@ async def build_weekly_report(
 
 def report_scope(store: Store, config: HubConfig) -> FilterScope:
     """The scope the GraphQL queries of a deployment filter in (its clock and business day)."""
-    return FilterScope(Supervision.configured(store, config))
+    return FilterScope(Supervision.configured(store, config), IdleRule(store, config.idle))
 
 
 async def weekly_report(store: Store, config: HubConfig, week: str | IsoWeek) -> WeeklyReport:

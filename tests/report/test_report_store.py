@@ -55,7 +55,7 @@ async def test_the_report_runs_on_each_store_and_counts_the_weeks_sync_runs(stor
     async with serve(store) as client:
         data = await client.data(SYNC)
     sections = {s["key"]: s for s in data["weeklyReport"]["sections"]}
-    assert [k for k, s in sections.items() if not s["available"]] == ["idle", "findings", "quality"]
+    assert [k for k, s in sections.items() if not s["available"]] == ["findings", "quality"]
     activity = {f["key"]: f["value"] for f in sections["activity"]["figures"]}
     assert set(activity.values()) == {0}  # no project, no filing
     runs = data["syncRuns"]["nodes"]
