@@ -6,6 +6,7 @@ it renders as a clear "not yet available" block, and adding the real one later i
 
 from __future__ import annotations
 
+import asyncio
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -132,10 +133,11 @@ class ReportInputs:
         (``filingStats(groupBy: [DEPARTMENT, CURRENT_STEP], asOf: day)``), read once for all
         the sections that need it: each department's totals are the sums of its rows."""
         key = ("department_and_step", period.as_of)
-        if key not in self.shared:
+        if key not in self.shared:  # a task: sections built at once wait for the same one
             groups = [FilingGroup.DEPARTMENT, FilingGroup.CURRENT_STEP]
-            self.shared[key] = await filing_stats(self.scope, groups, None, period.as_of)
-        rows: list[FilingStats] = self.shared[key]
+            answer = filing_stats(self.scope, groups, None, period.as_of)
+            self.shared[key] = asyncio.ensure_future(answer)
+        rows: list[FilingStats] = await self.shared[key]
         return rows
 
     def department(self, code: str | None) -> str:
