@@ -167,9 +167,15 @@ def create_app(
             app.state.feed = runtime.feed
             app.state.webhooks = runtime.webhooks
             app.state.supervision = runtime.supervision
+            # Work requests start and leave running (the console's "sync now"): stopped and
+            # waited for before the runtime closes the store under them.
+            app.state.background = set()
             try:
                 yield
             finally:
+                for task in app.state.background:
+                    task.cancel()
+                await asyncio.gather(*app.state.background, return_exceptions=True)
                 app.state.store = None
 
     graphql = HubGraphQL(config)

@@ -118,7 +118,11 @@ class SyncNow:
         running = self.running.get(name)
         if running is None or running.done():
             engine = request.app.state.runtime.engine
-            self.running[name] = asyncio.create_task(self._sync(engine, connector, principal))
+            task = asyncio.create_task(self._sync(engine, connector, principal))
+            self.running[name] = task
+            background: set[asyncio.Task[None]] = request.app.state.background
+            background.add(task)
+            task.add_done_callback(background.discard)
         else:
             await connector.close()
         return RedirectResponse(f"/console?started={name}", status_code=303)
