@@ -122,6 +122,12 @@ async def authenticate(request: HTTPConnection, store: Store) -> Principal | Non
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
+    return await principal_of(store, token)
+
+
+async def principal_of(store: Store, token: str) -> Principal | None:
+    """The principal of a token (from a header or the console's cookie); ``None`` when it is
+    unknown or revoked."""
     tokens = tables.tokens
     async with store.read() as conn:
         row = (

@@ -309,6 +309,18 @@ class SupervisionConfig(_Strict):
     enabled: bool = True
 
 
+class ReportsConfig(_Strict):
+    """The weekly reports (周报): where they are kept, and whether the report job builds each
+    week's on Monday morning (China time)."""
+
+    # A folder; relative to the config file's. Default: "reports" next to a SQLite store, else
+    # next to the config file.
+    directory: str | None = None
+    enabled: bool = True
+    # When the job runs on Mondays, China time ("HH:MM"), and once at start for a missing week.
+    monday_at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
 class IdleCause(_Strict):
     """A cause in the taxonomy of idle projects (项目滞后原因): its code, as annotations name
     it, and its name."""
@@ -510,6 +522,8 @@ class HubConfig(_Strict):
     webhooks: WebhookConfig = WebhookConfig()
     calendar: CalendarConfig = CalendarConfig()
     supervision: SupervisionConfig = SupervisionConfig()
+    reports: ReportsConfig = ReportsConfig()
+
     idle: IdleConfig = IdleConfig()
     authenticity: AuthenticityConfig = AuthenticityConfig()
     # department code -> its signing keys ([[keys.GHJ]] tables in hub.toml)
@@ -579,6 +593,16 @@ class HubConfig(_Strict):
         if not sep or not prefix.startswith("sqlite") or rest.startswith("/") or not self.path:
             return url
         return f"{prefix}:///{Path(self.path).parent / rest}"
+
+    def reports_directory(self) -> Path:
+        """Where the weekly reports are kept (``[reports] directory``, see ``ReportsConfig``)."""
+        base = Path(self.path).parent if self.path else Path.cwd()
+        if self.reports.directory is not None:
+            return base / self.reports.directory
+        prefix, sep, rest = self.resolve_url(self.store.url).partition(":///")
+        if sep and prefix.startswith("sqlite") and rest and not rest.startswith(":memory:"):
+            return Path(rest).parent / "reports"
+        return base / "reports"
 
     def connector(self, name: str) -> ConnectorConfig:
         for candidate in self.connectors:

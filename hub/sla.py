@@ -214,18 +214,31 @@ class FilingClock:
     def _least(self, *values: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.min(*values) if self.store.is_sqlite else func.least(*values)
 
-    def table(self, as_of: date) -> Subquery:
+    def table(self, as_of: date, only: ColumnElement[bool] | None = None) -> Subquery:
         """Every live filing's clock as of ``as_of``: columns ``key``, ``state``, ``reason``,
         ``limit_days``, ``accepted_at``, ``elapsed``, ``suspended``, ``current_step``,
         ``step_since``, ``step_days``. A year the calendar lacks makes every clock UNKNOWN with
-        that reason, never a wrong count."""
+        that reason, never a wrong count. ``only``, a condition on ``tables.filings``, leaves
+        out the clocks of the filings it does not hold for (a statement that keeps only those
+        anyway then computes no clock it drops); the others are unchanged."""
         try:
             self.calendar.check_years(as_of, as_of)
-            return self._clock(as_of)
+            return self._clock(as_of, true() if only is None else only)
         except UnknownCalendarYearError as exc:
             return self._unknown_for_all(str(exc))
 
-    def _clock(self, as_of: date) -> Subquery:
+    def on_clock(self, as_of: date) -> ColumnElement[bool]:
+        """Which filings ``table(as_of)`` has a row for, as a condition on ``tables.filings``:
+        the live ones submitted by the end of the day (every live one when the calendar lacks
+        the year, each then UNKNOWN)."""
+        f = tables.filings
+        try:
+            self.calendar.check_years(as_of, as_of)
+        except UnknownCalendarYearError:
+            return f.c.deleted_at.is_(None)
+        return and_(f.c.deleted_at.is_(None), f.c.submitted_at < literal(cutoff(as_of), DateTime()))
+
+    def _clock(self, as_of: date, only: ColumnElement[bool]) -> Subquery:
         f = tables.filings
         end_of_day = literal(cutoff(as_of), DateTime())
         # Any instant of the as-of day stands for it: only days are counted.
@@ -271,7 +284,7 @@ class FilingClock:
                 step_since.label("step_since"),
             )
             .select_from(f.outerjoin(suspensions, suspensions.c.filing_key == f.c.key))
-            .where(f.c.deleted_at.is_(None), f.c.submitted_at < end_of_day)
+            .where(self.on_clock(as_of), only)
             .offset(0)
             .subquery("filing_facts")
         )
@@ -324,7 +337,7 @@ class FilingClock:
                 ),
                 null().label("step_days"),
             )
-            .where(f.c.deleted_at.is_(None))
+            .where(f.c.deleted_at.is_(None))  # what on_clock says of a year the calendar lacks
             .subquery("filing_clock")
         )
 

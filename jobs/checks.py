@@ -14,7 +14,7 @@ from jobs.interval import IntervalJob
 class ChecksJobs(IntervalJob):
     """The scheduled data checks of one store."""
 
-    name = "checks"
+    job_id = "checks"
 
     def __init__(
         self,

@@ -16,7 +16,7 @@ log = logging.getLogger("hub.jobs")
 
 
 class LogHeadJobs(IntervalJob):
-    name = "log_head"
+    job_id = "log-head"
 
     def __init__(self, store: Store, key: str, interval_minutes: float) -> None:
         super().__init__(interval_minutes)

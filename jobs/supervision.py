@@ -22,7 +22,7 @@ log = logging.getLogger("hub.jobs")
 class SupervisionJobs(IntervalJob):
     """The scheduled time-limit alerts of one store."""
 
-    name = "supervision"
+    job_id = "supervision"
 
     def __init__(
         self,

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import entities, tables
 from hub.status import file_status
+from hub.weeks import FutureWeekError, IsoWeek, MalformedWeekError
 from schema.as_of import project_as_of
 from schema.engine.internals import graphql_info
+from schema.errors import UserInputError
 from schema.filters import (
     FilingFilter,
     OutcomeFilter,
@@ -28,6 +30,7 @@ from schema.operators import naive_utc
 from schema.ordering import FilingOrder, OutcomeOrder, ProcessEventOrder, ProjectOrder
 from schema.pagination import Connection, Ordering, SortField, paginate
 from schema.prefetch import node_field_names, prefetch_filing_children
+from schema.report.weekly import build_weekly_report
 from schema.stats import filing_stats, project_stats
 from schema.supervision_stats import lead_time_stats, step_stats
 from schema.types.applicant import Applicant, resolve_applicant
@@ -45,8 +48,9 @@ from schema.types.reject import Reject
 from schema.types.source_file import SourceFile, SourceFileState
 from schema.types.stats import FilingGroup, FilingStats, ProjectGroup, ProjectStats
 from schema.types.step_stats import StepGroup, StepStats
-from schema.types.sync_run import SyncRun, SyncRunFilter
+from schema.types.sync_run import SyncRun, SyncRunFilter, sync_runs_query
 from schema.types.verification import CertificateVerification, resolve_verify_certificate
+from schema.types.weekly_report import WeeklyReport
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -273,6 +277,23 @@ class Query:
     ) -> list[ProjectStats]:
         return await project_stats(info.context.filter_scope, group_by, filter)
 
+    @strawberry.field(
+        description="The weekly supervision report (周报) of an ISO week (e.g. 2014-W52): its "
+        "figures as of the week's last day, each with the previous week's; what `hub report "
+        "weekly` prints."
+    )
+    async def weekly_report(self, info: strawberry.Info[Context, None], week: str) -> WeeklyReport:
+        context = info.context
+        try:
+            chosen = IsoWeek.parse(week)
+            connectors = list(context.connector_departments)
+            built = await build_weekly_report(context.filter_scope, chosen, connectors)
+        except MalformedWeekError as exc:
+            raise UserInputError(str(exc), code="BAD_WEEK") from None
+        except FutureWeekError as exc:
+            raise UserInputError(str(exc), code="FUTURE_WEEK") from None
+        return WeeklyReport.of(built)
+
     @strawberry.field(description="All departments, by code.")
     async def departments(self, info: strawberry.Info[Context, None]) -> list[Department]:
         d = tables.departments
@@ -307,17 +328,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[SyncRun]:
-        s = tables.sync_runs
-        query = select(s)
-        if filter is not None:
-            if filter.connector is not None:
-                query = query.where(s.c.connector == filter.connector)
-            if filter.state is not None:
-                query = query.where(s.c.state == filter.state.value)
-            if filter.started_after is not None:
-                query = query.where(s.c.started_at > naive_utc(filter.started_after))
-            if filter.started_before is not None:
-                query = query.where(s.c.started_at < naive_utc(filter.started_before))
+        query = sync_runs_query(filter)
         return await _page(info, query, SYNC_RUNS_NEWEST, SyncRun.from_row, first, after)
 
     @strawberry.field(description="Drop files of csv and excel connectors and their state.")

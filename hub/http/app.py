@@ -12,12 +12,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -28,6 +29,7 @@ from connectors.push import PushConnector
 from hub.authenticity import KeyRing
 from hub.config import HubConfig
 from hub.http.access import authorize
+from hub.http.console import console_routes
 from hub.http.export import ExportEndpoint
 from hub.http.graphql_http import (
     Admission,
@@ -49,6 +51,7 @@ from schema.engine.view import AcceleratedView
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 5.0
+GRAPHIQL_PAGE = Path(__file__).parent / "templates" / "graphiql.html"
 
 
 class HubGraphQL(AcceleratedView[Context, None]):
@@ -67,8 +70,11 @@ class HubGraphQL(AcceleratedView[Context, None]):
         self.admission = Admission(config.server.max_concurrent_operations)
         self.keys = KeyRing.from_config(config)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(GRAPHIQL_PAGE.read_text(encoding="utf-8"))
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
+        if scope["type"] in ("http", "websocket") and not self._ide_page(scope):
             connection = HTTPConnection(scope)
             denied = await authorize(connection, self.config.server, connection.app.state.store)
             if denied is not None:
@@ -85,6 +91,18 @@ class HubGraphQL(AcceleratedView[Context, None]):
                 return
             receive = limited
         await super().__call__(scope, receive, send)
+
+    def _ide_page(self, scope: Scope) -> bool:
+        """A browser's GET of the GraphiQL page itself: it holds no data (its queries bring the
+        token in their header), so it is served without one."""
+        if scope["type"] != "http" or scope["method"] != "GET" or self.graphql_ide is None:
+            return False
+        request = Request(scope)
+        accept = request.headers.get("accept", "")
+        # strawberry's own test (should_render_graphql_ide), on the raw request
+        return request.query_params.get("query") is None and (
+            "text/html" in accept or "*/*" in accept
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -154,9 +172,15 @@ def create_app(
             app.state.feed = runtime.feed
             app.state.webhooks = runtime.webhooks
             app.state.supervision = runtime.supervision
+            # Work requests start and leave running (the console's "sync now"): stopped and
+            # waited for before the runtime closes the store under them.
+            app.state.background = set()
             try:
                 yield
             finally:
+                for task in app.state.background:
+                    task.cancel()
+                await asyncio.gather(*app.state.background, return_exceptions=True)
                 app.state.store = None
 
     graphql = HubGraphQL(config)
@@ -186,6 +210,7 @@ def create_app(
                 ExportEndpoint(config.server, graphql.schema).handle,
                 methods=["GET", "POST"],
             ),
+            *console_routes(config, graphql.schema),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),
