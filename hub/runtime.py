@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from hub.bus import EventBus, create_bus
 from hub.calendar import WorkingCalendar
 from hub.changelog import ChangeLog
-from hub.checks.runner import DataChecks
+from hub.checks.runner import DataChecks, PassesAfterSync
 from hub.config import HubConfig
 from hub.feed_reader import FeedReader
 from hub.sla import Supervision
@@ -97,9 +97,10 @@ async def open_runtime(
         checks = DataChecks(
             ChangeLog(store, bus.publish), config, business_day=supervision.business_day
         )
-        after_run = (
-            checks.after_sync if config.checks.enabled and config.checks.run_after_sync else None
-        )
+        after_run = None
+        if config.checks.enabled and config.checks.run_after_sync:
+            # In the background: a sync returns (and reports) once its data is committed.
+            after_run = (await stack.enter_async_context(PassesAfterSync(checks))).request
         runtime = Runtime(
             config=config,
             store=store,

@@ -13,6 +13,8 @@ on two instances or repeated append nothing twice.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -112,12 +114,16 @@ class DataChecks:
         self.last_report: CheckReport | None = None
 
     async def after_sync(self, run: RunReport) -> None:
-        """A pass after a sync run (``SyncEngine``'s ``after_run``): its failure is logged,
-        never the sync's."""
+        """A pass right after a sync run, before it returns (``SyncEngine``'s ``after_run``;
+        the runtime defers it with ``PassesAfterSync`` instead)."""
+        await self.after_sync_pass()
+
+    async def after_sync_pass(self) -> None:
+        """A pass whose failure is logged, never the sync's."""
         try:
             await self.run()
         except Exception:  # the sync's data is committed; the scheduled pass retries
-            log.exception("data checks after the sync of %s failed", run.connector)
+            log.exception("data checks after a sync failed")
 
     async def run(self, as_of: date | None = None, now: datetime | None = None) -> CheckReport:
         now = now or utcnow()
@@ -223,3 +229,40 @@ class DataChecks:
                 dict(report.closed),
             )
         return report
+
+
+class PassesAfterSync:
+    """Data-check passes after sync runs, in the background of the process, so that a sync
+    returns (and reports) as soon as its data is committed: a run asks for a pass
+    (``request``, the engine's ``after_run``) and runs finishing while a pass runs ask for one
+    more, not one each. On exit a pass asked for, or cut short, runs before the block ends (a
+    ``hub sync`` exits right after its run)."""
+
+    def __init__(self, checks: DataChecks) -> None:
+        self.checks = checks
+        self._due = asyncio.Event()
+        self._running = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def request(self, run: RunReport) -> None:
+        self._due.set()
+
+    async def _loop(self) -> None:
+        while True:
+            await self._due.wait()
+            self._due.clear()
+            self._running = True
+            await self.checks.after_sync_pass()
+            self._running = False
+
+    async def __aenter__(self) -> PassesAfterSync:
+        self._task = asyncio.create_task(self._loop(), name="data checks after sync")
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._due.is_set() or self._running:
+            await self.checks.after_sync_pass()

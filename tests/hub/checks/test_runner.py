@@ -3,6 +3,7 @@ opening and closing is one change event under the responsible department."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -12,9 +13,10 @@ from sqlalchemy import select, update
 from hub import tables
 from hub.changelog import ChangeLog
 from hub.checks.registry import rule, rules
-from hub.checks.runner import CONNECTOR, FIELD, OP, DataChecks
+from hub.checks.runner import CONNECTOR, FIELD, OP, DataChecks, PassesAfterSync
 from hub.errors import ConfigError, UnknownNameError
 from hub.feed import ChangeFilter, FeedScope, read_page
+from hub.runs import RunReport
 from hub.store import Store
 from tests.hub.checks.seed import NOW, catalogue, config, filing, project
 
@@ -131,3 +133,25 @@ def test_unknown_rule_names_in_config_are_errors_listing_the_known_ones() -> Non
     with pytest.raises(UnknownNameError, match="unknown data-check rule 'x'; known: "):
         rule("x")
     assert all(r.description and r.entity for r in rules().values())
+
+
+async def test_passes_after_sync_run_in_the_background_and_drain_on_exit(store: Store) -> None:
+    await catalogue(store)
+    await project(store)
+    await filing(store, "F1", "ZJJ-999", status="IN_PROGRESS", completed=None)
+    checks = DataChecks(ChangeLog(store), config(), [rule("unknown_matter_code")], lambda: AS_OF)
+    run = RunReport(connector="zjj", mode="incremental")
+    async with PassesAfterSync(checks) as passes:
+        await passes.request(run)  # returns at once; the pass follows
+        for _ in range(100):
+            if await findings(store):
+                break
+            await asyncio.sleep(0.05)
+        assert len(await findings(store)) == 1
+        async with store.write() as conn:
+            f = tables.filings
+            await conn.execute(update(f).where(f.c.key == "F1").values(matter_code="ZJJ-007"))
+        await passes.request(run)
+    # Asked for just before the block ended: it ran before the block returned.
+    (row,) = await findings(store)
+    assert row.resolved_at is not None
