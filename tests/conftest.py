@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.dburl import async_url
+from hub.demo import build_demo
 from hub.store import Store
 
 POSTGRES_ENV = "HUB_TEST_POSTGRES_URL"
@@ -158,3 +159,20 @@ async def store(store_url: str) -> AsyncIterator[Store]:
 @pytest.fixture
 def anyio_tmp(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
+
+
+# The scale-1 demo, built and synced once per session: the demo's story (tests/hub/test_demo_story,
+# which tests/schema/test_supervision_stats reuses) and its signed certificates and docs
+# (tests/hub/test_demo_authenticity) read the same store.
+@pytest.fixture(scope="session")
+async def synced_demo(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[tuple[Store, Path]]:
+    """The demo at scale 1 (what `hub demo` writes) synced by every connector: the store and
+    the demo's hub.toml."""
+    from tests.hub.test_demo import sync_demo  # a test module: imported when first needed
+
+    path = build_demo(tmp_path_factory.mktemp("story"), scale=1.0)
+    store, _ = await sync_demo(path)
+    yield store, path
+    await store.dispose()

@@ -6,7 +6,8 @@ their own schemas, and a hub.toml that maps them.
 215 matters, ``round(1780 * scale)`` projects and ``round(7550 * scale)`` filings with their
 process events and outcomes, a few orphan filings, and five bad rows per source that the hub's
 sync must reject. Every department signs its outcomes with its own demo key, and seven planted
-certificates are wrong in ways the hub must flag (``hub.demo.signing``). ``expected_counts`` gives the exact figures to assert against.
+certificates are wrong in ways the hub must flag (``hub.demo.signing``). ``expected_counts``
+gives the exact figures to assert against.
 """
 
 from __future__ import annotations

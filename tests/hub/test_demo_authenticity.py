@@ -43,7 +43,7 @@ DEMO_DAY = date(2014, 12, 31)
 
 @pytest.fixture(scope="module")
 async def demo(synced_demo: tuple[Store, Path]) -> tuple[Store, Path]:
-    """The session's scale-1 demo (tests/hub/conftest.py), its data checked."""
+    """The session's scale-1 demo (tests/conftest.py), its data checked."""
     store, path = synced_demo
     await DataChecks(ChangeLog(store), load_config(path)).run(DEMO_DAY)
     return store, path

@@ -47,7 +47,7 @@ async def filing_keys(store: Store, sql: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def demo_store(synced_demo: tuple[Store, Path]) -> Store:
-    return synced_demo[0]  # tests/hub/conftest.py: shared with test_demo_authenticity
+    return synced_demo[0]  # tests/conftest.py: shared with test_demo_authenticity
 
 
 @pytest.fixture(scope="module")
