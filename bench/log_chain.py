@@ -1,11 +1,13 @@
 """The change log's hash chain: full demo sync throughput with and without it, in one run.
 
-    python -m bench.log_chain --scale 2 [--store postgresql://...] [--rounds 2]
+    python -m bench.log_chain --scale 2 [--store postgresql://.../scratch] [--rounds 2]
 
 Builds the demo sources at ``--scale`` and syncs them into a fresh store ``--rounds`` times
 each way, alternating: with the chain (``hub.log_chain.chain`` as ``hub.changelog.append``
 calls it) and with the chain replaced by a no-op. Prints rows/s for both, the best round each,
-and the ratio (with / without); then checks the chained store with ``verify_log``.
+and the ratio (with / without); then checks the chained store with ``verify_log``. A
+PostgreSQL ``--store`` is emptied (its public schema dropped) before each round: give a scratch
+database.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ async def _fresh(url: str | None, path: Path) -> Store:
     store = Store(url or f"sqlite:///{path}")
     if store.is_postgres:
         async with store.write() as conn:
-            await conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
     await store.migrate()
     return store
 

@@ -55,9 +55,10 @@ class Outcome:
             issuer=values["issuer"],
             holder=values["holder"],
             attributes=values["attributes"],
-            holder_credit_code=values["holder_credit_code"],
-            document_sha256=values["document_sha256"],
-            signing_key_id=values["signing_key_id"],
+            # .get: an as-of snapshot rebuilt from changes logged before these fields existed
+            holder_credit_code=values.get("holder_credit_code"),
+            document_sha256=values.get("document_sha256"),
+            signing_key_id=values.get("signing_key_id"),
             source_row=row,
             filing_key=values["filing_key"],
             project_code=values["project_code"],
