@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from hub.config import CodeTable, ConnectorConfig, HubConfig
 from hub.demo.dataset import Dataset
 from hub.demo.filings import Filing, Outcome
 from hub.demo.names import credit_code
+from hub.demo.planted import PLANTED
 from hub.demo.sources import SOURCES
 from hub.entities import Decision
 from hub.mapping import RecordMapper
@@ -47,6 +49,32 @@ class Plant(enum.Enum):
     FLOOR_AREA = "floor_area"  # floor area 25% above its planning permit's: area_chain_mismatch
     EXPIRED = "expired"  # used as a prerequisite after it expired: prerequisite_violation
     DUPLICATE_NUMBER = "duplicate_number"  # another certificate's number: duplicate_document_number
+
+
+# The findings the certificate plants open, besides the data-check plants (hub.demo.planted).
+PLANT_FINDINGS = {
+    "certificate_not_authentic": 3,  # forged, altered after signing, unknown key
+    "holder_mismatch": 1,
+    "area_chain_mismatch": 1,
+    "prerequisite_violation": 1,  # used after it expired
+    "duplicate_document_number": 2,  # the copy and its original
+}
+
+
+def unknown_department_outcomes(data: Dataset) -> list[Outcome]:
+    """The outcomes of the filings planted under a department the hub does not know: that
+    department's system signs them with a key the hub was never given (UNKNOWN_KEY)."""
+    planted = data.planted.filings.get("unknown_department_code", [])
+    return [filing.outcome for filing in planted if filing.outcome is not None]
+
+
+def expected_findings(data: Dataset) -> dict[str, int]:
+    """The open findings of the synced demo, by rule: the data-check plants, the certificate
+    plants, and the certificates of unknown departments."""
+    found = Counter({rule: data.planted.count(rule) for rule in PLANTED})
+    found.update(PLANT_FINDINGS)
+    found["certificate_not_authentic"] += len(unknown_department_outcomes(data))
+    return dict(found)
 
 
 def private_key(department: str) -> str:

@@ -19,10 +19,11 @@ from sqlalchemy import event, func, select
 
 from hub import tables
 from hub.changelog import ChangeLog
+from hub.checks.registry import rules
 from hub.checks.runner import DataChecks
 from hub.config import load_config, parse_config
 from hub.demo import build_demo, generate
-from hub.demo.planted import PLANTED
+from hub.demo.signing import expected_findings
 from hub.http.app import create_app
 from hub.sla import Supervision
 from hub.store import Store
@@ -57,6 +58,8 @@ async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[
 
 
 AS_OF = generate().as_of.date()
+# The data-check plants and the certificate plants (hub.demo.signing), at the demo's scale.
+EXPECTED = expected_findings(generate())
 
 
 async def test_exactly_the_planted_violations_are_found(demo: tuple[Store, Path]) -> None:
@@ -65,7 +68,7 @@ async def test_exactly_the_planted_violations_are_found(demo: tuple[Store, Path]
     async with store.read() as conn:
         query = select(t.c.rule, func.count()).where(t.c.resolved_at.is_(None)).group_by(t.c.rule)
         open_findings = dict((await conn.execute(query)).all())
-    assert open_findings == PLANTED
+    assert open_findings == EXPECTED
     # Findings seen while only some sources had synced (filings of matters the platform's
     # catalogue had not brought yet) closed by themselves once the rest arrived; the log holds
     # one opening per finding and one closing per closed one.
@@ -76,10 +79,11 @@ async def test_exactly_the_planted_violations_are_found(demo: tuple[Store, Path]
         events = (await conn.execute(select(c.c.old_value).where(c.c.op == "finding"))).all()
     opened_events = sum(1 for (old,) in events if old is None)
     assert (opened_events, len(events) - opened_events) == (total, closed)
-    assert total == sum(PLANTED.values()) + closed
+    assert total == sum(EXPECTED.values()) + closed
 
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "project-supervision.md"
+DOC_TEXT = " ".join(DOC.read_text(encoding="utf-8").split())
 
 
 def doc_blocks(language: str) -> list[str]:
@@ -118,18 +122,26 @@ async def test_the_documented_queries_show_the_documented_figures(
         assert {n["projectCode"] for n in nodes} <= concerned
 
         data = await gql.data(findings)
-        assert len(data["qualityRules"]) == 9 and all(r["enabled"] for r in data["qualityRules"])
-        assert data["findings"]["totalCount"] == 4
-        assert {n["rule"] for n in data["findings"]["nodes"]} == {
-            "duplicate_document_number",
-            "filing_before_project",
-            "prerequisite_violation",
-        }
+        assert len(data["qualityRules"]) == len(rules()) and all(
+            r["enabled"] for r in data["qualityRules"]
+        )
+        t = tables.findings
+        async with store.read() as conn:
+            ghj = (
+                await conn.execute(
+                    select(t.c.rule).where(t.c.department_code == "GHJ", t.c.resolved_at.is_(None))
+                )
+            ).scalars()
+            ghj_rules = list(ghj)
+        assert data["findings"]["totalCount"] == len(ghj_rules)
+        assert {n["rule"] for n in data["findings"]["nodes"]} == set(ghj_rules)
+        total, of_ghj = map(int, re.findall(r"(\d+) findings, (\d+) of them GHJ's", DOC_TEXT)[0])
+        assert (total, of_ghj) == (sum(EXPECTED.values()), len(ghj_rules))
 
         cards = {c["departmentCode"]: c for c in (await gql.data(scores))["qualityScores"]}
         assert len(cards) == 16
         ghj = cards["GHJ"]
-        assert ghj["scores"]["consistency"] == pytest.approx(4000 / ghj["records"])
+        assert ghj["scores"]["consistency"] == pytest.approx(1000 * len(ghj_rules) / ghj["records"])
         assert all(0.85 < c["scores"]["timeliness"] <= 1 for c in cards.values())
         assert all(0.85 < c["scores"]["completeness"] <= 1 for c in cards.values())
         assert all(c["scores"]["freshnessHours"] < 1 for c in cards.values())
@@ -208,7 +220,8 @@ async def test_an_as_of_day_in_the_future_is_an_error_naming_the_field(
         )
         assert error["message"].startswith("Project.nextMatters: asOf 2099-01-01")
         (error,) = await gql.errors('{ findings(filter: {rules: ["nope"]}) { totalCount } }')
-        assert "unknown rule 'nope'; known: duplicate_document_number" in error["message"]
+        assert "unknown rule 'nope'; known: " in error["message"]
+        assert "duplicate_document_number" in error["message"]
 
 
 async def test_findings_are_exported(demo: tuple[Store, Path]) -> None:
@@ -217,12 +230,13 @@ async def test_findings_are_exported(demo: tuple[Store, Path]) -> None:
         response = await gql.http.get("/export/findings.csv")
         assert response.status_code == 200
         rows = list(csv.DictReader(io.StringIO(response.text.removeprefix("\ufeff"))))
-        assert len(rows) == sum(PLANTED.values())
+        assert len(rows) == sum(EXPECTED.values())
         assert set(rows[0]) >= {"rule", "entityKey", "departmentCode", "message", "details"}
         rule = json.dumps({"rules": ["duplicate_document_number"]})
         response = await gql.http.get("/export/findings.ndjson", params={"filter": rule})
         lines = [json.loads(line) for line in response.text.splitlines()]
-        assert len(lines) == 4 and {line["rule"] for line in lines} == {"duplicate_document_number"}
+        assert len(lines) == EXPECTED["duplicate_document_number"]
+        assert {line["rule"] for line in lines} == {"duplicate_document_number"}
         response = await gql.http.get(
             "/export/findings.csv", params={"filter": json.dumps({"rules": ["nope"]})}
         )
