@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
+from hub.bulk import insert_many
 from hub.mapping import json_safe
 from hub.store import Store
 
@@ -148,7 +149,7 @@ async def append(
         for op, entity, key, project_code, field, old, new, source_time in records
     ]
     await store.serialize_changes(conn)
-    await conn.execute(tables.changes.insert(), rows)
+    await insert_many(conn, tables.changes, rows)
     return len(rows)
 
 
