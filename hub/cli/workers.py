@@ -22,8 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
+from hub.cli.common import on_store
 from hub.config import HubConfig, load_config
-from hub.runtime import migrate_store, open_store
 
 log = logging.getLogger(__name__)
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -46,14 +46,7 @@ def serve_workers(
     """Serve with ``workers`` processes until stopped."""
     import uvicorn
 
-    async def migrate() -> None:  # once, before the workers race to
-        store = open_store(settings)
-        try:
-            await migrate_store(store, settings)
-        finally:
-            await store.dispose()
-
-    asyncio.run(migrate())
+    on_store(settings, lambda _store: asyncio.sleep(0))  # migrate once, before the workers
     with tempfile.TemporaryDirectory(prefix="hub-serve-") as folder:
         plan = {
             "config": str(config_path.resolve()),
