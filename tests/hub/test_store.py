@@ -3,10 +3,11 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import func, select, text
 
 from hub import tables
-from hub.store import Store
+from hub.store import Store, alembic_config, head_revision
 
 pytestmark = pytest.mark.anyio
 
@@ -23,6 +24,26 @@ async def test_migrate_twice_is_harmless(store: Store) -> None:
     await store.migrate()
     async with store.read() as conn:
         assert (await conn.execute(select(func.count()).select_from(tables.projects))).scalar() == 0
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    # migrate() skips Alembic when the store is at this head; it must be Alembic's own.
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_a_store_behind_the_head_is_still_upgraded(store: Store) -> None:
+    async with store.write() as conn:
+        for table in ("sla_alerts", "working_days", "working_calendar"):  # what 0003 creates
+            await conn.execute(text(f"DROP TABLE {table}"))
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0002'"))
+    await store.migrate()
+    async with store.read() as conn:
+        assert (
+            await conn.execute(select(func.count()).select_from(tables.sla_alerts))
+        ).scalar() == 0
+        assert (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar() == (
+            head_revision()
+        )
 
 
 async def test_write_commits_and_rolls_back(store: Store) -> None:
