@@ -18,10 +18,12 @@ from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
 
+import asyncpg
 from sqlalchemy import JSON, Table
 from sqlalchemy.dialects.sqlite import DATE as SQLiteDate
 from sqlalchemy.dialects.sqlite import DATETIME as SQLiteDateTime
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import ValuesBase
 from sqlalchemy.types import TypeEngine
@@ -123,18 +125,20 @@ class Bulk:
         self.statement = statement
         self._compiled: dict[tuple[str, tuple[str, ...]], BulkStatement] = {}
 
-    async def execute(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
-        """``await conn.execute(statement, rows)``, with the per-row work done here (every row
-        gives the same parameter names, as an executemany requires)."""
-        if not rows:
-            return
-        names = tuple(rows[0])
+    def compiled(self, conn: AsyncConnection, names: tuple[str, ...]) -> BulkStatement:
         dialect = conn.dialect
         key = (dialect.name, names)
         bulk = self._compiled.get(key)
         if bulk is None:
             bulk = self._compiled[key] = BulkStatement(self.statement, dialect, names)
-        await conn.exec_driver_sql(bulk.sql, bulk.parameters(rows))
+        return bulk
+
+    async def execute(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """``await conn.execute(statement, rows)``, with the per-row work done here (every row
+        gives the same parameter names, as an executemany requires)."""
+        if rows:
+            bulk = self.compiled(conn, tuple(rows[0]))
+            await conn.exec_driver_sql(bulk.sql, bulk.parameters(rows))
 
 
 _inserts: dict[Table, Bulk] = {}
@@ -143,8 +147,26 @@ _inserts: dict[Table, Bulk] = {}
 async def insert_many(
     conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """``await conn.execute(table.insert(), rows)`` through the driver."""
+    """``await conn.execute(table.insert(), rows)`` through the driver; on PostgreSQL with
+    ``COPY`` (asyncpg's binary copy, through the same codecs as its INSERTs)."""
+    if not rows:
+        return
     bulk = _inserts.get(table)
     if bulk is None:
         bulk = _inserts[table] = Bulk(table.insert())
+    if conn.dialect.name == "postgresql":
+        driver = (await conn.get_raw_connection()).driver_connection
+        # COPY runs on the connection as it is: only inside the transaction already begun
+        # (SQLAlchemy's asyncpg adapter begins at the first statement).
+        if isinstance(driver, asyncpg.Connection) and driver.is_in_transaction():
+            compiled = bulk.compiled(conn, tuple(rows[0]))
+            try:
+                await driver.copy_records_to_table(
+                    table.name, records=compiled.parameters(rows), columns=compiled.names
+                )
+            except asyncpg.PostgresError as exc:  # as SQLAlchemy would raise it
+                raise DBAPIError.instance(
+                    f"INSERT INTO {table.name}", None, exc, Exception
+                ) from exc
+            return
     await bulk.execute(conn, rows)

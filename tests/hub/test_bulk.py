@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Text, bindparam, cast, func, null, select
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import DBAPIError
 
 from hub import tables
 from hub.bulk import Bulk, bind_processor, insert_many
@@ -112,3 +113,14 @@ async def test_update_through_bulk(store: Store) -> None:
         ("M1", "立项", datetime(2026, 1, 1), datetime(2026, 1, 2)),
         ("M2", "规划", datetime(2026, 2, 3, 4, 5, 6), None),
     ]
+
+
+async def test_a_refused_row_raises_sqlalchemys_error(store: Store) -> None:
+    # The sync turns a DBAPIError into a StoreWriteError that names the stream.
+    refused = _change("bulk", 1, None) | {"op": None}
+    with pytest.raises(DBAPIError, match="op"):
+        async with store.write() as conn:
+            await conn.execute(select(1))  # the transaction has begun, as in a sync
+            await insert_many(conn, tables.changes, [_change("bulk", 0, None), refused])
+    async with store.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(tables.changes))).scalar() == 0
