@@ -97,7 +97,8 @@ class Field:
     kind: Kind
     required: bool = False
     choices: type[enum.Enum] | None = None
-    length: int = 200
+    length: int = 200  # text: the most characters the store keeps
+    minimum: float | None = None  # numbers: the least value that makes sense (0: no negatives)
 
     @property
     def choice_values(self) -> frozenset[str]:
@@ -144,6 +145,9 @@ class Entity:
     # Fields the hub concludes and logs for the entity without storing them on its rows (a
     # filing's time-limit state): the change feed can be filtered by them like any field.
     derived_fields: tuple[str, ...] = ()
+    # Links whose row must be in the store: a record naming none is rejected with the reason
+    # (a filing may arrive before its project; an annotation of a project may not).
+    required_links: tuple[str, ...] = ()
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
     links_by_name: Mapping[str, Link] = field(init=False, repr=False, compare=False)
 
@@ -153,6 +157,8 @@ class Entity:
         for snapshot in self.snapshots:  # a misdeclared snapshot fails at import
             self.field(snapshot.field)
             self.link(snapshot.link)
+        for name in self.required_links:
+            self.link(name)
 
     def field(self, name: str) -> Field:
         try:
@@ -168,6 +174,10 @@ class Entity:
             raise UnknownNameError(f"link of {self.name}", name, self.links_by_name) from None
 
 
+# The derived field of a data-check finding opened or closed about a record (hub.checks.runner).
+FINDING_FIELD = "finding"
+
+
 def _text(name: str, required: bool = False, length: int = 200) -> Field:
     return Field(name, Kind.TEXT, required=required, length=length)
 
@@ -180,6 +190,7 @@ DEPARTMENT = Entity(
     name="department",
     table="departments",
     key="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("code", required=True, length=32),
         _text("name", required=True),
@@ -193,13 +204,14 @@ MATTER = Entity(
     name="matter",
     table="matters",
     key="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("code", required=True, length=64),
         _text("name", required=True),
         _text("department_code", required=True, length=32),
         _enum("stage", Stage, required=True),
         _enum("time_limit_class", TimeLimitClass),
-        Field("time_limit_days", Kind.INT),
+        Field("time_limit_days", Kind.INT, minimum=0),
         Field("prerequisites", Kind.JSON),
     ),
     links=(
@@ -213,6 +225,7 @@ PROJECT = Entity(
     table="projects",
     key="code",
     project_field="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         Field("code", Kind.PROJECT_CODE, required=True, length=32),
         _text("name", required=True, length=400),
@@ -221,11 +234,14 @@ PROJECT = Entity(
         _text("owner_name", length=400),
         Field("owner_credit_code", Kind.CREDIT_CODE, length=18),
         Field("district", Kind.DIVISION, length=6),
-        Field("total_investment", Kind.FLOAT),
+        Field("total_investment", Kind.FLOAT, minimum=0),
         Field("registered_at", Kind.DATETIME),
         _enum("status", ProjectStatus),
     ),
-    links=(Link("filings", "filing", "code", "project_code", many=True),),
+    links=(
+        Link("filings", "filing", "code", "project_code", many=True),
+        Link("annotations", "project_annotation", "code", "project_code", many=True),
+    ),
 )
 
 FILING = Entity(
@@ -233,7 +249,7 @@ FILING = Entity(
     table="filings",
     key="key",
     project_field="project_code",
-    derived_fields=("sla_state",),  # hub.sla_alerts
+    derived_fields=("sla_state", FINDING_FIELD),  # hub.sla_alerts, hub.checks.runner
     fields=(
         _text("key", required=True, length=64),
         Field("project_code", Kind.PROJECT_CODE, required=True, length=32),
@@ -243,7 +259,7 @@ FILING = Entity(
         Field("accepted_at", Kind.DATETIME),
         Field("completed_at", Kind.DATETIME),
         _enum("status", FilingStatus, required=True),
-        Field("time_limit_days", Kind.INT),
+        Field("time_limit_days", Kind.INT, minimum=0),
         Field("materials", Kind.JSON),
     ),
     links=(
@@ -262,6 +278,7 @@ PROCESS_EVENT = Entity(
     table="process_events",
     key="key",
     project_field="project_code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("key", required=True, length=64),
         _text("filing_key", required=True, length=64),
@@ -280,6 +297,7 @@ OUTCOME = Entity(
     table="outcomes",
     key="key",
     project_field="project_code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("key", required=True, length=64),
         _text("filing_key", required=True, length=64),
@@ -292,12 +310,40 @@ OUTCOME = Entity(
         _text("issuer"),
         _text("holder", length=400),
         Field("attributes", Kind.JSON),
+        # Authenticity (hub.authenticity): what the issuer signed, and with which key. Plain
+        # text, checked after the record is stored, so that a malformed value still stores it.
+        Field("holder_credit_code", Kind.CREDIT_CODE, length=18),
+        _text("document_sha256", length=200),  # hex sha256 of the document file (PDF/OFD)
+        _text("signature", length=2000),
+        _text("signing_key_id", length=64),
+        _text("signature_algorithm", length=32),  # SM2 or ED25519
     ),
     links=(Link("filing", "filing", "filing_key", "key"),),
 )
 
+# What a supervisor or the owner says holds a project up (hub.idle): a cause of the [idle]
+# taxonomy, a note, who said it and when. Departments' systems sync them; supervisors push them
+# or use the graph's annotateProject.
+PROJECT_ANNOTATION = Entity(
+    name="project_annotation",
+    table="project_annotations",
+    key="key",
+    project_field="project_code",
+    fields=(
+        _text("key", required=True, length=64),
+        Field("project_code", Kind.PROJECT_CODE, required=True, length=32),
+        _text("cause", required=True, length=32),  # a code of the [idle] causes
+        _text("note", length=2000),
+        _text("author", length=100),
+        Field("noted_at", Kind.DATETIME, required=True),
+    ),
+    links=(Link("project", "project", "project_code", "code"),),
+    required_links=("project",),
+)
+
 ENTITIES: Mapping[str, Entity] = {
-    e.name: e for e in (DEPARTMENT, MATTER, PROJECT, FILING, PROCESS_EVENT, OUTCOME)
+    e.name: e
+    for e in (DEPARTMENT, MATTER, PROJECT, FILING, PROCESS_EVENT, OUTCOME, PROJECT_ANNOTATION)
 }
 
 

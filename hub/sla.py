@@ -44,6 +44,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
 )
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
@@ -164,6 +165,37 @@ def cutoff(as_of: date) -> datetime:
     """The first instant after the as-of day in China time, as naive UTC (how the store keeps
     datetimes)."""
     return datetime.combine(as_of + timedelta(days=1), time()) - timedelta(hours=CHINA_OFFSET_HOURS)
+
+
+def suspension_ends_before_it_starts(
+    end_of_day: ColumnElement[Any] | None = None,
+) -> ColumnElement[bool]:
+    """A filing (of ``tables.filings``, correlated) has an event that ends a suspension (补正接收,
+    特别程序结束) with no event starting one at or before it (by ``end_of_day``, if given)."""
+    f = tables.filings
+    events = tables.process_events
+    return or_(
+        *(
+            exists().where(
+                events.c.filing_key == f.c.key,
+                events.c.deleted_at.is_(None),
+                events.c.step == closing.value,
+                true() if end_of_day is None else events.c.occurred_at < end_of_day,
+                not_(
+                    exists()
+                    .where(
+                        opening_events.c.filing_key == f.c.key,
+                        opening_events.c.deleted_at.is_(None),
+                        opening_events.c.step == opening.value,
+                        opening_events.c.occurred_at <= events.c.occurred_at,
+                    )
+                    .correlate(f, events)
+                ),
+            )
+            for opening, closing in SUSPENSIONS.items()
+            for opening_events in [events.alias(f"opened_{opening.value.lower()}")]
+        )
+    )
 
 
 class FilingClock:
@@ -304,32 +336,11 @@ class FilingClock:
     ) -> list[tuple[ColumnElement[bool], str]]:
         """The data the rule cannot judge, each with what is wrong, first match wins."""
         f = tables.filings
-        events = tables.process_events
         limit = f.c.time_limit_days
         first_known = literal(
             datetime.combine(self.calendar.first, time()) - timedelta(hours=CHINA_OFFSET_HOURS),
             DateTime(),
         )
-        closing_without_opening = [
-            exists().where(
-                events.c.filing_key == f.c.key,
-                events.c.deleted_at.is_(None),
-                events.c.step == closing.value,
-                events.c.occurred_at < end_of_day,
-                not_(
-                    exists()
-                    .where(
-                        opening_events.c.filing_key == f.c.key,
-                        opening_events.c.deleted_at.is_(None),
-                        opening_events.c.step == opening.value,
-                        opening_events.c.occurred_at <= events.c.occurred_at,
-                    )
-                    .correlate(f, events)
-                ),
-            )
-            for opening, closing in SUSPENSIONS.items()
-            for opening_events in [events.alias(f"opened_{opening.value.lower()}")]
-        ]
         return [
             (limit.is_(None), "the filing has no time limit (its matter has none)"),
             (limit < 0, "the time limit is negative"),
@@ -352,7 +363,7 @@ class FilingClock:
             ),
             (completed < accepted, "completed before it was accepted"),
             (
-                or_(*closing_without_opening),
+                suspension_ends_before_it_starts(end_of_day),
                 "events out of order: a suspension ends before it starts",
             ),
         ]

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
+from hub.authenticity import Authenticity, KeyRing
 from hub.batch import LOOKUP_CHUNK, BatchOutcome, BatchWriter, MappedRecord
 from hub.bulk import insert_many
 from hub.changelog import ChangeLog, ChangeRecord, CommitHook, Provenance
@@ -43,15 +44,18 @@ from hub.mapping import (
     ConversionError,
     RecordMapper,
     ValueMaps,
+    json_kind,
     parse_datetime,
     raw_json,
+    storable_text,
     to_utc,
 )
 from hub.pipeline import read_ahead
 from hub.runs import RowResult, RunLog, RunReport, StreamStats
-from hub.source import RawRow, Source
+from hub.source import RawRow, ReadRequest, Source
 from hub.source_check import SourceCheck
 from hub.store import Store
+from hub.tables import SOURCE_KEY_LENGTH
 
 ProgressCallback = Callable[["StreamStats"], None]
 
@@ -87,11 +91,15 @@ class _PreparedBatch:
     cursor: Any = None
 
 
+AfterRun = Callable[[RunReport], Awaitable[None]]
+
+
 class SyncEngine:
     """Runs connectors' syncs against one store. Each connector syncs once at a time across all
     hub processes sharing the store (a lease row, renewed with every batch; a run waits up to
     ``lease_wait`` seconds for another holder's lease). ``on_commit`` is
-    awaited after every transaction that added to the change log (the change feed's wake-up)."""
+    awaited after every transaction that added to the change log (the change feed's wake-up);
+    ``after_run`` after every run, its lease released (the data checks)."""
 
     def __init__(
         self,
@@ -101,13 +109,16 @@ class SyncEngine:
         lease_seconds: int = 600,
         lease_wait: float = 0,
         on_commit: CommitHook | None = None,
+        after_run: AfterRun | None = None,
     ) -> None:
         self.store = store
         self.config = config
+        self.after_run = after_run
         self.changelog = ChangeLog(store, on_commit)
         self.leases = Leases(store, timedelta(seconds=lease_seconds), wait=lease_wait)
         self.runs = RunLog(store)
         self.source_check = SourceCheck(store)
+        self.authenticity = Authenticity(KeyRing.from_config(config))
 
     async def sync(
         self,
@@ -174,6 +185,8 @@ class SyncEngine:
             await self.runs.finish(report)
         finally:
             await self.leases.release(connector.name)
+        if self.after_run is not None:  # a failed run may have committed batches too
+            await self.after_run(report)
         return report
 
     async def _reconcile_stream(
@@ -193,9 +206,8 @@ class SyncEngine:
         keys_only = await self.source_check.check(connector, keys_only, value_maps)
         mapper = RecordMapper(keys_only, value_maps, connector.config.timezone)
         present: set[Any] = set()
-        async for rows in connector.read(
-            keys_only, mapper.columns, batch_size=connector.config.batch_size
-        ):
+        request = ReadRequest(keys_only, mapper.columns, connector.config.batch_size)
+        async for rows in connector.read(request):
             stats.read += len(rows)
             for row in rows:
                 values, _ = mapper.map(row)
@@ -257,7 +269,8 @@ class SyncEngine:
         report.run_id = await self.runs.start(connector.name, "push", recover=False)
         results: list[RowResult] = []
         try:
-            plan = self._plan(connector, stream, await self._value_maps(connector), report.run_id)
+            value_maps = await self._value_maps(connector)
+            plan = self._plan(connector, stream, value_maps, report.run_id, strict_json=True)
             results = await self._apply_rows(plan, rows, stats)
             report.state = "succeeded"
         except Exception as exc:  # recorded on the run and returned to the pusher
@@ -272,14 +285,21 @@ class SyncEngine:
         stream: StreamConfig,
         value_maps: Mapping[str, Mapping[str, str]],
         run_id: int | None,
+        *,
+        strict_json: bool = False,
     ) -> _StreamPlan:
-        mapper = RecordMapper(stream, value_maps, connector.config.timezone)
+        mapper = RecordMapper(
+            stream, value_maps, connector.config.timezone, strict_json=strict_json
+        )
         return _StreamPlan(
             connector=connector.name,
             stream=stream,
             mapper=mapper,
             writer=BatchWriter(
-                mapper.entity, mapper.fields, self.config.authority_for(stream.entity)
+                mapper.entity,
+                mapper.fields,
+                self.config.authority_for(stream.entity),
+                self.config.allowed_values(stream.entity),
             ),
             provenance=Provenance(connector.name, connector.config.department, run_id),
             zone=ZoneInfo(connector.config.timezone),
@@ -305,7 +325,7 @@ class SyncEngine:
             stored = await self._load_cursor(connector.name, stream.stream_name)
             cursor = step_back(stored, stream.overlap)
         batches = connector.read(
-            stream, plan.mapper.columns, cursor=cursor, batch_size=connector.config.batch_size
+            ReadRequest(stream, plan.mapper.columns, connector.config.batch_size, cursor)
         )
         # A pipeline: the source reads ahead while a batch is mapped, and a batch is mapped
         # while the one before commits. Commits stay one at a time, in read order.
@@ -374,7 +394,10 @@ class SyncEngine:
                         f"field {mapper.entity.key!r}: duplicate key {source_key!r} with "
                         "different values in one batch; the first row was kept"
                     ]
-            key_text = None if source_key is None else str(source_key)
+            # A rejected row's key as the source sent it, within what rejects.source_key holds.
+            key_text = (
+                None if source_key is None else storable_text(str(source_key))[:SOURCE_KEY_LENGTH]
+            )
             # map() gives no values exactly when it gives reasons; the test says so to mypy too.
             if reasons or values is None:
                 batch.rejects.append(self._reject(plan, row, key_text, reasons, batch.now))
@@ -457,6 +480,10 @@ class SyncEngine:
         async with self.changelog.write() as transaction:
             conn = transaction.conn
             outcome = await plan.writer.apply(transaction, batch.records, plan.provenance, now)
+            if plan.stream.entity == "outcome" and (outcome.inserted or outcome.updated):
+                # Checked in the batch's transaction: an outcome is never stored unchecked.
+                written = [*outcome.inserted, *outcome.updated]
+                await self.authenticity.check(conn, written, now)
             if outcome.incomplete:
                 for index, record in zip(batch.record_rows, batch.records, strict=True):
                     reasons = outcome.incomplete.get(record.values[0])
@@ -580,13 +607,6 @@ class SyncEngine:
             "updated_at": now,
         }
         await conn.execute(self.store.upsert(tables.cursors, values, ["connector", "stream"]))
-
-
-def json_kind(value: Any) -> str:
-    """How JSON names the type of a decoded value."""
-    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "null" if value is None else "number"
-    )
 
 
 def _fingerprint(connector: str, stream: str, row: Mapping[str, Any], reasons: list[str]) -> str:

@@ -49,10 +49,12 @@ def build_schema(
     None (the default) takes ``HUB_ACCELERATE`` from the environment (on unless 0)."""
     from strawberry.tools import merge_types
 
+    from schema.annotate import AnnotateMutation
     from schema.changes import ChangesMutation, ChangesQuery, ChangesSubscription
     from schema.engine.fast_fields import FastFieldExecutor
     from schema.engine.time_slices import time_sliced
     from schema.limits import guard_extensions
+    from schema.quality import QualityQuery
     from schema.query import Query
     from schema.types.scalars import SCALAR_MAP
 
@@ -64,8 +66,8 @@ def build_schema(
     executor = FastFieldExecutor if accelerate else StrawberryGraphQLCoreExecutionContext
     options.setdefault("execution_context_class", time_sliced(executor))
     return schema_class(
-        query=merge_types("Query", (Query, ChangesQuery)),
-        mutation=ChangesMutation,
+        query=merge_types("Query", (Query, ChangesQuery, QualityQuery)),
+        mutation=merge_types("Mutation", (ChangesMutation, AnnotateMutation)),
         subscription=ChangesSubscription,
         extensions=guard_extensions(server or ServerConfig()),
         **options,

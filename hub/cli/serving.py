@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -27,6 +28,8 @@ from hub.cli.workers import LOG_FORMAT, serve_workers
 from hub.config import HubConfig
 from hub.runs import RunReport
 from hub.runtime import migrate_store, open_runtime
+from hub.secret_key import ENV as SECRET_KEY_ENV
+from hub.secret_key import demo_key
 
 
 def run_server(application: Any, host: str, port: int, **options: Any) -> None:
@@ -144,6 +147,14 @@ def demo(
         build_demo(directory, scale=scale, seed=seed)
         marker.write_text(wanted)
     settings = load_settings(directory / "hub.toml")
+    if not os.environ.get(SECRET_KEY_ENV):
+        # The demo only: a key of its own, so that webhooks work without set-up. Production
+        # processes never make one (hub.secret_key).
+        os.environ[SECRET_KEY_ENV] = demo_key(directory)
+        console.print(
+            f"{SECRET_KEY_ENV} is unset: webhook secrets are encrypted with the demo's own key "
+            f"in {directory / 'secret.key'}"
+        )
 
     async def run() -> list[RunReport]:
         store = open_store(settings)
@@ -163,9 +174,17 @@ def demo(
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", envvar="HUB_CONFIG", help="A hub.toml to validate first."),
+    ] = None,
+) -> None:
     """Print the GraphQL schema (SDL)."""
     from schema import build_schema
+
+    if config is not None:
+        load_settings(config)
 
     typer.echo(build_schema().as_str())
 

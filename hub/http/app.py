@@ -25,14 +25,21 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from connectors.push import PushConnector
+from hub.authenticity import KeyRing
 from hub.config import HubConfig
 from hub.http.access import authorize
 from hub.http.export import ExportEndpoint
-from hub.http.graphql_http import http_status_for, run_with_timeout, within_body_limit
+from hub.http.graphql_http import (
+    Admission,
+    http_status_for,
+    run_with_timeout,
+    within_body_limit,
+)
 from hub.http.ingest import IngestEndpoint
 from hub.http.metrics import MetricsEndpoint
 from hub.http.request_ids import RequestIdMiddleware
 from hub.http.request_metrics import RequestMetrics, RequestMetricsMiddleware
+from hub.http.verify import VerifyEndpoint
 from hub.runtime import open_runtime
 from hub.store import Store
 from jobs.scheduled import scheduled_jobs
@@ -57,6 +64,8 @@ class HubGraphQL(AcceleratedView[Context, None]):
             **options,
         )
         self.config = config
+        self.admission = Admission(config.server.max_concurrent_operations)
+        self.keys = KeyRing.from_config(config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -87,11 +96,15 @@ class HubGraphQL(AcceleratedView[Context, None]):
             response=response,
             connector_departments={c.name: c.department for c in self.config.connectors},
             supervision=request.app.state.supervision,
+            idle=self.config.idle,
+            checks=self.config.checks,
+            keys=self.keys,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         return await run_with_timeout(
-            super().execute_operation(*args, **kwargs), self.config.server.request_timeout_seconds
+            self.admission.run(super().execute_operation(*args, **kwargs)),
+            self.config.server.request_timeout_seconds,
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -167,6 +180,7 @@ def create_app(
                 methods=["GET"],
             ),
             Route("/ingest/{connector}/{stream}", ingest.handle, methods=["POST"]),
+            Route("/verify", VerifyEndpoint(config).handle, methods=["POST"]),
             Route(
                 "/export/{list}.{format}",
                 ExportEndpoint(config.server, graphql.schema).handle,
