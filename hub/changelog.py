@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
+from hub.bulk import insert_many
 from hub.log_chain import chain
 from hub.mapping import json_safe
 from hub.store import Store
@@ -152,7 +153,7 @@ async def append(
     ]
     await store.serialize_changes(conn)
     await chain(conn, rows)  # under the lock: the newest row stays the newest until commit
-    await conn.execute(tables.changes.insert(), rows)
+    await insert_many(conn, tables.changes, rows)
     return len(rows)
 
 

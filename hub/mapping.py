@@ -151,6 +151,8 @@ def _to_float(value: Any) -> float:
 
 
 def _to_text(value: Any) -> str:
+    if value.__class__ is str:  # the usual case, first
+        return value.strip()
     if isinstance(value, memoryview | bytearray):
         value = bytes(value)
     if isinstance(value, bytes):
@@ -428,6 +430,8 @@ class RecordMapper:
 
 def json_safe(value: Any) -> Any:
     """A canonical value as it is written to the change log (JSON)."""
+    if value is None or value.__class__ is str:  # the usual cases, first
+        return value
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds") + "Z"
     if isinstance(value, date):

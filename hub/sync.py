@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub import tables
 from hub.authenticity import Authenticity, KeyRing
 from hub.batch import LOOKUP_CHUNK, BatchOutcome, BatchWriter, MappedRecord
+from hub.bulk import insert_many
 from hub.changelog import ChangeLog, ChangeRecord, CommitHook, Provenance
 from hub.clock import utcnow
 from hub.config import CodeTable, HubConfig, StreamConfig
@@ -328,7 +329,7 @@ class SyncEngine:
         )
         # A pipeline: the source reads ahead while a batch is mapped, and a batch is mapped
         # while the one before commits. Commits stay one at a time, in read order.
-        committing: tuple[asyncio.Task[list[RowResult]], list[RawRow]] | None = None
+        committing: tuple[asyncio.Task[BatchOutcome], list[RawRow]] | None = None
         try:
             async for rows in read_ahead(batches):
                 prepared = self._prepare(plan, rows)
@@ -359,7 +360,8 @@ class SyncEngine:
         lease: bool = False,
     ) -> list[RowResult]:
         """Map, validate and write one batch in one transaction; returns each row's result."""
-        return await self._commit(self._prepare(plan, rows), stats, lease=lease)
+        batch = self._prepare(plan, rows)
+        return self._row_results(batch, await self._commit(batch, stats, lease=lease))
 
     def _prepare(self, plan: _StreamPlan, rows: Sequence[Mapping[str, Any]]) -> _PreparedBatch:
         """Map and validate a batch (no I/O, so it can overlap the previous batch's commit)."""
@@ -430,18 +432,9 @@ class SyncEngine:
             "created_at": now,
         }
 
-    async def _commit(
-        self, batch: _PreparedBatch, stats: StreamStats, *, lease: bool = False
-    ) -> list[RowResult]:
-        """Write a prepared batch, its rejects and its cursor in one transaction; the store's
-        refusal is a ``StoreWriteError`` that names the stream, never the SQL."""
-        plan = batch.plan
-        try:
-            outcome = await self._write(batch, lease=lease)
-        except DBAPIError as exc:
-            raise StoreWriteError.from_database(
-                plan.connector, plan.stream.stream_name, exc
-            ) from None
+    @staticmethod
+    def _row_results(batch: _PreparedBatch, outcome: BatchOutcome) -> list[RowResult]:
+        """Each row's result, in row order (a pusher's answer; a sync does not need them)."""
         status = dict.fromkeys(outcome.inserted, "inserted")
         status.update(dict.fromkeys(outcome.updated, "updated"))
         status.update(dict.fromkeys(outcome.incomplete, "rejected"))
@@ -451,6 +444,20 @@ class SyncEngine:
             reasons = outcome.incomplete.get(key, [])
             results.append(RowResult(index, str(key), status.get(key, "unchanged"), reasons))
         results.sort(key=lambda r: r.index)
+        return results
+
+    async def _commit(
+        self, batch: _PreparedBatch, stats: StreamStats, *, lease: bool = False
+    ) -> BatchOutcome:
+        """Write a prepared batch, its rejects and its cursor in one transaction; the store's
+        refusal is a ``StoreWriteError`` that names the stream, never the SQL."""
+        plan = batch.plan
+        try:
+            outcome = await self._write(batch, lease=lease)
+        except DBAPIError as exc:
+            raise StoreWriteError.from_database(
+                plan.connector, plan.stream.stream_name, exc
+            ) from None
         inserted, updated, rejected = (
             len(outcome.inserted),
             len(outcome.updated),
@@ -466,7 +473,7 @@ class SyncEngine:
         stats.conflicts += outcome.conflicts
         if batch.cursor is not None:
             stats.cursor = batch.cursor
-        return results
+        return outcome
 
     async def _write(self, batch: _PreparedBatch, *, lease: bool) -> BatchOutcome:
         plan, now = batch.plan, batch.now
@@ -531,13 +538,13 @@ class SyncEngine:
         )
         fresh = {r["fingerprint"]: r for r in rejects if r["fingerprint"] not in known}
         if fresh:
-            await conn.execute(table.insert(), list(fresh.values()))
+            await insert_many(conn, table, list(fresh.values()))
 
     async def _settle(
         self,
         connector: Source,
         stream: StreamConfig,
-        committing: tuple[asyncio.Task[list[RowResult]], list[RawRow]],
+        committing: tuple[asyncio.Task[BatchOutcome], list[RawRow]],
         stats: StreamStats,
         started: float,
         progress: ProgressCallback | None,
