@@ -16,6 +16,7 @@ from hub.clock import utcnow
 from hub.quality import QualityScores, Scorecard, Scores
 from schema.business_day import past_day
 from schema.errors import UserInputError
+from schema.operators import DateTimeFilter, compare
 from schema.pagination import Connection, Ordering, SortField, paginate
 from schema.types.finding import Finding, QualityRule, Severity
 
@@ -33,6 +34,8 @@ class FindingFilter:
     project_code: str | None = None
     entity: str | None = None
     key: str | None = None
+    first_seen: DateTimeFilter | None = None
+    resolved_at: DateTimeFilter | None = None
     open: bool | None = strawberry.field(
         default=True, description="true (default): open findings; false: resolved; null: both."
     )
@@ -64,6 +67,12 @@ def findings_query(given: FindingFilter | None) -> Select[Any]:
     ):
         if value is not None:
             query = query.where(column == value)
+    for instant, operators in (
+        (t.c.first_seen, given.first_seen),
+        (t.c.resolved_at, given.resolved_at),
+    ):
+        if operators is not None:
+            query = query.where(compare(instant, operators))
     if given.open is not None:
         query = query.where(
             t.c.resolved_at.is_(None) if given.open else t.c.resolved_at.is_not(None)

@@ -286,7 +286,7 @@ class Query:
         context = info.context
         try:
             chosen = IsoWeek.parse(week)
-            connectors = list(context.connector_departments)
+            connectors = context.connector_departments
             built = await build_weekly_report(context.filter_scope, chosen, connectors)
         except MalformedWeekError as exc:
             raise UserInputError(str(exc), code="BAD_WEEK") from None

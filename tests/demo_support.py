@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from connectors.registry import build_connector
+from hub.changelog import ChangeLog
+from hub.checks.runner import DataChecks
 from hub.config import load_config
+from hub.sla import Supervision
 from hub.store import Store
 from hub.sync import SyncEngine
 
 
 async def sync_demo(path: Path) -> tuple[Store, int]:
-    """The demo at ``path`` synced into its own store by every connector; the store (the caller
-    disposes of it) and the orphan filings the sync reported."""
+    """The demo at ``path`` synced into its own store by every connector and checked (its
+    findings open); the store (the caller disposes of it) and the orphan filings the sync
+    reported."""
     config = load_config(path)
     store = Store(config.resolve_url(config.store.url))
     await store.migrate()
@@ -30,6 +34,10 @@ async def sync_demo(path: Path) -> tuple[Store, int]:
             await connector.close()
         assert report.state == "succeeded", report.error
         orphans += report.total("orphans")
+    # The data checks' pass the runtime runs after syncs (once, after them all: the same
+    # findings), judged on the deployment's business day.
+    supervision = Supervision.configured(store, config)
+    await DataChecks(ChangeLog(store), config, business_day=supervision.business_day).run()
     return store, orphans
 
 

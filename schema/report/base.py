@@ -1,8 +1,7 @@
 """The weekly report's building blocks: a report is a list of sections (``Section``, one module
 each under ``schema.report.sections``), each building its ``SectionResult`` of figures (a value
 with the previous week's and the change), tables and charts from the same functions the GraphQL
-queries call. A section whose capability the hub does not have yet is an ``UnavailableSection``:
-it renders as a clear "not yet available" block, and adding the real one later is one module."""
+queries call."""
 
 from __future__ import annotations
 
@@ -114,13 +113,14 @@ def _end_of(day: date) -> datetime:
 @dataclass(frozen=True, slots=True)
 class ReportInputs:
     """What every section reads: the filter scope (store and clock) of the GraphQL queries, the
-    week and the one before, the departments' names and the configured connectors."""
+    week and the one before, the departments' names and the configured connectors (each with
+    its department)."""
 
     scope: FilterScope
     current: Period
     previous: Period
     departments: Mapping[str, str]
-    connectors: Sequence[str]
+    connectors: Mapping[str, str | None]
     # Answers sections share, by what was asked (see ``open_filings``).
     shared: dict[Any, Any] = field(default_factory=dict, compare=False)
 
@@ -163,18 +163,3 @@ class Section(ABC):
     @abstractmethod
     async def build(self, inputs: ReportInputs) -> SectionResult:
         """The section's figures for ``inputs.current``, compared with ``inputs.previous``."""
-
-
-class UnavailableSection(Section):
-    """A section the hub cannot fill yet: it says what it waits for."""
-
-    needs: ClassVar[str]
-
-    async def build(self, inputs: ReportInputs) -> SectionResult:
-        return SectionResult(
-            self.key,
-            self.title,
-            available=False,
-            note=f"Not yet available: this section needs {self.needs}, which the hub does "
-            "not have yet.",
-        )

@@ -4,7 +4,7 @@ read as of its last day, and compared with the week before."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,7 +17,7 @@ from hub.weeks import IsoWeek
 from schema.filters import FilterScope
 from schema.report.base import Period, ReportInputs, Section, SectionResult, department_names
 from schema.report.sections.activity import Activity
-from schema.report.sections.findings import Findings
+from schema.report.sections.findings import Authenticity, Findings
 from schema.report.sections.idle import IdleProjects
 from schema.report.sections.quality import QualityScores
 from schema.report.sections.ranking import Ranking
@@ -31,6 +31,7 @@ SECTIONS: tuple[Section, ...] = (
     Supplements(),
     IdleProjects(),
     Findings(),
+    Authenticity(),
     QualityScores(),
     SyncHealth(),
     Ranking(),
@@ -56,7 +57,7 @@ class WeeklyReport:
 async def build_weekly_report(
     scope: FilterScope,
     week: IsoWeek,
-    connectors: Sequence[str] = (),
+    connectors: Mapping[str, str | None] | None = None,
     sections: Sequence[Section] = SECTIONS,
 ) -> WeeklyReport:
     """The report of ``week`` (``FutureWeekError`` for one that starts after the business
@@ -64,7 +65,7 @@ async def build_weekly_report(
     today = scope.supervision.business_day()
     current = Period(week, week.as_of(today))
     previous = Period(week.previous, week.previous.as_of(today))
-    inputs = ReportInputs(scope, current, previous, await department_names(scope), connectors)
+    inputs = ReportInputs(scope, current, previous, await department_names(scope), connectors or {})
     # At once: each section's statements on connections of their own (SQLite reads in
     # parallel too), in the order of ``sections``.
     built = await asyncio.gather(*(section.build(inputs) for section in sections))
@@ -79,7 +80,7 @@ def report_scope(store: Store, config: HubConfig) -> FilterScope:
 async def weekly_report(store: Store, config: HubConfig, week: str | IsoWeek) -> WeeklyReport:
     """The report of ``week`` (text such as ``2014-W52``, or parsed) for a deployment."""
     chosen = week if isinstance(week, IsoWeek) else IsoWeek.parse(week)
-    connectors = [c.name for c in config.connectors]
+    connectors = {c.name: c.department for c in config.connectors}
     return await build_weekly_report(report_scope(store, config), chosen, connectors)
 
 

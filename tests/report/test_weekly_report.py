@@ -286,13 +286,122 @@ async def test_idle_projects_by_cause_are_what_idle_stats_counts(
     assert figures(report, "idle")["idle"][0] > 200  # the seed's 200+ idle projects
 
 
+FINDINGS = """
+query Findings($filter: FindingFilter!, $after: String) {
+  findings(filter: $filter, first: 500, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } nodes { departmentCode rule }
+  }
+}
+"""
+AUTHENTICITY_RULES = [
+    "area_chain_mismatch",
+    "certificate_not_authentic",
+    "duplicate_document_number",
+    "holder_mismatch",
+]
+
+
+async def found(demo: Demo, **given: Any) -> list[dict[str, Any]]:
+    """Every finding ``findings(filter: given)`` lists, page after page."""
+    nodes: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = (await demo.graphql.data(FINDINGS, filter=given, after=after))["findings"]
+        nodes += page["nodes"]
+        if not page["pageInfo"]["hasNextPage"]:
+            return nodes
+        after = page["pageInfo"]["endCursor"]
+
+
+def counted(nodes: list[dict[str, Any]], field: str) -> dict[Any, int]:
+    totals: dict[Any, int] = {}
+    for node in nodes:
+        totals[node[field]] = totals.get(node[field], 0) + 1
+    return totals
+
+
 @pytest.mark.anyio
-async def test_sections_without_their_capability_say_so(report: dict[str, Any]) -> None:
-    missing = {s["key"]: s for s in report["sections"] if not s["available"]}
-    assert set(missing) == {"findings", "quality"}
-    assert all(s["note"].startswith("Not yet available") for s in missing.values())
-    assert "qualityScores" in missing["quality"]["note"]
-    assert all(not s["figures"] and not s["tables"] for s in missing.values())
+@pytest.mark.parametrize("key", ["findings", "authenticity"])
+async def test_findings_new_closed_and_open_are_what_the_findings_query_lists(
+    demo: Demo, report: dict[str, Any], key: str
+) -> None:
+    """The demo was checked when it was synced (today), after 2014-W52: nothing was new or
+    closed in the week, and the open findings shown are today's, which the note says."""
+    known = (await demo.graphql.data("{ qualityRules { name } }"))["qualityRules"]
+    rules = [r["name"] for r in known if (r["name"] in AUTHENTICITY_RULES) == (key != "findings")]
+    for week in (WEEK, PREVIOUS):
+        for field in ("firstSeen", "resolvedAt"):
+            assert await found(demo, rules=rules, open=None, **{field: window(week)}) == []
+    now = await found(demo, rules=rules)  # open: true, the default
+    assert now, "the demo plants findings of every family"
+    assert figures(report, key) == {"new": (0, 0), "closed": (0, 0), "open": (len(now), None)}
+    note = section(report, key)["note"]
+    assert "after this week" in note and "findings open now" in note
+    rows = table(report, key, "by_department")
+    assert {r["department_code"]: r["open"] for r in rows} == counted(now, "departmentCode")
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+    assert [r["open"] for r in rows] == sorted((r["open"] for r in rows), reverse=True)
+    by_rule = table(report, key, "by_rule")
+    assert {r["rule"]: r["open"] for r in by_rule} == counted(now, "rule")
+
+
+@pytest.mark.anyio
+async def test_quality_scores_by_department_are_what_quality_scores_returns(
+    demo: Demo, report: dict[str, Any]
+) -> None:
+    data = await demo.graphql.data(
+        """
+        query { qualityScores(asOf: "2014-12-28") {
+          departmentCode records
+          scores { timeliness completeness consistency freshnessHours }
+          weekBefore { timeliness completeness consistency }
+          trend { timeliness completeness consistency }
+        } }
+        """
+    )
+    expected = {r["departmentCode"]: r for r in data["qualityScores"]}
+    rows = table(report, "quality", "by_department")
+    assert {r["department_code"] for r in rows} == set(expected)
+    assert [r["rank"] for r in rows] == list(range(1, len(rows) + 1))
+
+    def shown(value: float | None) -> float | None:
+        return None if value is None else round(value, 3)
+
+    for row in rows:
+        card = expected[row["department_code"]]
+        assert row["records"] == card["records"]
+        for name, field in (
+            ("timeliness", "timeliness"),
+            ("completeness", "completeness"),
+            ("consistency", "consistency"),
+        ):
+            assert row[name] == shown(card["scores"][field]), (row["department"], name)
+            assert row[f"{name}_previous"] == shown(card["weekBefore"][field])
+            assert row[f"{name}_trend"] == shown(card["trend"][field])
+        hours = card["scores"]["freshnessHours"]  # read a moment apart: hours since the sync
+        assert (row["freshness_hours"] is None) == (hours is None)
+        assert hours is None or abs(row["freshness_hours"] - hours) <= 0.1
+    timely = [r["timeliness"] for r in rows if r["timeliness"] is not None]
+    assert timely == sorted(timely) and len(timely) > 1  # the least on time first
+    known = [c["scores"]["timeliness"] for c in expected.values()]
+    mean = sum(v for v in known if v is not None) / len([v for v in known if v is not None])
+    assert figures(report, "quality")["timeliness"][0] == round(mean, 3)
+
+
+@pytest.mark.anyio
+async def test_every_section_is_available(report: dict[str, Any]) -> None:
+    assert all(s["available"] for s in report["sections"])
+    assert [s["key"] for s in report["sections"]] == [
+        "activity",
+        "time_limits",
+        "supplements",
+        "idle",
+        "findings",
+        "authenticity",
+        "quality",
+        "sync",
+        "ranking",
+    ]
 
 
 @pytest.mark.anyio
@@ -318,6 +427,11 @@ def blocks(kind: str) -> list[str]:
     return re.findall(rf"```{kind}\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
 
 
+def moment_free(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows without the hours since the last sync, which two reports read moments apart."""
+    return [{k: v for k, v in row.items() if not k.startswith("freshness_hours")} for row in rows]
+
+
 def test_the_docs_commands_print_the_report_graphql_returns_and_refuse_bad_input(
     synced_demo: SyncedDemo, report: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -339,7 +453,9 @@ def test_the_docs_commands_print_the_report_graphql_returns_and_refuse_bad_input
     assert printed["week"] == report["week"] and printed["asOf"] == report["asOf"]
     for mine, theirs in zip(printed["sections"], report["sections"], strict=True):
         assert mine["key"] == theirs["key"] and mine["figures"] == theirs["figures"]
-        assert [t["rows"] for t in mine["tables"]] == [t["rows"] for t in theirs["tables"]]
+        assert [moment_free(t["rows"]) for t in mine["tables"]] == [
+            moment_free(t["rows"]) for t in theirs["tables"]
+        ]
     kept = synced_demo.config_path.parent / "reports" / "weekly"  # --keep: every format
     assert sorted(p.name for p in kept.iterdir()) == [
         f"2014-W52.{f}" for f in ("csv", "html", "json", "md")
@@ -371,7 +487,8 @@ async def test_the_job_keeps_every_format_and_reports_serves_them(
                 await asyncio.sleep(0.05)
             assert await job.run() is None  # kept already: not built again
     html = kept.read_text(encoding="utf-8")
-    assert html.count("<svg") == 3 and 'class="unavailable"' in html
+    assert html.count("<svg") == 6 and 'class="unavailable"' not in html
+    assert 'data-note="findings"' in html and 'data-note="authenticity"' in html
     assert "@page { size: A4" in html and "http" not in re.sub(
         r'xmlns(:\w+)?="[^"]+"', "", html.split("<body>")[0]
     )
