@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 
 from hub.config import ReportsConfig, load_config
@@ -46,6 +47,29 @@ def hub(
     token = make_token(config, "browser-operator", ["read", "sync:fgw"])
     with hub_serving(config) as address:
         yield address, token
+
+
+PLANTED = """
+query Planted {
+  findings(filter: {rules: ["certificate_not_authentic"]}, first: 1) {
+    nodes { key projectCode }
+  }
+}
+"""
+
+
+def planted_forgery(address: str, token: str) -> dict[str, Any]:
+    """A certificate the demo planted as not authentic: its key, project and state, as
+    GraphQL tells them."""
+    headers = {"Authorization": f"Bearer {token}"}
+    answer = httpx.post(f"http://{address}/graphql", json={"query": PLANTED}, headers=headers)
+    (node,) = answer.json()["data"]["findings"]["nodes"]
+    query = """query($k: String!) {
+      outcomes(filter: {key: {eq: $k}}) { nodes { authenticity { state } } } }"""
+    asked = {"query": query, "variables": {"k": node["key"]}}
+    data = httpx.post(f"http://{address}/graphql", json=asked, headers=headers).json()["data"]
+    (outcome,) = data["outcomes"]["nodes"]
+    return {**node, "state": outcome["authenticity"]["state"]}
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +122,21 @@ def test_an_operator_clicks_through_the_console(hub: tuple[str, str], browser: A
     assert f"#filing-{key}" in page.url
     assert page.locator("#gantt svg rect.step").count() >= 2
     assert page.locator(f"#filing-{key} .sla-OVERDUE").count() == 1
-    assert page.locator("[data-unavailable=authenticity]").count() == 1
+    assert page.locator("#certificates [data-authenticity]").count() >= 1
+    assert page.locator(".unavailable").count() == 0
     assert page.locator("#history tbody tr").count() >= 1
     screenshot(page, "console-project.png")
+
+    # A project with a planted forged certificate: its state, and the open finding about it.
+    planted = planted_forgery(address, token)
+    page.goto(offline.url(f"/console/projects/{planted['projectCode']}"))
+    row = page.locator(f"#certificates tr[data-outcome='{planted['key']}']")
+    assert row.locator("[data-authenticity]").get_attribute("data-authenticity") == planted["state"]
+    assert planted["state"] != "VERIFIED"
+    finding = page.locator("#findings tr.finding[data-rule=certificate_not_authentic]")
+    assert finding.count() >= 1 and planted["key"] in finding.first.inner_text()
+    assert int(page.locator("h2 >> text=Open findings").locator(".count").inner_text()) >= 1
+    screenshot(page, "console-project-finding.png")
 
     # Rejects with their raw rows and reasons.
     page.click("nav >> text=Rejects")
@@ -116,8 +152,9 @@ def test_an_operator_clicks_through_the_console(hub: tuple[str, str], browser: A
     assert (
         page.locator("[data-figure='time_limits.overdue'] .value").inner_text().split()[0] == "28"
     )
-    assert page.locator("figure.chart svg").count() == 3
-    assert page.locator(".unavailable").count() == 2
+    assert page.locator("figure.chart svg").count() == 6
+    assert page.locator(".unavailable").count() == 0
+    assert "findings open now" in page.locator("[data-note=findings]").inner_text()
     screenshot(page, "weekly-report.png", docs=True)
     page.goto(offline.url("/console/reports"))
     assert page.locator("#archive a", has_text="2014-W52").count() == 1
@@ -139,6 +176,7 @@ def test_an_operator_clicks_through_the_console(hub: tuple[str, str], browser: A
     assert page.locator("#connectors tr[data-connector=fgw]").count() >= 1
     assert page.locator("form[action='/console/sync/fgw'] button").count() == 1
     assert page.locator("form[action='/console/sync/ghj'] button").count() == 0
+    assert page.locator("#findings tr.finding").count() == 20  # the newest of the open ones
     page.click("form[action='/console/sync/fgw'] button")
     assert "Sync of fgw started" in page.inner_text("#started")
     screenshot(page, "console-overview.png")

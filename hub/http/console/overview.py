@@ -1,6 +1,6 @@
 """The console's overview (``/console``): per connector its last run, state, rows, rejects and
 lag (``hub status``'s figures), its next scheduled run and, for tokens with ``sync:<name>``, a
-"sync now" button; the open conflicts; findings once the hub has them."""
+"sync now" button; the open conflicts and the open data-check findings, newest first."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from connectors.base import Connector
 from connectors.registry import build_connector
 from hub.auth import Principal
 from hub.errors import HubError, SyncLockedError, UnknownNameError
-from hub.http.console.page import ConsolePage, error_page
+from hub.http.console.page import FINDING_FRAGMENT, ConsolePage, error_page
 from hub.http.console.session import console_principal, same_origin
 from hub.schedules import parse_schedule
 from hub.status import StreamStatus, connector_status
@@ -26,15 +26,22 @@ from hub.store import Store
 log = logging.getLogger(__name__)
 STATUS_TIMEOUT_SECONDS = 10.0
 
-CONFLICTS = """
-query OpenConflicts {
+OPEN = (
+    """
+query OpenConflictsAndFindings {
   conflicts(unresolved: true, first: 20) {
     totalCount
     nodes { id entity entityKey projectCode field authority connector storedValue offeredValue
             detectedAt }
   }
+  findings(first: 20) {
+    totalCount
+    nodes { ...ConsoleFinding }
+  }
 }
 """
+    + FINDING_FRAGMENT
+)
 
 
 def sync_scope(connector: str) -> str:
@@ -80,11 +87,12 @@ class Overview(ConsolePage):
                     "may_sync": principal.allows(sync_scope(status.connector)),
                 }
             )
-        data = await self.query(request, CONFLICTS)
+        data = await self.query(request, OPEN)
         return {
             "rows": rows,
             "problem": problem,
             "conflicts": data["conflicts"],
+            "findings": data["findings"],
             "started": request.query_params.get("started"),
         }
 

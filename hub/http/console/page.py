@@ -23,6 +23,12 @@ from schema.context import Context
 
 log = logging.getLogger(__name__)
 USER_ERRORS = {"BAD_USER_INPUT", "INVALID_CURSOR"}
+# What the console shows of a finding (templates/console/_findings.html), in any page's query.
+FINDING_FRAGMENT = """
+fragment ConsoleFinding on Finding {
+  id rule severity entity key projectCode departmentCode message firstSeen
+}
+"""
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
 

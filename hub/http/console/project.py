@@ -1,6 +1,6 @@
 """A project's page (``/console/projects/{code}``): its filings on a timeline (a Gantt of
-steps, suspensions shaded), each filing's clock, its outcomes (certificates) and its change
-history; authenticity and findings wait for the hub to have them."""
+steps, suspensions shaded), each filing's clock, its outcomes (certificates) with their
+authenticity (``Outcome.authenticity``), its open data-check findings and its change history."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from starlette.requests import Request
 from hub.auth import Principal
 from hub.http.console.board import chosen_day
 from hub.http.console.gantt import STEP_COLORS, gantt_svg
-from hub.http.console.page import ConsolePage, PageError
+from hub.http.console.page import FINDING_FRAGMENT, ConsolePage, PageError
 
-PROJECT = """
+PROJECT = (
+    """
 query ProjectPage($code: String!, $day: Date!) {
   project(code: $code) {
     code name status category funding totalInvestment registeredAt
@@ -29,7 +30,10 @@ query ProjectPage($code: String!, $day: Date!) {
         matter { code name stage }
         department { shortName }
         events { key step division actor occurredAt opinion }
-        outcome { key decision documentType documentNumber issuedAt validUntil issuer holder }
+        outcome {
+          key decision documentType documentNumber issuedAt validUntil issuer holder
+          authenticity { state keyId algorithm reason checkedAt }
+        }
         sla(asOf: $day) {
           state reason limitDays elapsedWorkingDays suspendedWorkingDays remainingWorkingDays
           dueOn currentStep
@@ -38,8 +42,14 @@ query ProjectPage($code: String!, $day: Date!) {
     }
     history { seq op field oldValue newValue connector recordedAt }
   }
+  findings(filter: {projectCode: $code}, first: 200) {
+    totalCount
+    nodes { ...ConsoleFinding }
+  }
 }
 """
+    + FINDING_FRAGMENT
+)
 
 
 class ProjectPage(ConsolePage):
@@ -58,6 +68,7 @@ class ProjectPage(ConsolePage):
         gantt = Markup(gantt_svg(filings, day))  # noqa: S704
         return {
             "project": project,
+            "findings": data["findings"],
             "filings": filings,
             "gantt": gantt,
             "day": day,
