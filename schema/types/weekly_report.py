@@ -47,12 +47,17 @@ class ReportTable:
         return cls(key=table.key, title=table.title, columns=columns, rows=rows)
 
 
-@strawberry.type(description="A section of the report; unavailable ones say what they wait for.")
+@strawberry.type(description="A section of the report.")
 class ReportSection:
     key: str
     title: str
-    available: bool
-    note: str | None
+    available: bool = strawberry.field(
+        description="False for a section the hub cannot fill (its note says what it waits for)."
+    )
+    note: str | None = strawberry.field(
+        description="What a reader must know to read the figures (e.g. which findings are "
+        "counted as open)."
+    )
     figures: list[ReportFigure]
     tables: list[ReportTable]
 
