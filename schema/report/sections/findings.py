@@ -55,7 +55,8 @@ async def count(inputs: ReportInputs, given: FindingFilter) -> Counts:
 
 
 async def first_check(inputs: ReportInputs) -> datetime | None:
-    """When the checks first found anything (None: never)."""
+    """When the checks first found anything (None: never; the store keeps no record of passes
+    that found nothing)."""
     async with inputs.store.read() as conn:
         first = await conn.scalar(select(func.min(tables.findings.c.first_seen)))
     return utc(first)
@@ -134,11 +135,17 @@ class FindingsSection(Section):
         if first is None or first >= ended:
             # The checks had not run by the end of the week: what was open then is unknown.
             today = utcnow().date()
-            began = "have not run yet" if first is None else f"first ran on {first.date()}"
-            note = (
-                f"The checks {began}, after this week: no finding was new or closed in it. "
-                f"Shown as open are the findings open now ({today}), not at the end of the week."
-            )
+            if first is None:
+                note = (
+                    "No finding is known: the data checks have found nothing or not run yet "
+                    "(the server runs them after each sync and on their schedule)."
+                )
+            else:
+                note = (
+                    f"The data checks first ran on {first.date()}, after this week: no finding "
+                    f"was new or closed in it. Shown as open are the findings open now "
+                    f"({today}), not at the end of the week."
+                )
             open_, open_before = await counts.open_now(), None
         else:
             open_ = await counts.open_at_end(inputs.current)
