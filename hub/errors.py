@@ -29,6 +29,8 @@ class ErrorCode(enum.StrEnum):
     INVALID_ANNOTATION = "INVALID_ANNOTATION"
     INVALID_IDLE_QUESTION = "INVALID_IDLE_QUESTION"
     BAD_AS_OF = "BAD_AS_OF"
+    BAD_WEEK = "BAD_WEEK"
+    FUTURE_WEEK = "FUTURE_WEEK"
     NOT_FOUND = "NOT_FOUND"
     QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
     TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
@@ -111,6 +113,12 @@ CODES: Mapping[ErrorCode, CodeInfo] = {
     ErrorCode.BAD_AS_OF: CodeInfo(
         _GQL, "200", "An `asOf` day in the future (the message names the field and today's "
         "date in China)."),
+    ErrorCode.BAD_WEEK: CodeInfo(
+        f"{_GQL} (`weeklyReport`), `/reports`", "200 / 400",
+        "A week that is not an ISO week (`2014-W52`): the message says what was expected."),
+    ErrorCode.FUTURE_WEEK: CodeInfo(
+        f"{_GQL} (`weeklyReport`), `/reports`", "200 / 404",
+        "A week that has not ended yet: a weekly report is built once its Sunday is over."),
     ErrorCode.BAD_REQUEST: CodeInfo(
         "`/export`, `/ingest`", "400",
         "A body that is not JSON (or NDJSON), not UTF-8, or not the expected object or array."),

@@ -45,7 +45,7 @@ pytestmark = pytest.mark.anyio
 
 DEMO_DAY = date(2014, 12, 31)
 # Values for the variables the documented operations declare, by name.
-VARIABLES: dict[str, Any] = {"district": "440304", "first": 20, "code": "2012-440300-47-01-000004"}
+VARIABLES: dict[str, Any] = {"district": "440304", "first": 20, "code": "2010-440304-47-01-000005"}
 # Commands whose every use in the docs is checked; other programs (curl's peers, psql...) are
 # the reader's own.
 CHECKED_PROGRAMS = {"hub", "make", "python", "curl"}
@@ -93,6 +93,9 @@ async def test_every_documented_query_runs_on_the_demo(
         context_value=Context.create(synced_demo.store, supervision=supervision),
     )
     assert result.errors is None, f"{example.where}: {result.errors}"
+    assert result.data is not None
+    empty = [name for name, value in result.data.items() if value is None]
+    assert not empty, f"{example.where}: {empty} show nothing on the demo"
 
 
 def environment_names(text: str) -> set[str]:

@@ -200,7 +200,7 @@ def test_graphiql_renders_from_the_hub_alone_and_runs_the_portal_query(
     result = page.locator(".result-window")
     result.get_by_text('"totalCount"').first.wait_for(timeout=15_000)
     text = result.inner_text()
-    assert '"projects"' in text and '"errors"' not in text
+    assert '"project"' in text and "2010-440304-47-01-000005" in text and '"errors"' not in text
     screenshot(page, "graphiql.png")
     assert offline.blocked == []  # nothing asked for beyond the hub
     assert any(url.endswith("/static/vendor/graphiql.min.js") for url in loaded)

@@ -101,6 +101,7 @@ async def test_aliased_aggregates_are_refused_before_any_statement(
         assert data["s3"] == [{"count": 8}]
 
 
+@pytest.mark.serial  # it times the refusal
 async def test_a_filter_of_ten_thousand_terms_in_variables_is_refused(seeded: Store) -> None:
     query = "query ($f: ProjectFilter) { projects(filter: $f) { totalCount } }"
     terms = [{"code": {"eq": f"2014-440300-47-01-{i:06d}"}} for i in range(10_000)]
