@@ -222,7 +222,7 @@ PROJECT = Entity(
         Field("owner_credit_code", Kind.CREDIT_CODE, length=18),
         Field("district", Kind.DIVISION, length=6),
         Field("total_investment", Kind.FLOAT),
-        Field("registered_at", Kind.DATETIME),
+        Field("registered_at", Kind.DATE),  # 登记日期: a day in China's calendar
         _enum("status", ProjectStatus),
     ),
     links=(Link("filings", "filing", "code", "project_code", many=True),),
@@ -287,7 +287,7 @@ OUTCOME = Entity(
         _enum("decision", Decision, required=True),
         _text("document_type", length=100),
         _text("document_number", length=100),
-        Field("issued_at", Kind.DATETIME),
+        Field("issued_at", Kind.DATE),  # 发证日期
         Field("valid_until", Kind.DATE),
         _text("issuer"),
         _text("holder", length=400),

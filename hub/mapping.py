@@ -135,9 +135,11 @@ def _datetime_converter(formats: Sequence[str], zone: ZoneInfo) -> Converter:
     return convert
 
 
-def _date_converter(formats: Sequence[str]) -> Converter:
+def _date_converter(formats: Sequence[str], zone: ZoneInfo) -> Converter:
     def convert(value: Any) -> date:
-        return parse_datetime(value, formats).date()
+        moment = parse_datetime(value, formats)
+        # An instant with an offset falls on its day in the connector's timezone.
+        return (moment.astimezone(zone) if moment.tzinfo is not None else moment).date()
 
     return convert
 
@@ -181,7 +183,7 @@ def kind_converter(field: Field, mapping: FieldMapping, zone: ZoneInfo) -> Conve
         case Kind.DATETIME:
             return _datetime_converter(mapping.formats, zone)
         case Kind.DATE:
-            return _date_converter(mapping.formats)
+            return _date_converter(mapping.formats, zone)
         case Kind.ENUM:
             return _enum_converter(field)
         case Kind.JSON:

@@ -129,7 +129,7 @@ class ProjectFilter:
         default=None, description="The division code (行政区划代码), e.g. 440304."
     )
     total_investment: FloatFilter | None = None
-    registered_at: DateTimeFilter | None = None
+    registered_at: DateFilter | None = None
     status: ProjectStatusFilter | None = None
     search: str | None = strawberry.field(
         default=None,
@@ -239,7 +239,7 @@ class OutcomeFilter:
     decision: DecisionFilter | None = None
     document_type: StringFilter | None = None
     document_number: StringFilter | None = None
-    issued_at: DateTimeFilter | None = None
+    issued_at: DateFilter | None = None
     valid_until: DateFilter | None = None
     issuer: StringFilter | None = None
     holder: StringFilter | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -11,7 +11,7 @@ from hub import entities
 from schema.types.enums import Decision, member
 from schema.types.history import HistoryEntry, OutcomeField, history
 from schema.types.provenance import Provenance, provenance_field
-from schema.types.scalars import JSON, columns, utc
+from schema.types.scalars import JSON, columns
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -24,7 +24,9 @@ class Outcome:
     decision: Decision
     document_type: str | None
     document_number: str | None
-    issued_at: datetime | None
+    issued_at: date | None = strawberry.field(
+        description="Issue day (发证日期), in China's calendar."
+    )
     valid_until: date | None
     issuer: str | None
     holder: str | None
@@ -44,7 +46,7 @@ class Outcome:
             decision=member(entities.Decision, values["decision"]),
             document_type=values["document_type"],
             document_number=values["document_number"],
-            issued_at=utc(values["issued_at"]),
+            issued_at=values["issued_at"],
             valid_until=values["valid_until"],
             issuer=values["issuer"],
             holder=values["holder"],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -19,7 +19,7 @@ from schema.types.enums import Funding, ProjectCategory, ProjectStatus, Stage, t
 from schema.types.filing import Filing
 from schema.types.history import HistoryEntry, ProjectField, history
 from schema.types.provenance import Provenance, provenance_field
-from schema.types.scalars import columns, utc
+from schema.types.scalars import columns
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -43,7 +43,9 @@ class Project:
     owner: Owner | None
     district: District | None
     total_investment: float | None
-    registered_at: datetime | None
+    registered_at: date | None = strawberry.field(
+        description="Registration day (登记日期), in China's calendar."
+    )
     status: ProjectStatus | None
     provenance: Provenance = provenance_field()
     source_row: strawberry.Private[Any]  # the row it was built from
@@ -63,7 +65,7 @@ class Project:
             else Owner(name=owner_name, credit_code=owner_credit_code),
             district=District.of(values["district"]),
             total_investment=values["total_investment"],
-            registered_at=utc(values["registered_at"]),
+            registered_at=values["registered_at"],
             status=to_enum(entities.ProjectStatus, values["status"]),
             source_row=row,
             as_of=as_of,

@@ -69,7 +69,7 @@ def test_maps_a_row_to_a_tuple_with_the_key_first() -> None:
         "code": "2014-440304-47-01-000001",
         "name": "学校",
         "total_investment": 1234.5,
-        "registered_at": datetime(2014, 3, 5, 0, 0),
+        "registered_at": date(2014, 3, 5),  # a date-only field: the source's day
         "category": "BUILDING",
     }
 

@@ -60,7 +60,7 @@ def project(code: str, **values: Any) -> dict[str, Any]:
         "owner_credit_code": "11440300MB2C39106K",
         "district": "440304",
         "total_investment": 12_345.5,
-        "registered_at": DAY0,
+        "registered_at": DAY0.date(),
         "status": "UNDER_APPROVAL",
     }
     return _provenance(code, row) | values
@@ -104,7 +104,7 @@ def outcome(key: str, filing_key: str, **values: Any) -> dict[str, Any]:
         "decision": "APPROVED",
         "document_type": "批复",
         "document_number": f"深发改〔2014〕{key}号",
-        "issued_at": DAY0 + timedelta(days=5),
+        "issued_at": (DAY0 + timedelta(days=5)).date(),
         "valid_until": date(2016, 3, 1),
         "issuer": "深圳市发展和改革委员会",
         "holder": "深圳市建筑工务署",

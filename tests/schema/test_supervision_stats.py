@@ -318,7 +318,7 @@ async def add_lead_projects(store: Store) -> None:
                 "category": category,
                 "funding": funding,
                 "district": district,
-                "registered_at": utc(registered, 1),  # the previous day in UTC
+                "registered_at": registered,
             }
             | provenance(code, deleted)
             for code, category, funding, district, registered, deleted in PROJECTS

@@ -1,0 +1,133 @@
+"""date-only fields as dates in China's calendar
+
+``projects.registered_at`` (登记日期) and ``outcomes.issued_at`` (发证日期) were stored as the
+naive UTC instant of midnight in Asia/Shanghai (2014-03-01 became 2014-02-28 16:00); they become
+``DATE`` columns holding the China day, and the change log and conflicts that recorded their
+values are rewritten the same way, so the feed and ``asOf`` read one kind of value. China has
+kept UTC+8 without daylight saving since 1991, so the day is the UTC instant plus eight hours.
+
+Revision ID: 0010
+Revises: 0003
+Create Date: 2026-12-03 16:50:00
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+CHINA = timedelta(hours=8)
+# table -> (entity, column) of the fields that became dates
+DATE_FIELDS = {"projects": ("project", "registered_at"), "outcomes": ("outcome", "issued_at")}
+
+_changes = sa.table(
+    "changes",
+    sa.column("seq", sa.BigInteger),
+    sa.column("entity", sa.String),
+    sa.column("field", sa.String),
+    sa.column("old_value", sa.JSON),
+    sa.column("new_value", sa.JSON),
+)
+_conflicts = sa.table(
+    "conflicts",
+    sa.column("id", sa.BigInteger),
+    sa.column("entity", sa.String),
+    sa.column("field", sa.String),
+    sa.column("stored_value", sa.JSON),
+    sa.column("offered_value", sa.JSON),
+)
+
+
+def _china_day(value: Any) -> Any:
+    """A logged instant (``2014-02-28T16:00:00Z``) as its China day (``2014-03-01``)."""
+    if not isinstance(value, str) or "T" not in value:
+        return value
+    moment = datetime.fromisoformat(value.removesuffix("Z")) + CHINA
+    return moment.date().isoformat()
+
+
+def _midnight(value: Any) -> Any:
+    """The reverse of ``_china_day``: a China day as the UTC instant of its midnight."""
+    if not isinstance(value, str) or "T" in value:
+        return value
+    moment = datetime.combine(date.fromisoformat(value), datetime.min.time()) - CHINA
+    return moment.isoformat(timespec="seconds") + "Z"
+
+
+def _rewrite(value: Any, column: str, convert: Any, whole: bool) -> Any:
+    if whole:  # a record's values by field (created, deleted, restored changes)
+        if isinstance(value, dict) and column in value:
+            return {**value, column: convert(value[column])}
+        return value
+    return convert(value)
+
+
+def _rewrite_log(entity: str, column: str, convert: Any) -> None:
+    bind = op.get_bind()
+    for table, key, values in (
+        (_changes, "seq", ("old_value", "new_value")),
+        (_conflicts, "id", ("stored_value", "offered_value")),
+    ):
+        rows = bind.execute(
+            sa.select(table.c[key], table.c.field, *(table.c[v] for v in values)).where(
+                table.c.entity == entity,
+                sa.or_(table.c.field == column, table.c.field.is_(None)),
+            )
+        ).all()
+        updates = []
+        for row in rows:
+            whole = row.field is None
+            new = {v: _rewrite(getattr(row, v), column, convert, whole) for v in values}
+            if any(new[v] != getattr(row, v) for v in values):
+                updates.append({"pk": getattr(row, key), **new})
+        if updates:
+            bind.execute(
+                table.update()
+                .where(table.c[key] == sa.bindparam("pk"))
+                .values({v: sa.bindparam(v) for v in values}),
+                updates,
+            )
+
+
+def _retype(table: str, column: str, new_type: sa.types.TypeEngine[Any], to_date: bool) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        using = (
+            f"({column} + INTERVAL '8 hours')::date"
+            if to_date
+            else f"{column}::timestamp - INTERVAL '8 hours'"
+        )
+        op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {new_type} USING {using}")
+        return
+    # SQLite: batch mode would CAST the values (to a number, for DATE); a new column is filled
+    # with SQLite's own date functions and takes the old one's place.
+    scratch = f"{column}_retyped"
+    with op.batch_alter_table(table) as batch:
+        batch.add_column(sa.Column(scratch, new_type, nullable=True))
+    expression = (
+        f"date({column}, '+8 hours')"
+        if to_date
+        else f"strftime('%Y-%m-%d %H:%M:%S.000000', {column}, '-8 hours')"
+    )
+    op.execute(f"UPDATE {table} SET {scratch} = {expression}")
+    with op.batch_alter_table(table) as batch:
+        batch.drop_column(column)
+        batch.alter_column(scratch, new_column_name=column)
+
+
+def upgrade() -> None:
+    for table, (entity, column) in DATE_FIELDS.items():
+        _retype(table, column, sa.Date(), to_date=True)
+        _rewrite_log(entity, column, _china_day)
+
+
+def downgrade() -> None:
+    for table, (entity, column) in DATE_FIELDS.items():
+        _retype(table, column, sa.DateTime(), to_date=False)
+        _rewrite_log(entity, column, _midnight)
