@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from hub.errors import UnknownNameError
 
@@ -295,6 +296,21 @@ OUTCOME = Entity(
     ),
     links=(Link("filing", "filing", "filing_key", "key"),),
 )
+
+
+def camel_case(name: str) -> str:
+    """A field's name in the graph, the feed and exports (``registered_at`` -> ``registeredAt``)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def graph_record(values: Any) -> Any:
+    """A record's values by field (a created change's value) with their graph names; any other
+    value (one field's, which may itself be a JSON object) as it is."""
+    if not isinstance(values, dict):
+        return values
+    return {camel_case(name): value for name, value in values.items()}
+
 
 ENTITIES: Mapping[str, Entity] = {
     e.name: e for e in (DEPARTMENT, MATTER, PROJECT, FILING, PROCESS_EVENT, OUTCOME)

@@ -53,6 +53,7 @@ def build_schema(
     from schema.engine.fast_fields import FastFieldExecutor
     from schema.engine.time_slices import time_sliced
     from schema.limits import guard_extensions
+    from schema.lookups import LookupQuery
     from schema.query import Query
     from schema.types.scalars import SCALAR_MAP
 
@@ -64,9 +65,10 @@ def build_schema(
     executor = FastFieldExecutor if accelerate else StrawberryGraphQLCoreExecutionContext
     options.setdefault("execution_context_class", time_sliced(executor))
     return schema_class(
-        query=merge_types("Query", (Query, ChangesQuery)),
-        mutation=ChangesMutation,
-        subscription=ChangesSubscription,
+        # The root types by the names clients expect, whichever modules contribute fields.
+        query=merge_types("Query", (Query, ChangesQuery, LookupQuery)),
+        mutation=merge_types("Mutation", (ChangesMutation,)),
+        subscription=merge_types("Subscription", (ChangesSubscription,)),
         extensions=guard_extensions(server or ServerConfig()),
         **options,
     )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from schema.types.history import DepartmentField, HistoryEntry, history
+from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
 
 if TYPE_CHECKING:
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A department (部门) that handles approval matters.")
-class Department:
+class Department(Node):
     code: str
     name: str
     credit_code: str | None = strawberry.field(

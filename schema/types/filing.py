@@ -13,6 +13,7 @@ from schema.snapshot import Snapshot
 from schema.types.enums import FilingStatus, member
 from schema.types.filing_sla import FilingSla
 from schema.types.history import FilingField, HistoryEntry, history
+from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
 from schema.types.scalars import JSON, columns, utc
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A filing (申报): one application by a project for one matter.")
-class Filing:
+class Filing(Node):
     key: str
     project_code: str
     submitted_at: datetime | None

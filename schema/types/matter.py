@@ -9,6 +9,7 @@ import strawberry
 from hub import entities
 from schema.types.enums import Stage, TimeLimitClass, member, to_enum
 from schema.types.history import HistoryEntry, MatterField, history
+from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
 from schema.types.scalars import columns
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="An approval matter (事项) of the catalogue.")
-class Matter:
+class Matter(Node):
     code: str
     name: str
     stage: Stage

@@ -10,6 +10,7 @@ import strawberry
 from hub import entities
 from schema.types.enums import Decision, member
 from schema.types.history import HistoryEntry, OutcomeField, history
+from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
 from schema.types.scalars import JSON, columns
 
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="The outcome of a filing (批复/证照).")
-class Outcome:
+class Outcome(Node):
     key: str
     decision: Decision
     document_type: str | None

@@ -10,6 +10,7 @@ import strawberry
 from hub import entities
 from schema.types.enums import EventStep, member
 from schema.types.history import HistoryEntry, ProcessEventField, history
+from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
 from schema.types.scalars import columns, utc
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A step of a filing's process (办理过程).")
-class ProcessEvent:
+class ProcessEvent(Node):
     key: str
     step: EventStep
     division: str | None = strawberry.field(description="The internal division (内设处室).")

@@ -18,6 +18,7 @@ from schema.types.district import District
 from schema.types.enums import Funding, ProjectCategory, ProjectStatus, Stage, to_enum
 from schema.types.filing import Filing
 from schema.types.history import HistoryEntry, ProjectField, history
+from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
 from schema.types.scalars import columns
 
@@ -35,7 +36,7 @@ class Owner:
 
 
 @strawberry.type(description="An investment or construction project (项目).")
-class Project:
+class Project(Node):
     code: str = strawberry.field(description="National project code (项目代码).")
     name: str
     category: ProjectCategory | None

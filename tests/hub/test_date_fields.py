@@ -141,5 +141,5 @@ async def test_a_source_day_is_the_same_day_in_graph_filter_export_and_feed(
     page = await read_page(store, FeedScope(viewer=EVERYONE), 0, 10)
     created = next(c for c in page.changes if c.key == code)
     assert created.new_value["registered_at"] == "2014-03-02"
-    # A webhook posts the change's JSON as it is.
-    assert json.loads(json.dumps(created.to_json()))["newValue"]["registered_at"] == "2014-03-02"
+    # A webhook posts the change's JSON, with the graph's field names.
+    assert json.loads(json.dumps(created.to_json()))["newValue"]["registeredAt"] == "2014-03-02"
