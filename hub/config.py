@@ -303,9 +303,50 @@ class SupervisionConfig(_Strict):
     enabled: bool = True
 
 
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+class HttpConfig(_Strict):
+    """HTTP settings for browsers: the origins of portals on other sites that may call the API
+    (CORS: ``/graphql``, ``/export``, ``/healthz``), e.g. ``["https://portal.sz.gov.cn"]``."""
+
+    cors_origins: list[str] = []  # "*" allows any origin (then without credentials)
+    cors_allow_credentials: bool = False  # cookies; bearer tokens need no credentials mode
+    cors_max_age_seconds: int = Field(default=600, ge=0)  # how long a preflight is cached
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: scheme://host[:port] without a path or "
+                    'trailing slash (e.g. https://portal.example.gov.cn), or "*"'
+                )
+        return value
+
+
+class GraphQLConfig(_Strict):
+    """Production switches of ``/graphql``: introspection, and an allow-list of persisted
+    queries (a JSON file: ``{"id": "query ..."}`` or an Apollo persisted-query manifest),
+    which ``only_persisted`` makes the only documents served."""
+
+    introspection: bool = True
+    persisted_queries: str | None = None  # a path, relative to hub.toml
+    only_persisted: bool = False
+
+    @model_validator(mode="after")
+    def _list_for_only(self) -> GraphQLConfig:
+        if self.only_persisted and self.persisted_queries is None:
+            raise ValueError("only_persisted = true needs persisted_queries (the allow-list)")
+        return self
+
+
 class HubConfig(_Strict):
     store: StoreConfig = StoreConfig()
     server: ServerConfig = ServerConfig()
+    http: HttpConfig = HttpConfig()
+    graphql: GraphQLConfig = GraphQLConfig()
     bus: BusConfig = BusConfig()
     webhooks: WebhookConfig = WebhookConfig()
     calendar: CalendarConfig = CalendarConfig()
@@ -348,6 +389,13 @@ class HubConfig(_Strict):
         if isinstance(rule, str):
             return {name: rule for name in ENTITIES[entity_name].by_name}
         return dict(rule)
+
+    def resolve_path(self, path: str) -> Path:
+        """A path relative to the config file's folder (as is without a config file)."""
+        given = Path(path)
+        if given.is_absolute() or not self.path:
+            return given
+        return Path(self.path).parent / given
 
     def resolve_url(self, url: str) -> str:
         """Make a relative SQLite path in ``url`` relative to the config file's folder."""

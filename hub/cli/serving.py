@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,8 +23,18 @@ from hub.cli.common import (
 )
 from hub.cli.syncing import report_table, sync_all
 from hub.config import HubConfig
+from hub.logs import LogFormat, configure_logging
 from hub.runs import RunReport
 from hub.runtime import migrate_store, open_runtime
+
+LogFormatOption = Annotated[
+    LogFormat,
+    typer.Option(
+        "--log-format",
+        envvar="HUB_LOG_FORMAT",
+        help="text, or json: one object a line, each with its request id.",
+    ),
+]
 
 
 def run_server(application: Any, host: str, port: int, **options: Any) -> None:
@@ -40,17 +49,23 @@ def run_server(application: Any, host: str, port: int, **options: Any) -> None:
     uvicorn.run(application, host=host, port=port, **options)
 
 
-def _serve(settings: HubConfig, host: str | None, port: int | None, *, scheduler: bool) -> None:
+def _serve(
+    settings: HubConfig,
+    host: str | None,
+    port: int | None,
+    *,
+    scheduler: bool,
+    log_format: LogFormat = "text",
+) -> None:
     from hub.http.app import create_app
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(log_format)
     run_server(
         create_app(settings, run_scheduler=scheduler),
         host or settings.server.host,
         port or settings.server.port,
         log_level="info",
+        log_config=None,  # hub.logs configured the loggers
         ws_per_message_deflate=settings.server.websocket_compression,
         # Without it uvicorn waits on SIGTERM for every open request and websocket to end.
         timeout_graceful_shutdown=settings.server.shutdown_timeout_seconds,
@@ -65,18 +80,17 @@ def serve(
     scheduler: Annotated[
         bool, typer.Option(help="Also run scheduled syncs in this process.")
     ] = True,
+    log_format: LogFormatOption = "text",
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql)."""
-    _serve(load_settings(config), host, port, scheduler=scheduler)
+    _serve(load_settings(config), host, port, scheduler=scheduler, log_format=log_format)
 
 
 @app.command()
-def worker(config: ConfigPath = Path("hub.toml")) -> None:
+def worker(config: ConfigPath = Path("hub.toml"), log_format: LogFormatOption = "text") -> None:
     """Run scheduled syncs and webhook delivery without serving the API."""
     settings = load_settings(config)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(log_format)
     from jobs.scheduled import scheduled_jobs
 
     async def run() -> None:
@@ -108,6 +122,7 @@ def demo(
     ] = True,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    log_format: LogFormatOption = "text",
 ) -> None:
     """Build demo department databases, sync them into the store, and serve the API."""
     from hub.demo import build_demo
@@ -136,7 +151,7 @@ def demo(
     if serve_api:
         address = f"http://{host or settings.server.host}:{port or settings.server.port}/graphql"
         console.print(f"GraphiQL: [bold]{address}[/bold]")
-        _serve(settings, host, port, scheduler=True)
+        _serve(settings, host, port, scheduler=True, log_format=log_format)
 
 
 @app.command()

@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -25,13 +26,13 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from connectors.push import PushConnector
-from hub.config import HubConfig
+from hub.config import HttpConfig, HubConfig
 from hub.http.access import authorize
 from hub.http.export import ExportEndpoint
 from hub.http.graphql_http import http_status_for, run_with_timeout, within_body_limit
 from hub.http.ingest import IngestEndpoint
 from hub.http.metrics import MetricsEndpoint
-from hub.http.request_ids import RequestIdMiddleware
+from hub.http.request_ids import HEADER, RequestIdMiddleware
 from hub.http.request_metrics import RequestMetrics, RequestMetricsMiddleware
 from hub.runtime import open_runtime
 from hub.store import Store
@@ -39,6 +40,7 @@ from jobs.scheduled import scheduled_jobs
 from schema import build_schema
 from schema.context import Context
 from schema.engine.view import AcceleratedView
+from schema.persisted import PersistedQueries
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 5.0
@@ -50,8 +52,10 @@ class HubGraphQL(AcceleratedView[Context, None]):
     GraphQL over HTTP."""
 
     def __init__(self, config: HubConfig, **options: Any) -> None:
+        given = config.graphql.persisted_queries
+        persisted = None if given is None else PersistedQueries.load(config.resolve_path(given))
         super().__init__(
-            build_schema(config.server),
+            build_schema(config.server, graphql=config.graphql, persisted=persisted),
             graphql_ide="graphiql" if config.server.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             **options,
@@ -76,6 +80,12 @@ class HubGraphQL(AcceleratedView[Context, None]):
                 return
             receive = limited
         await super().__call__(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET of a persisted query has no query text either, but is no visit of GraphiQL.
+        return request.query_params.get("extensions") is None and bool(
+            super().should_render_graphql_ide(request)
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -122,6 +132,24 @@ async def healthz(request: Request) -> JSONResponse:
         reason = "store timed out" if isinstance(exc, TimeoutError) else "store unreachable"
         return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+def cors_middleware(http: HttpConfig) -> list[Middleware]:
+    """CORS for portals on other origins (``[http] cors_origins``), outermost: a preflight is
+    answered before the token check, which a browser's preflight cannot pass."""
+    if not http.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=http.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", HEADER],
+            expose_headers=[HEADER],  # the id a masked error asks the user to quote
+            allow_credentials=http.cors_allow_credentials,
+            max_age=http.cors_max_age_seconds,
+        )
+    ]
 
 
 def create_app(
@@ -174,6 +202,7 @@ def create_app(
             ),
         ],
         middleware=[
+            *cors_middleware(config.http),
             Middleware(RequestIdMiddleware),
             Middleware(RequestMetricsMiddleware, metrics=request_metrics),
         ],
