@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from hub.entities import ENTITIES
+from hub.entities import ENTITIES, attribute_key
 from hub.errors import ConfigError, UnknownNameError
 from hub.schedules import parse_duration, parse_schedule
 
@@ -109,18 +109,23 @@ class StreamConfig(_Strict):
     @model_validator(mode="after")
     def _fields_exist(self) -> StreamConfig:
         entity = ENTITIES[self.entity]
-        unknown = sorted(set(self.fields) - set(entity.by_name))
+        unknown = sorted(
+            n for n in self.fields if n not in entity.by_name and attribute_key(n) is None
+        )
         if unknown:
             raise ValueError(
                 f"unknown field(s) {', '.join(unknown)} for entity {self.entity}; "
-                f"known: {', '.join(entity.by_name)}"
+                f"known: {', '.join(entity.by_name)}, or attributes.<key> for a value without "
+                "a field of its own"
             )
         if entity.key not in self.fields:
             raise ValueError(f"the key field {entity.key!r} of {self.entity} must be mapped")
         nulled = sorted(
             name
             for name, mapping in self.fields.items()
-            if mapping.on_invalid == "null" and entity.by_name[name].required
+            if mapping.on_invalid == "null"
+            and name in entity.by_name
+            and entity.by_name[name].required
         )
         if nulled:
             raise ValueError(

@@ -7,6 +7,7 @@ outcome are. The tables, the sync engine's converters and the GraphQL types are 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -173,6 +174,32 @@ def _text(name: str, required: bool = False, length: int = 200) -> Field:
     return Field(name, Kind.TEXT, required=required, length=length)
 
 
+ATTRIBUTES = "attributes"
+
+
+def _attributes() -> Field:
+    """Every entity's map of extras: source values without a canonical field (a project's
+    approval type, a source's own update time), mapped as ``attributes.<key> = "column"``."""
+    return Field(ATTRIBUTES, Kind.JSON)
+
+
+_ATTRIBUTE_KEY = re.compile(r"^[^\s.\"'$\[\]]{1,64}$")
+
+
+def attribute_key(name: str) -> str | None:
+    """The key of a stream field ``attributes.<key>`` (one value of the attributes map), else
+    None; ValueError for a key that cannot be one (empty, dotted, quoted, over 64 characters)."""
+    prefix, dot, key = name.partition(".")
+    if prefix != ATTRIBUTES or not dot:
+        return None
+    if not _ATTRIBUTE_KEY.match(key):
+        raise ValueError(
+            f"{name!r}: an attribute key is 1 to 64 characters without spaces, dots, quotes, "
+            "$ or brackets"
+        )
+    return key
+
+
 def _enum(name: str, choices: type[enum.Enum], required: bool = False) -> Field:
     return Field(name, Kind.ENUM, required=required, choices=choices, length=32)
 
@@ -186,6 +213,7 @@ DEPARTMENT = Entity(
         _text("name", required=True),
         Field("credit_code", Kind.CREDIT_CODE, length=18),
         _text("short_name", length=32),
+        _attributes(),
     ),
     links=(Link("matters", "matter", "code", "department_code", many=True),),
 )
@@ -202,6 +230,7 @@ MATTER = Entity(
         _enum("time_limit_class", TimeLimitClass),
         Field("time_limit_days", Kind.INT),
         Field("prerequisites", Kind.JSON),
+        _attributes(),
     ),
     links=(
         Link("department", "department", "department_code", "code"),
@@ -225,6 +254,7 @@ PROJECT = Entity(
         Field("total_investment", Kind.FLOAT),
         Field("registered_at", Kind.DATE),  # 登记日期: a day in China's calendar
         _enum("status", ProjectStatus),
+        _attributes(),
     ),
     links=(Link("filings", "filing", "code", "project_code", many=True),),
 )
@@ -246,6 +276,7 @@ FILING = Entity(
         _enum("status", FilingStatus, required=True),
         Field("time_limit_days", Kind.INT),
         Field("materials", Kind.JSON),
+        _attributes(),
     ),
     links=(
         Link("matter", "matter", "matter_code", "code"),
@@ -272,6 +303,7 @@ PROCESS_EVENT = Entity(
         _text("actor", length=100),
         Field("occurred_at", Kind.DATETIME, required=True),
         _text("opinion", length=2000),
+        _attributes(),
     ),
     links=(Link("filing", "filing", "filing_key", "key"),),
 )
@@ -292,7 +324,7 @@ OUTCOME = Entity(
         Field("valid_until", Kind.DATE),
         _text("issuer"),
         _text("holder", length=400),
-        Field("attributes", Kind.JSON),
+        _attributes(),
     ),
     links=(Link("filing", "filing", "filing_key", "key"),),
 )

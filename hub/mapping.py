@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from hub import identifiers
 from hub.config import FieldMapping, StreamConfig
-from hub.entities import Entity, Field, Kind, entity
+from hub.entities import ATTRIBUTES, Entity, Field, Kind, attribute_key, entity
 
 Converter = Callable[[Any], Any]
 ValueMaps = Mapping[str, Mapping[str, str]]  # value map name -> source code -> canonical value
@@ -216,6 +216,16 @@ def expression_label(field_name: str) -> str:
     return f"expr:{field_name}"
 
 
+def _attribute_value(value: Any) -> Any:
+    """A source value kept in the attributes map: text stripped, numbers as JSON numbers (an
+    exact decimal as an integer when whole), anything else in its JSON form."""
+    if isinstance(value, str | bytes | bytearray | memoryview):
+        return _to_text(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return int(value) if value == value.to_integral_value() else float(value)
+    return _raw_value(value)
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     name: str
@@ -224,6 +234,7 @@ class _Plan:
     default: Any
     required: bool
     null_invalid: bool  # an invalid value empties the field (with a warning) instead of rejecting
+    attribute: str | None = None  # the key in the attributes map this value goes to, if any
 
 
 class RecordMapper:
@@ -238,12 +249,27 @@ class RecordMapper:
         self.entity: Entity = entity(stream.entity)
         self.stream = stream
         zone = ZoneInfo(timezone)
-        ordered = [self.entity.key] + [n for n in stream.fields if n != self.entity.key]
+        keys = {name: attribute_key(name) for name in stream.fields}
+        ordered = [self.entity.key] + [
+            n for n in stream.fields if n != self.entity.key and keys[n] is None
+        ]
+        extras = [n for n, key in keys.items() if key is not None]
+        # The attributes map's values (attributes.<key>) are merged into its field, after the
+        # whole map if the stream maps one too.
+        self._attributes_index: int | None = None
+        if extras:
+            if ATTRIBUTES not in ordered:
+                ordered.append(ATTRIBUTES)
+            self._attributes_index = ordered.index(ATTRIBUTES)
         plans: list[_Plan] = []
-        for name in ordered:
-            mapping = stream.fields[name]
-            field = self.entity.field(name)
-            convert = kind_converter(field, mapping, zone)
+        for name in ordered + extras:
+            mapping = stream.fields.get(name)
+            if mapping is None:  # the attributes field itself, filled from extras only
+                plans.append(_Plan(name, "", _attribute_value, None, False, False))
+                continue
+            key = keys[name]
+            field = self.entity.field(ATTRIBUTES if key is not None else name)
+            convert = _attribute_value if key is not None else kind_converter(field, mapping, zone)
             if mapping.map is not None:
                 convert = _with_value_map(convert, mapping.map, value_maps[mapping.map])
             label = mapping.column if mapping.column is not None else expression_label(name)
@@ -252,7 +278,7 @@ class RecordMapper:
             default = convert(mapping.default) if mapping.default is not None else None
             required = field.required and not mapping.optional
             null_invalid = mapping.on_invalid == "null"
-            plans.append(_Plan(name, label, convert, default, required, null_invalid))
+            plans.append(_Plan(name, label, convert, default, required, null_invalid, key))
         self._plans = tuple(plans)
         self.fields: tuple[str, ...] = tuple(ordered)
         self.project_index: int | None = (
@@ -282,6 +308,7 @@ class RecordMapper:
         emptied by ``on_invalid = "null"`` are appended to ``warnings``."""
         values: list[Any] = []
         reasons: list[str] = []
+        extras: dict[str, Any] = {}
         for plan in self._plans:
             raw = row.get(plan.label, None) if plan.label else None
             if raw is None or (raw.__class__ is str and (not raw or raw.isspace())):
@@ -302,9 +329,16 @@ class RecordMapper:
                     elif warnings is not None:
                         warnings.append(f"{reason}; stored as empty (on_invalid = 'null')")
                     value = None
-            values.append(value)
+            if plan.attribute is None:
+                values.append(value)
+            elif value is not None:
+                extras[plan.attribute] = value
         if reasons:
             return None, reasons
+        if self._attributes_index is not None:
+            whole = values[self._attributes_index]
+            merged = {**whole, **extras} if isinstance(whole, dict) else extras
+            values[self._attributes_index] = merged or whole
         return tuple(values), reasons
 
 

@@ -21,6 +21,7 @@ from hub import tables
 from hub.sla import Supervision
 from schema.live import live
 from schema.operators import (
+    AttributeFilter,
     DateFilter,
     DateTimeFilter,
     DecisionFilter,
@@ -34,6 +35,7 @@ from schema.operators import (
     SlaStateFilter,
     StageFilter,
     StringFilter,
+    attribute_terms,
     check_division,
     compare,
 )
@@ -95,6 +97,14 @@ def _not() -> Any:
     return strawberry.field(name="not", default=None, description="This filter does not hold.")
 
 
+def _attributes() -> Any:
+    return strawberry.field(
+        default=None,
+        description="Conditions on keys of the attributes map, e.g. "
+        '{key: "approval_type", eq: "核准"} (a list: each must hold).',
+    )
+
+
 def _combine(
     given: Any,
     columns: Mapping[str, ColumnElement[Any]],
@@ -139,13 +149,14 @@ class ProjectFilter:
     has_filing: FilingFilter | None = strawberry.field(
         default=None, description="The project has at least one filing matching this."
     )
+    attributes: list[AttributeFilter] | None = _attributes()
     and_: list[ProjectFilter] | None = _and()
     or_: list[ProjectFilter] | None = _or()
     not_: ProjectFilter | None = _not()
 
     def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
         check_division(self.district, "ProjectFilter.district")
-        extra: list[ColumnElement[bool]] = []
+        extra = attribute_terms(self.attributes, p.c.attributes)
         if self.search is not None:
             text = self.search.strip()
             extra.append(
@@ -186,12 +197,13 @@ class FilingFilter:
     outcome: OutcomeFilter | None = strawberry.field(
         default=None, description="The filing has an outcome matching this."
     )
+    attributes: list[AttributeFilter] | None = _attributes()
     and_: list[FilingFilter] | None = _and()
     or_: list[FilingFilter] | None = _or()
     not_: FilingFilter | None = _not()
 
     def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
-        extra: list[ColumnElement[bool]] = []
+        extra = attribute_terms(self.attributes, f.c.attributes)
         if self.project is not None:
             extra.append(
                 exists().where(p.c.code == f.c.project_code, live(p), self.project.to_sql(scope))
@@ -218,12 +230,13 @@ class ProcessEventFilter:
     filing: FilingFilter | None = strawberry.field(
         default=None, description="The event's filing matches this."
     )
+    attributes: list[AttributeFilter] | None = _attributes()
     and_: list[ProcessEventFilter] | None = _and()
     or_: list[ProcessEventFilter] | None = _or()
     not_: ProcessEventFilter | None = _not()
 
     def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
-        extra: list[ColumnElement[bool]] = []
+        extra = attribute_terms(self.attributes, e.c.attributes)
         if self.filing is not None:
             extra.append(
                 exists().where(f.c.key == e.c.filing_key, live(f), self.filing.to_sql(scope))
@@ -246,12 +259,13 @@ class OutcomeFilter:
     filing: FilingFilter | None = strawberry.field(
         default=None, description="The outcome's filing matches this."
     )
+    attributes: list[AttributeFilter] | None = _attributes()
     and_: list[OutcomeFilter] | None = _and()
     or_: list[OutcomeFilter] | None = _or()
     not_: OutcomeFilter | None = _not()
 
     def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
-        extra: list[ColumnElement[bool]] = []
+        extra = attribute_terms(self.attributes, o.c.attributes)
         if self.filing is not None:
             extra.append(
                 exists().where(f.c.key == o.c.filing_key, live(f), self.filing.to_sql(scope))

@@ -10,6 +10,7 @@ import strawberry
 from hub import entities
 from schema.prefetch import cached_or_load
 from schema.snapshot import Snapshot
+from schema.types.attributes import attributes_field
 from schema.types.enums import FilingStatus, member
 from schema.types.filing_sla import FilingSla
 from schema.types.history import FilingField, HistoryEntry, history
@@ -38,6 +39,7 @@ class Filing(Node):
         description="The time limit in working days that applied when the filing was accepted."
     )
     materials: JSON | None = strawberry.field(description="The submitted materials, as synced.")
+    attributes: JSON | None = attributes_field()
     provenance: Provenance = provenance_field()
     source_row: strawberry.Private[Any]  # the row it was built from
     matter_code: strawberry.Private[str]

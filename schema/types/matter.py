@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from hub import entities
+from schema.types.attributes import attributes_field
 from schema.types.enums import Stage, TimeLimitClass, member, to_enum
 from schema.types.history import HistoryEntry, MatterField, history
 from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
-from schema.types.scalars import columns
+from schema.types.scalars import JSON, columns
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -25,6 +26,7 @@ class Matter(Node):
     stage: Stage
     time_limit_class: TimeLimitClass | None
     time_limit_days: int | None = strawberry.field(description="Time limit in working days.")
+    attributes: JSON | None = attributes_field()
     provenance: Provenance = provenance_field()
     source_row: strawberry.Private[Any]  # the row it was built from
     department_code: strawberry.Private[str]

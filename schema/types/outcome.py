@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from hub import entities
+from schema.types.attributes import attributes_field
 from schema.types.enums import Decision, member
 from schema.types.history import HistoryEntry, OutcomeField, history
 from schema.types.node import Node
@@ -31,9 +32,7 @@ class Outcome(Node):
     valid_until: date | None
     issuer: str | None
     holder: str | None
-    attributes: JSON | None = strawberry.field(
-        description="Further attributes, e.g. land parcel or floor area."
-    )
+    attributes: JSON | None = attributes_field()
     provenance: Provenance = provenance_field()
     source_row: strawberry.Private[Any]  # the row it was built from
     filing_key: strawberry.Private[str]
@@ -51,7 +50,6 @@ class Outcome(Node):
             valid_until=values["valid_until"],
             issuer=values["issuer"],
             holder=values["holder"],
-            attributes=values["attributes"],
             source_row=row,
             filing_key=values["filing_key"],
             project_code=values["project_code"],

@@ -14,13 +14,14 @@ from schema.ordering import FilingOrder
 from schema.pagination import Connection
 from schema.snapshot import Snapshot
 from schema.supervision_stats import project_lead_time
+from schema.types.attributes import attributes_field
 from schema.types.district import District
 from schema.types.enums import Funding, ProjectCategory, ProjectStatus, Stage, to_enum
 from schema.types.filing import Filing
 from schema.types.history import HistoryEntry, ProjectField, history
 from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
-from schema.types.scalars import columns
+from schema.types.scalars import JSON, columns
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -48,6 +49,7 @@ class Project(Node):
         description="Registration day (登记日期), in China's calendar."
     )
     status: ProjectStatus | None
+    attributes: JSON | None = attributes_field()
     provenance: Provenance = provenance_field()
     source_row: strawberry.Private[Any]  # the row it was built from
     as_of: strawberry.Private[Snapshot | None] = None

@@ -1,10 +1,13 @@
-"""date-only fields as dates in China's calendar
+"""date-only fields as dates in China's calendar; every entity's attributes map
 
 ``projects.registered_at`` (登记日期) and ``outcomes.issued_at`` (发证日期) were stored as the
 naive UTC instant of midnight in Asia/Shanghai (2014-03-01 became 2014-02-28 16:00); they become
 ``DATE`` columns holding the China day, and the change log and conflicts that recorded their
 values are rewritten the same way, so the feed and ``asOf`` read one kind of value. China has
 kept UTC+8 without daylight saving since 1991, so the day is the UTC instant plus eight hours.
+
+Every entity table gets ``attributes`` (JSON), the map of source values without a canonical
+field (outcomes had one already).
 
 Revision ID: 0010
 Revises: 0003
@@ -121,13 +124,22 @@ def _retype(table: str, column: str, new_type: sa.types.TypeEngine[Any], to_date
         batch.alter_column(scratch, new_column_name=column)
 
 
+ATTRIBUTE_TABLES = ("departments", "matters", "projects", "filings", "process_events")
+
+
 def upgrade() -> None:
     for table, (entity, column) in DATE_FIELDS.items():
         _retype(table, column, sa.Date(), to_date=True)
         _rewrite_log(entity, column, _china_day)
+    for table in ATTRIBUTE_TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("attributes", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    for table in ATTRIBUTE_TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("attributes")
     for table, (entity, column) in DATE_FIELDS.items():
         _retype(table, column, sa.DateTime(), to_date=False)
         _rewrite_log(entity, column, _midnight)

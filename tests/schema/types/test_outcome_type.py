@@ -12,5 +12,4 @@ def test_outcome_from_row() -> None:
     assert outcome.decision.value == "REJECTED"
     assert outcome.valid_until == date(2016, 3, 1)
     assert outcome.issued_at == date(2014, 3, 6)
-    assert outcome.attributes == {"floorArea": 1200.5}
     assert (outcome.filing_key, outcome.project_code) == ("F-1", None)
