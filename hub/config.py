@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from hub.entities import ENTITIES, attribute_key
+from hub.entities import ENTITIES, NUMERIC, attribute_key
 from hub.errors import ConfigError, UnknownNameError
 from hub.schedules import parse_duration, parse_schedule
 
@@ -59,6 +59,9 @@ class FieldMapping(_Strict):
     # What an invalid value does: reject the record (default), or store the record with the
     # field empty and a warning (for optional fields, e.g. a credit code failing its check digit).
     on_invalid: Literal["reject", "null"] = "reject"
+    # A number's factor from the source's unit to the field's stored unit (hub.entities), e.g.
+    # 0.0001 for a source in 元 of a field in 万元.
+    scale: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldMapping:
@@ -132,6 +135,14 @@ class StreamConfig(_Strict):
                 f"on_invalid = 'null' needs an optional field; {', '.join(nulled)} of "
                 f"{self.entity} is required"
             )
+        for name, mapping in self.fields.items():
+            field = entity.by_name.get(name)
+            if mapping.scale is not None and (field is None or field.kind not in NUMERIC):
+                numeric = ", ".join(f.name for f in entity.fields if f.kind in NUMERIC)
+                raise ValueError(
+                    f"field {name!r}: scale converts numbers into a field's unit; the numeric "
+                    f"fields of {self.entity} are: {numeric or '(none)'}"
+                )
         return self
 
     @property

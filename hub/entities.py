@@ -30,6 +30,9 @@ class Kind(enum.Enum):
     DIVISION = "division"
 
 
+NUMERIC = frozenset({Kind.INT, Kind.FLOAT})
+
+
 class Stage(enum.Enum):
     LAND_PLANNING = "LAND_PLANNING"  # 1 立项用地规划许可
     ENGINEERING_PERMIT = "ENGINEERING_PERMIT"  # 2 工程建设许可
@@ -100,6 +103,13 @@ class Field:
     required: bool = False
     choices: type[enum.Enum] | None = None
     length: int = 200
+    # The unit the store keeps a number in (every INT and FLOAT field states one); a source in
+    # another unit converts with the mapping's ``scale`` (元 -> 万元: scale = 0.0001).
+    unit: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind in NUMERIC and self.unit is None:
+            raise ValueError(f"numeric field {self.name!r} must state its stored unit")
 
     @property
     def choice_values(self) -> frozenset[str]:
@@ -175,6 +185,7 @@ def _text(name: str, required: bool = False, length: int = 200) -> Field:
 
 
 ATTRIBUTES = "attributes"
+WORKING_DAYS = "工作日"  # working days of the hub's calendar (hub.calendar)
 
 
 def _attributes() -> Field:
@@ -228,7 +239,7 @@ MATTER = Entity(
         _text("department_code", required=True, length=32),
         _enum("stage", Stage, required=True),
         _enum("time_limit_class", TimeLimitClass),
-        Field("time_limit_days", Kind.INT),
+        Field("time_limit_days", Kind.INT, unit=WORKING_DAYS),
         Field("prerequisites", Kind.JSON),
         _attributes(),
     ),
@@ -251,7 +262,7 @@ PROJECT = Entity(
         _text("owner_name", length=400),
         Field("owner_credit_code", Kind.CREDIT_CODE, length=18),
         Field("district", Kind.DIVISION, length=6),
-        Field("total_investment", Kind.FLOAT),
+        Field("total_investment", Kind.FLOAT, unit="万元"),  # 总投资, ten thousand yuan
         Field("registered_at", Kind.DATE),  # 登记日期: a day in China's calendar
         _enum("status", ProjectStatus),
         _attributes(),
@@ -274,7 +285,7 @@ FILING = Entity(
         Field("accepted_at", Kind.DATETIME),
         Field("completed_at", Kind.DATETIME),
         _enum("status", FilingStatus, required=True),
-        Field("time_limit_days", Kind.INT),
+        Field("time_limit_days", Kind.INT, unit=WORKING_DAYS),
         Field("materials", Kind.JSON),
         _attributes(),
     ),

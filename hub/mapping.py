@@ -197,6 +197,22 @@ def kind_converter(field: Field, mapping: FieldMapping, zone: ZoneInfo) -> Conve
     raise AssertionError(field.kind)
 
 
+def _scaled(convert: Converter, field: Field, scale: float) -> Converter:
+    """``convert`` then a change of unit by ``scale``, in decimal so that 123456789 元 is
+    12345.6789 万元 exactly; an integer field takes only whole results."""
+    factor = Decimal(str(scale))
+
+    def scaled(value: Any) -> Any:
+        number = Decimal(str(convert(value))) * factor
+        if field.kind is Kind.FLOAT:
+            return float(number)
+        if number != number.to_integral_value():
+            raise ConversionError(f"{value!r} times scale {scale} is {number}, not a whole number")
+        return int(number)
+
+    return scaled
+
+
 def _with_value_map(convert: Converter, name: str, table: Mapping[str, str]) -> Converter:
     def mapped(value: Any) -> Any:
         code = _to_text(value)
@@ -270,6 +286,8 @@ class RecordMapper:
             key = keys[name]
             field = self.entity.field(ATTRIBUTES if key is not None else name)
             convert = _attribute_value if key is not None else kind_converter(field, mapping, zone)
+            if mapping.scale is not None:
+                convert = _scaled(convert, field, mapping.scale)
             if mapping.map is not None:
                 convert = _with_value_map(convert, mapping.map, value_maps[mapping.map])
             label = mapping.column if mapping.column is not None else expression_label(name)

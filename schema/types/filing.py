@@ -16,7 +16,7 @@ from schema.types.filing_sla import FilingSla
 from schema.types.history import FilingField, HistoryEntry, history
 from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
-from schema.types.scalars import JSON, columns, utc
+from schema.types.scalars import JSON, columns, unit_of, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -36,7 +36,8 @@ class Filing(Node):
     completed_at: datetime | None
     status: FilingStatus
     time_limit_days: int | None = strawberry.field(
-        description="The time limit in working days that applied when the filing was accepted."
+        description="The time limit that applied when the filing was accepted, in "
+        f"{unit_of(entities.FILING, 'time_limit_days')} (working days)."
     )
     materials: JSON | None = strawberry.field(description="The submitted materials, as synced.")
     attributes: JSON | None = attributes_field()

@@ -21,7 +21,7 @@ from schema.types.filing import Filing
 from schema.types.history import HistoryEntry, ProjectField, history
 from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
-from schema.types.scalars import JSON, columns
+from schema.types.scalars import JSON, columns, unit_of
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -44,7 +44,10 @@ class Project(Node):
     funding: Funding | None
     owner: Owner | None
     district: District | None
-    total_investment: float | None
+    total_investment: float | None = strawberry.field(
+        description="Total investment (总投资), in "
+        f"{unit_of(entities.PROJECT, 'total_investment')}."
+    )
     registered_at: date | None = strawberry.field(
         description="Registration day (登记日期), in China's calendar."
     )

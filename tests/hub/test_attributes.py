@@ -54,15 +54,19 @@ async def test_unmapped_source_values_are_kept_queryable_and_filterable(
         **{
             "attributes.approval_type": {"column": "XMZT", "map": "splx"},
             "attributes.source_updated": {"column": "GXSJ"},
+            "total_investment": {"column": "ZTZ", "scale": 10000},  # 亿元 in this source
         },
     )
     report = await src.sync_once(store, config)
     assert report.state == "succeeded", report.error
     async with store.read() as conn:
+        p = tables.projects
         stored = (
-            await conn.execute(select(tables.projects.c.attributes).order_by("code"))
-        ).scalars()
-        assert list(stored)[0] == {"approval_type": "核准", "source_updated": "2014-03-01 08:00:01"}
+            await conn.execute(select(p.c.attributes, p.c.total_investment).order_by(p.c.code))
+        ).first()
+    assert stored is not None
+    assert stored.attributes == {"approval_type": "核准", "source_updated": "2014-03-01 08:00:01"}
+    assert stored.total_investment == 10_005_000.0  # "1,000.50" 亿元 in 万元
     code = src.project_row(1)["XMDM"][:-1]
     async with serve(store) as gql:
         approved = await gql.data(
