@@ -29,6 +29,7 @@ from pydantic import (
 from hub.entities import ENTITIES, NUMERIC, attribute_key
 from hub.errors import ConfigError, UnknownNameError
 from hub.schedules import parse_duration, parse_schedule
+from hub.value_maps import chain_gaps
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = r"^[a-z][a-z0-9_]{0,63}$"
@@ -51,7 +52,9 @@ class FieldMapping(_Strict):
 
     column: str | None = None
     expr: str | None = None
-    map: str | None = None
+    # A value map, or a chain of them applied in turn: ["zjj_codes", "category"] maps a source
+    # code to the source's own name (its code table) and that name to the canonical value.
+    map: str | list[str] | None = None
     formats: tuple[str, ...] = ()
     split: str | None = None
     default: Any = None
@@ -63,8 +66,17 @@ class FieldMapping(_Strict):
     # 0.0001 for a source in 元 of a field in 万元.
     scale: float | None = Field(default=None, gt=0)
 
+    @property
+    def maps(self) -> tuple[str, ...]:
+        """The value maps applied, in order (none when ``map`` is not given)."""
+        if self.map is None:
+            return ()
+        return (self.map,) if isinstance(self.map, str) else tuple(self.map)
+
     @model_validator(mode="after")
     def _one_source(self) -> FieldMapping:
+        if isinstance(self.map, list) and not self.map:
+            raise ValueError("map = [] names no value map: give one name or a chain of them")
         if (self.column is None) == (self.expr is None) and self.default is None:
             raise ValueError("give exactly one of 'column' or 'expr' (or a 'default')")
         return self
@@ -201,12 +213,18 @@ class ConnectorConfig(BaseModel):
     def _maps_and_names(self) -> ConnectorConfig:
         for stream in self.streams:
             for field_name, mapping in stream.fields.items():
-                if mapping.map is not None and mapping.map not in self.value_maps:
-                    known = ", ".join(sorted(self.value_maps)) or "(none)"
-                    raise ValueError(
-                        f"stream {stream.stream_name!r} field {field_name!r} uses value map "
-                        f"{mapping.map!r}, which is not defined; known: {known}"
-                    )
+                where = f"stream {stream.stream_name!r} field {field_name!r}"
+                for name in mapping.maps:
+                    if name not in self.value_maps:
+                        known = ", ".join(sorted(self.value_maps)) or "(none)"
+                        raise ValueError(
+                            f"{where} uses value map {name!r}, which is not defined; known: {known}"
+                        )
+                # Chains of maps given here are checked now; code tables by `hub check`.
+                static = {n: m for n, m in self.value_maps.items() if isinstance(m, dict)}
+                gaps = chain_gaps(mapping.maps, static)
+                if gaps:
+                    raise ValueError(f"{where}: {gaps[0]}")
         names = [s.stream_name for s in self.streams]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:

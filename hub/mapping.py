@@ -20,9 +20,9 @@ from zoneinfo import ZoneInfo
 from hub import identifiers
 from hub.config import FieldMapping, StreamConfig
 from hub.entities import ATTRIBUTES, Entity, Field, Kind, attribute_key, entity
+from hub.value_maps import ValueMaps, known_codes
 
 Converter = Callable[[Any], Any]
-ValueMaps = Mapping[str, Mapping[str, str]]  # value map name -> source code -> canonical value
 
 # 2014-3-5, 2014/3/5 14:22, 2014.3.5, 2014年3月5日 14时22分 after normalising the separators.
 _LOOSE_DATETIME = re.compile(
@@ -213,16 +213,24 @@ def _scaled(convert: Converter, field: Field, scale: float) -> Converter:
     return scaled
 
 
-def _with_value_map(convert: Converter, name: str, table: Mapping[str, str]) -> Converter:
+def _with_value_maps(convert: Converter, names: Sequence[str], maps: ValueMaps) -> Converter:
+    """``convert`` after the value maps ``names`` in turn (a chain: each map's value is the
+    next one's code); a code missing from a map says which map, and from which it came."""
+    chain = [(name, maps[name]) for name in names]
+
     def mapped(value: Any) -> Any:
         code = _to_text(value)
-        try:
-            return convert(table[code])
-        except KeyError:
-            known = ", ".join(sorted(table)[:12]) + (" ..." if len(table) > 12 else "")
-            raise ConversionError(
-                f"{code!r} is not in value map {name!r} (known codes: {known})"
-            ) from None
+        came_from = ""
+        for name, table in chain:
+            try:
+                mapped_code = table[code]
+            except KeyError:
+                raise ConversionError(
+                    f"{code!r}{came_from} is not in value map {name!r} (known codes: "
+                    f"{known_codes(table)})"
+                ) from None
+            code, came_from = mapped_code, f" (from value map {name!r})"
+        return convert(code)
 
     return mapped
 
@@ -288,8 +296,8 @@ class RecordMapper:
             convert = _attribute_value if key is not None else kind_converter(field, mapping, zone)
             if mapping.scale is not None:
                 convert = _scaled(convert, field, mapping.scale)
-            if mapping.map is not None:
-                convert = _with_value_map(convert, mapping.map, value_maps[mapping.map])
+            if mapping.maps:
+                convert = _with_value_maps(convert, mapping.maps, value_maps)
             label = mapping.column if mapping.column is not None else expression_label(name)
             if mapping.column is None and mapping.expr is None:
                 label = ""

@@ -41,7 +41,6 @@ from hub.leases import Leases
 from hub.mapping import (
     ConversionError,
     RecordMapper,
-    ValueMaps,
     parse_datetime,
     raw_json,
     to_utc,
@@ -51,6 +50,7 @@ from hub.runs import RowResult, RunLog, RunReport, StreamStats
 from hub.source import RawRow, Source
 from hub.source_check import SourceCheck
 from hub.store import Store
+from hub.value_maps import ValueMaps, chain_gaps
 
 ProgressCallback = Callable[["StreamStats"], None]
 
@@ -477,7 +477,12 @@ class SyncEngine:
         for stream in connector.config.streams:
             try:
                 await self.source_check.check(connector, stream, value_maps, remember=False)
-                problems[stream.stream_name] = None
+                gaps = [
+                    f"field {name!r}: {gap}"
+                    for name, mapping in stream.fields.items()
+                    for gap in chain_gaps(mapping.maps, value_maps)
+                ]
+                problems[stream.stream_name] = "; ".join(gaps) or None
             except MappingError as exc:
                 problems[stream.stream_name] = exc.problem + (f" ({exc.hint})" if exc.hint else "")
         return problems
@@ -529,7 +534,7 @@ class SyncEngine:
 
     async def _value_maps(self, connector: Source) -> dict[str, Mapping[str, str]]:
         maps: dict[str, Mapping[str, str]] = {}
-        used = {m.map for s in connector.config.streams for m in s.fields.values() if m.map}
+        used = {n for s in connector.config.streams for m in s.fields.values() for n in m.maps}
         for name, spec in connector.config.value_maps.items():
             if name not in used:
                 continue
