@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from hub.entities import ENTITIES, NUMERIC, attribute_key
+from hub.entities import ATTRIBUTES, DIVISION_MAP, ENTITIES, NUMERIC, attribute_key
 from hub.errors import ConfigError, UnknownNameError
 from hub.schedules import parse_duration, parse_schedule
 from hub.value_maps import chain_gaps
@@ -117,9 +117,16 @@ class StreamConfig(_Strict):
     @field_validator("fields", mode="before")
     @classmethod
     def _column_shorthand(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: {"column": v} if isinstance(v, str) else v for k, v in value.items()}
-        return value
+        if not isinstance(value, dict):
+            return value
+        # TOML's dotted keys (attributes.approval_type = "SPLX") arrive as a table of keys,
+        # which a mapping of the whole map (attributes = { column = "FJXX" }) is not.
+        extras = value.get(ATTRIBUTES)
+        if isinstance(extras, dict) and extras and not set(extras) & set(FieldMapping.model_fields):
+            value = {k: v for k, v in value.items() if k != ATTRIBUTES} | {
+                f"{ATTRIBUTES}.{key}": mapping for key, mapping in extras.items()
+            }
+        return {k: {"column": v} if isinstance(v, str) else v for k, v in value.items()}
 
     @model_validator(mode="after")
     def _fields_exist(self) -> StreamConfig:
@@ -215,8 +222,9 @@ class ConnectorConfig(BaseModel):
             for field_name, mapping in stream.fields.items():
                 where = f"stream {stream.stream_name!r} field {field_name!r}"
                 for name in mapping.maps:
-                    if name not in self.value_maps:
-                        known = ", ".join(sorted(self.value_maps)) or "(none)"
+                    if name not in self.value_maps and name != DIVISION_MAP:
+                        known = ", ".join(sorted(self.value_maps))
+                        known += f"{', ' if known else ''}{DIVISION_MAP} (division names, built in)"
                         raise ValueError(
                             f"{where} uses value map {name!r}, which is not defined; known: {known}"
                         )
@@ -376,6 +384,15 @@ class GraphQLConfig(_Strict):
         return self
 
 
+class DivisionConfig(_Strict):
+    """One administrative division (行政区划) of the region: its six-digit code, its name, and
+    the code of the division it belongs to (a district's city, a city's province)."""
+
+    code: str = Field(pattern=r"^\d{6}$")
+    name: str = Field(min_length=1, max_length=100)
+    parent: str | None = Field(default=None, pattern=r"^\d{6}$")
+
+
 class HubConfig(_Strict):
     store: StoreConfig = StoreConfig()
     server: ServerConfig = ServerConfig()
@@ -386,6 +403,9 @@ class HubConfig(_Strict):
     calendar: CalendarConfig = CalendarConfig()
     supervision: SupervisionConfig = SupervisionConfig()
     connectors: list[ConnectorConfig] = []
+    # The region's administrative divisions, written to the store's divisions at start (a
+    # connector with a stream of entity "division" can sync them instead).
+    divisions: list[DivisionConfig] = []
     # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
     authority: dict[str, str | dict[str, str]] = {}
     source: Literal["file", "defaults"] = "defaults"

@@ -355,8 +355,25 @@ def graph_record(values: Any) -> Any:
     return {camel_case(name): value for name, value in values.items()}
 
 
+# Administrative divisions (行政区划) as reference data: a region lists its own in hub.toml
+# ([[divisions]]) or syncs them like any entity; a project's district names one.
+DIVISION = Entity(
+    name="division",
+    table="divisions",
+    key="code",
+    fields=(
+        Field("code", Kind.DIVISION, required=True, length=6),
+        _text("name", required=True, length=100),
+        Field("parent", Kind.DIVISION, length=6),
+        _attributes(),
+    ),
+    links=(Link("parent", "division", "parent", "code"),),
+)
+# The built-in value map of division names to codes (``map = "divisions"``), from the store.
+DIVISION_MAP = "divisions"
+
 ENTITIES: Mapping[str, Entity] = {
-    e.name: e for e in (DEPARTMENT, MATTER, PROJECT, FILING, PROCESS_EVENT, OUTCOME)
+    e.name: e for e in (DEPARTMENT, MATTER, PROJECT, FILING, PROCESS_EVENT, OUTCOME, DIVISION)
 }
 
 

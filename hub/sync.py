@@ -24,13 +24,13 @@ from sqlalchemy import Table, exists, func, null, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import tables
+from hub import divisions, tables
 from hub.batch import LOOKUP_CHUNK, BatchOutcome, BatchWriter, MappedRecord
 from hub.changelog import ChangeLog, ChangeRecord, CommitHook, Provenance
 from hub.clock import utcnow
 from hub.config import CodeTable, HubConfig, StreamConfig
 from hub.cursors import decode_cursor, encode_cursor, step_back
-from hub.entities import ENTITIES
+from hub.entities import DIVISION_MAP, ENTITIES
 from hub.errors import (
     MappingError,
     ReconcileRefusedError,
@@ -535,6 +535,8 @@ class SyncEngine:
     async def _value_maps(self, connector: Source) -> dict[str, Mapping[str, str]]:
         maps: dict[str, Mapping[str, str]] = {}
         used = {n for s in connector.config.streams for m in s.fields.values() for n in m.maps}
+        if DIVISION_MAP in used and DIVISION_MAP not in connector.config.value_maps:
+            maps[DIVISION_MAP] = await divisions.name_map(self.store)
         for name, spec in connector.config.value_maps.items():
             if name not in used:
                 continue

@@ -78,6 +78,7 @@ projects = entity_tables["project"]
 filings = entity_tables["filing"]
 process_events = entity_tables["process_event"]
 outcomes = entity_tables["outcome"]
+divisions = entity_tables["division"]
 
 Index(None, matters.c.department_code)
 Index(None, projects.c.district)

@@ -15,6 +15,7 @@ from hub import tables
 from schema.errors import UserInputError
 from schema.live import live
 from schema.types.department import Department
+from schema.types.district import District
 from schema.types.filing import Filing
 from schema.types.matter import Matter
 from schema.types.node import NODE_ENTITIES, Node, parse_global_id
@@ -48,6 +49,19 @@ class LookupQuery:
         self, info: strawberry.Info[Context, None], code: str
     ) -> Department | None:
         return await info.context.loaders.department.load(code)
+
+    @strawberry.field(
+        description="Administrative divisions by code, those within `parent` when given."
+    )
+    async def divisions(
+        self, info: strawberry.Info[Context, None], parent: str | None = None
+    ) -> list[District]:
+        d = tables.divisions
+        query = select(d.c.code).where(live(d)).order_by(d.c.code)
+        if parent is not None:
+            query = query.where(d.c.parent == parent)
+        async with info.context.store.read() as conn:
+            return [District(code=code) for code in (await conn.execute(query)).scalars()]
 
     @strawberry.field(description="A matter of the catalogue by its code; null when there is none.")
     async def matter(self, info: strawberry.Info[Context, None], code: str) -> Matter | None:

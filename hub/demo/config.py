@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from hub.demo.dataset import AS_OF
+from hub.demo.names import DISTRICTS
 from hub.demo.sources import SOURCES, System
 
 STORE_URL = "sqlite+aiosqlite:///hub.db"
 AUTHORITY = {"department": "platform", "matter": "platform", "project": "fgw"}
 
+PROVINCE = ("440000", "广东省")
+CITY = "440300"  # 深圳市; its districts' parent
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -29,8 +32,18 @@ def hub_config() -> dict[str, Any]:
         # The demo's data stops at its day: time limits and alerts are judged as of then.
         "supervision": {"as_of": AS_OF.date().isoformat()},
         "authority": dict(AUTHORITY),
+        "divisions": divisions(),
         "connectors": [_with_sync_discipline(s) for s in SOURCES.values()],
     }
+
+
+def divisions() -> list[dict[str, str]]:
+    """The demo region's administrative divisions: Guangdong, Shenzhen and its districts."""
+    listed = [{"code": PROVINCE[0], "name": PROVINCE[1]}]
+    for code, name in DISTRICTS.items():
+        parent = PROVINCE[0] if code == CITY else CITY
+        listed.append({"code": code, "name": name, "parent": parent})
+    return listed
 
 
 def _with_sync_discipline(system: System) -> dict[str, Any]:
@@ -64,6 +77,9 @@ def render(config: Mapping[str, Any]) -> str:
         "[authority]",
     ]
     lines += [f"{_key(k)} = {_value(v)}" for k, v in config["authority"].items()]
+    for division in config["divisions"]:
+        lines += ["", "[[divisions]]"]
+        lines += [f"{_key(k)} = {_value(v)}" for k, v in division.items()]
     for connector in config["connectors"]:
         lines += ["", "[[connectors]]"]
         scalars = {k: v for k, v in connector.items() if k not in ("value_maps", "streams")}

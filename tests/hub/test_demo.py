@@ -31,6 +31,7 @@ from hub.demo.counts import count, is_overdue, pauses
 from hub.demo.filings import OPEN
 from hub.demo.sources import BAD_ROWS, rjw
 from hub.entities import EventStep, FilingStatus, ProjectStatus
+from hub.runtime import migrate_store
 from hub.store import Store
 from hub.sync import SyncEngine
 
@@ -300,7 +301,7 @@ async def sync_demo(path: Path) -> tuple[Store, int]:
 
     config = load_config(path)
     store = Store(config.resolve_url(config.store.url))
-    await store.migrate()
+    await migrate_store(store, config)  # as `hub demo` does: its divisions, its calendar
     engine = SyncEngine(store, config)
     orphans = 0
     for connector_config in config.connectors:

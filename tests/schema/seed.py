@@ -120,8 +120,22 @@ async def insert(store: Store, table: Table, rows: Iterable[dict[str, Any]]) -> 
             await conn.execute(table.insert(), rows)
 
 
+DIVISIONS = {"440300": "深圳市", "440303": "罗湖区", "440304": "福田区", "440305": "南山区"}
+
+
 async def seed_catalogue(store: Store) -> None:
-    """Three departments and matters (with prerequisites), and a deleted one of each."""
+    """Three departments and matters (with prerequisites), and a deleted one of each; and
+    Shenzhen's divisions of the seed's projects (449999 stays unknown)."""
+    await insert(
+        store,
+        tables.divisions,
+        [
+            _provenance(
+                code, {"code": code, "name": name, "parent": None if code == "440300" else "440300"}
+            )
+            for code, name in DIVISIONS.items()
+        ],
+    )
     await insert(
         store,
         tables.departments,

@@ -1,4 +1,4 @@
-"""date-only fields as dates in China's calendar; every entity's attributes map
+"""date-only fields as dates in China's calendar; every entity's attributes map; divisions
 
 ``projects.registered_at`` (登记日期) and ``outcomes.issued_at`` (发证日期) were stored as the
 naive UTC instant of midnight in Asia/Shanghai (2014-03-01 became 2014-02-28 16:00); they become
@@ -8,6 +8,9 @@ kept UTC+8 without daylight saving since 1991, so the day is the UTC instant plu
 
 Every entity table gets ``attributes`` (JSON), the map of source values without a canonical
 field (outcomes had one already).
+
+``divisions`` holds the administrative divisions (code, name, parent) a region configures or
+syncs, in place of the built-in table of Shenzhen's.
 
 Revision ID: 0010
 Revises: 0003
@@ -134,9 +137,22 @@ def upgrade() -> None:
     for table in ATTRIBUTE_TABLES:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("attributes", sa.JSON(), nullable=True))
+    op.create_table(
+        "divisions",
+        sa.Column("code", sa.String(length=6), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("parent", sa.String(length=6), nullable=True),
+        sa.Column("attributes", sa.JSON(), nullable=True),
+        sa.Column("src_connector", sa.String(length=64), nullable=False),
+        sa.Column("src_key", sa.String(length=200), nullable=False),
+        sa.Column("synced_at", sa.DateTime(), nullable=False),
+        sa.Column("deleted_at", sa.DateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_divisions")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("divisions")
     for table in ATTRIBUTE_TABLES:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("attributes")

@@ -3,12 +3,7 @@ off, an allow-list of persisted queries, JSON logs with the request id, and ``hu
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
-import socket
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
@@ -129,54 +124,3 @@ def test_hub_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"hub (xietong-hub) {version('xietong-hub')}"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-async def test_json_logs_carry_the_request_id(tmp_path: Path) -> None:
-    config = tmp_path / "hub.toml"
-    config.write_text('[store]\nurl = "sqlite+aiosqlite:///hub.db"\n')
-    port = _free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "hub",
-        "serve",
-        "-c",
-        str(config),
-        "--port",
-        str(port),
-        "--no-scheduler",
-        "--log-format",
-        "json",
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "HUB_ACCELERATE": "0"},
-    )
-    assert process.stderr is not None
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-            for _ in range(100):
-                try:
-                    await http.get("/healthz")
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            response = await http.post(
-                "/graphql", json={"query": DEPARTMENTS}, headers={"x-request-id": "portal-req-0001"}
-            )
-            assert response.status_code == 200
-    finally:
-        process.send_signal(signal.SIGINT)
-        output = (await asyncio.wait_for(process.stderr.read(), 20)).decode()
-        await process.wait()
-    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
-    assert lines and all(
-        {"time", "level", "logger", "message", "requestId"} <= set(x) for x in lines
-    )
-    access = [x for x in lines if x["logger"] == "uvicorn.access" and "/graphql" in x["message"]]
-    assert [x["requestId"] for x in access] == ["portal-req-0001"]
-    assert any(x["requestId"] is None and x["logger"].startswith("uvicorn") for x in lines)
