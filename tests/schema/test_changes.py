@@ -271,7 +271,7 @@ async def test_feed_and_filter_use_the_graphs_field_names(
     )
     assert errors[0]["extensions"]["code"] == "INVALID_FILTER"
     assert (
-        "unknown field registeredOn of entities project; known: category, code"
+        "unknown field registeredOn of entities project; known: attributes, category, code"
         in (errors[0]["message"])
     )
     assert "registeredAt, status, totalInvestment" in errors[0]["message"]

@@ -52,9 +52,10 @@ async def test_statement_count_does_not_grow_with_the_page(
     assert [len(f["events"]) for f in node["filings"]["nodes"]] == [3, 1]
     assert node["filings"]["nodes"][0]["outcome"]["documentNumber"]
     assert len(node["outcomes"]) == 1
-    # page, count, filings, matters, departments, events, outcome by filing, outcomes by project
+    # page, count, filings, matters, departments, events, outcome by filing, outcomes by
+    # project, and the districts' divisions
     assert len(one) == len(hundred), (one, hundred)
-    assert len(one_selects) == len(hundred_selects) == 8, hundred_selects
+    assert len(one_selects) == len(hundred_selects) == 9, hundred_selects
 
 
 async def test_project_by_code_shows_every_field(store: Store, gql: GraphQLClient) -> None:
