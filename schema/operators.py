@@ -149,21 +149,8 @@ class DateFilter:
     "as it is written, e.g. 1.5): every condition given must hold; a record without the key "
     "matches only isNull: true."
 )
-class AttributeFilter:
+class AttributeFilter(StringFilter):
     key: str = strawberry.field(description="The attribute's key, e.g. approval_type.")
-    eq: str | None = None
-    ne: str | None = None
-    gt: str | None = None
-    gte: str | None = None
-    lt: str | None = None
-    lte: str | None = None
-    in_: list[str] | None = _in()
-    not_in: list[str] | None = _not_in()
-    contains: str | None = strawberry.field(
-        default=None, description="Contains this text (ASCII letters match in either case)."
-    )
-    starts_with: str | None = strawberry.field(default=None, description="Starts with this text.")
-    is_null: bool | None = _is_null()
 
     def to_sql(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
         """The condition on ``column`` (a JSON attributes column): SQLite's JSON_EXTRACT and
