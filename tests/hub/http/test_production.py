@@ -124,3 +124,20 @@ def test_hub_version() -> None:
     result = CliRunner().invoke(cli, ["--version"])
     assert result.exit_code == 0
     assert result.output.strip() == f"hub (xietong-hub) {version('xietong-hub')}"
+
+
+def test_hub_check_loads_the_persisted_queries(tmp_path: Path) -> None:
+    listed = tmp_path / "queries.json"
+    config = tmp_path / "hub.toml"
+    config.write_text(
+        '[store]\nurl = "sqlite+aiosqlite:///hub.db"\n\n'
+        '[graphql]\npersisted_queries = "queries.json"\nonly_persisted = true\n'
+    )
+    listed.write_text(json.dumps({"a": DEPARTMENTS, "b": PROJECT}))
+    ok = CliRunner().invoke(cli, ["check", "-c", str(config)])
+    assert ok.exit_code == 0, ok.output
+    assert "2 persisted queries in queries.json" in ok.output
+    listed.write_text(json.dumps({"a": "{ departments { colour } }"}))
+    stale = CliRunner().invoke(cli, ["check", "-c", str(config)])
+    assert stale.exit_code == 1
+    assert "not valid for the schema" in stale.output
