@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from graphql import GraphQLError, GraphQLSchema, parse, validate
+from graphql import ASTValidationRule, GraphQLError, GraphQLSchema, parse, validate
 from strawberry.extensions import SchemaExtension
 
 from hub.errors import ConfigError
@@ -88,12 +88,28 @@ class PersistedQueries:
                 )
 
 
-class PersistedQueryError(GraphQLError):
-    """Raised when a request names an unknown persisted query or, with ``only_persisted``,
-    sends a document that is not on the allow-list."""
+def _refusal(message: str, code: str) -> type[ASTValidationRule]:
+    """A validation rule that refuses any document: the refusal is then an ordinary
+    validation error, in HTTP responses and websocket error messages alike."""
 
-    def __init__(self, message: str, code: str) -> None:
-        super().__init__(message, extensions={"code": code})
+    class Refusal(ASTValidationRule):
+        def enter_document(self, *_args: Any) -> None:
+            self.report_error(GraphQLError(message, extensions={"code": code}))
+
+    return Refusal
+
+
+# One class each, so that the validation cache keeps one entry per refused document.
+NOT_FOUND = _refusal(
+    "no persisted query with this sha256Hash on this server's allow-list",
+    "PERSISTED_QUERY_NOT_FOUND",
+)
+REQUIRED = _refusal(
+    "this server runs persisted queries only: send extensions.persistedQuery.sha256Hash of a "
+    "document on its allow-list",
+    "PERSISTED_QUERY_REQUIRED",
+)
+PLACEHOLDER = "{ __typename }"  # the document refused when a hash names none
 
 
 def persisted_query_extension(queries: PersistedQueries, only_persisted: bool) -> type[Any]:
@@ -105,20 +121,15 @@ def persisted_query_extension(queries: PersistedQueries, only_persisted: bool) -
             context = self.execution_context
             persisted = (context.operation_extensions or {}).get("persistedQuery")
             wanted = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+            refusal = None
             if wanted is not None:
                 document = queries.by_key.get(str(wanted))
-                if document is None:
-                    raise PersistedQueryError(
-                        f"no persisted query {wanted!r} on this server's allow-list",
-                        "PERSISTED_QUERY_NOT_FOUND",
-                    )
-                context.query = document
+                context.query = document or PLACEHOLDER
+                refusal = NOT_FOUND if document is None else None
             elif only_persisted and document_hash(context.query or "") not in queries.hashes:
-                raise PersistedQueryError(
-                    "this server runs persisted queries only: send "
-                    "extensions.persistedQuery.sha256Hash of a document on its allow-list",
-                    "PERSISTED_QUERY_REQUIRED",
-                )
+                refusal = REQUIRED
+            if refusal is not None:
+                context.validation_rules = (*context.validation_rules, refusal)
             yield
 
     return PersistedQueryExtension
