@@ -61,6 +61,7 @@ def test_sdl_names_follow_graphql_conventions() -> None:
         "type Project implements Node {",
         "node(id: ID!): Node",
         "filing(key: String!): Filing",
+        '"""Total investment (总投资), in 万元."""\n  totalInvestment: Float',
         "materials: JSON",
     ):
         assert expected in sdl, expected

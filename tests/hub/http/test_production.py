@@ -12,14 +12,16 @@ from typing import Any
 
 import httpx
 import pytest
+from strawberry.types import ExecutionResult
 from typer.testing import CliRunner
 
 from hub.cli import app as cli
-from hub.config import HubConfig, parse_config
+from hub.config import GraphQLConfig, HubConfig, parse_config
 from hub.errors import ConfigError
 from hub.http.app import create_app
 from hub.store import Store
-from schema.persisted import document_hash
+from schema import build_schema
+from schema.persisted import PersistedQueries, document_hash
 from tests.asgi import GraphQLClient, running
 
 pytestmark = pytest.mark.anyio
@@ -106,6 +108,18 @@ async def test_only_persisted_queries_are_served_by_hash(store: Store, tmp_path:
         other = await gql.errors("{ matters { code } }")
         assert other[0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
         assert "sha256Hash" in other[0]["message"]
+
+
+async def test_only_persisted_holds_for_subscriptions_too(tmp_path: Path) -> None:
+    listed = tmp_path / "queries.json"
+    listed.write_text(json.dumps({"departments": DEPARTMENTS}))
+    graphql = GraphQLConfig(persisted_queries=str(listed), only_persisted=True)
+    schema = build_schema(graphql=graphql, persisted=PersistedQueries.load(listed))
+    events = await schema.subscribe("subscription { changes { seq } }")
+    assert not isinstance(events, ExecutionResult)
+    first = await anext(events)
+    assert first.errors is not None
+    assert first.errors[0].extensions == {"code": "PERSISTED_QUERY_REQUIRED"}
 
 
 def test_production_settings_are_validated(tmp_path: Path) -> None:
