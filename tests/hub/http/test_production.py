@@ -31,6 +31,15 @@ DEPARTMENTS = "{ departments { code } }"
 PROJECT = "query ($code: String!) { project(code: $code) { code } }"
 
 
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    """A SQLite store: what is tested here happens before any statement, on every backend."""
+    instance = Store(f"sqlite+aiosqlite:///{tmp_path / 'hub.db'}")
+    await instance.migrate()
+    yield instance
+    await instance.dispose()
+
+
 @asynccontextmanager
 async def serving(store: Store, **sections: Any) -> AsyncIterator[GraphQLClient]:
     app = create_app(HubConfig(**sections), store=store)
