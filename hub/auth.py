@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse
 
 from hub import tables
 from hub.clock import utcnow
-from hub.errors import HubError, UnknownNameError
+from hub.errors import ErrorCode, HubError, UnknownNameError, error_body
 from hub.store import Store
 
 TOKEN_PREFIX = "xth_"
@@ -122,6 +122,12 @@ async def authenticate(request: HTTPConnection, store: Store) -> Principal | Non
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
+    return await principal_of(store, token)
+
+
+async def principal_of(store: Store, token: str) -> Principal | None:
+    """The principal of a token (from a header or the console's cookie); ``None`` when it is
+    unknown or revoked."""
     tokens = tables.tokens
     async with store.read() as conn:
         row = (
@@ -141,12 +147,17 @@ def deny(principal: Principal | None, scope: str) -> JSONResponse:
     """401 when there is no valid token, else 403: the token lacks ``scope``."""
     if principal is None:
         return JSONResponse(
-            {"error": "a valid bearer token is required (Authorization: Bearer <token>)"},
+            error_body(
+                "a valid bearer token is required (Authorization: Bearer <token>)",
+                ErrorCode.UNAUTHENTICATED,
+            ),
             status_code=401,
             headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'},
         )
     return JSONResponse(
-        {"error": f"token {principal.name!r} lacks the scope {scope!r}"},
+        error_body(
+            f"token {principal.name!r} lacks the scope {scope!r}", ErrorCode.FORBIDDEN, scope=scope
+        ),
         status_code=403,
         headers={
             "WWW-Authenticate": f'Bearer realm="{REALM}", error="insufficient_scope", '

@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,13 +20,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from hub.entities import ATTRIBUTES, DIVISION_MAP, ENTITIES, NUMERIC, attribute_key
+from hub.entities import ATTRIBUTES, DIVISION_MAP, ENTITIES, NUMERIC, Stage, attribute_key
 from hub.errors import ConfigError, UnknownNameError
 from hub.schedules import parse_duration, parse_schedule
 from hub.value_maps import chain_gaps
@@ -272,6 +273,8 @@ class ServerConfig(_Strict):
     # Bytes of a /graphql request body (413 beyond).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    # GraphQL operations executing at once; more wait their turn (hub.http.graphql_http).
+    max_concurrent_operations: int = Field(default=4, ge=1)
     # How long SIGTERM waits for open requests and websockets before closing them.
     shutdown_timeout_seconds: float = Field(default=5.0, gt=0)
     # When true, /graphql and /export need a bearer token (hub.auth); otherwise anonymous.
@@ -302,12 +305,15 @@ class BusConfig(_Strict):
 
 
 class WebhookConfig(_Strict):
-    """Webhook delivery: per-request timeout, retries with exponential backoff."""
+    """Webhook delivery: per-request timeout, retries with exponential backoff, and the
+    networks that targets may be in besides public ones (hub.webhooks.targets)."""
 
     timeout_seconds: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=8, ge=1)  # then the webhook is "failing" (still retried)
     backoff_seconds: float = Field(default=1.0, gt=0)
     max_backoff_seconds: float = Field(default=3600.0, gt=0)
+    # Loopback, private, link-local ... addresses a target may resolve to, e.g. "10.1.0.0/16".
+    allow_cidrs: tuple[IPvAnyNetwork, ...] = ()
 
 
 def check_disjoint(holidays: Iterable[date], working_days: Iterable[date]) -> None:
@@ -393,6 +399,212 @@ class DivisionConfig(_Strict):
     parent: str | None = Field(default=None, pattern=r"^\d{6}$")
 
 
+class ReportsConfig(_Strict):
+    """The weekly reports (周报): where they are kept, and whether the report job builds each
+    week's on Monday morning (China time)."""
+
+    # A folder; relative to the config file's. Default: "reports" next to a SQLite store, else
+    # next to the config file.
+    directory: str | None = None
+    enabled: bool = True
+    # When the job runs on Mondays, China time ("HH:MM"), and once at start for a missing week.
+    monday_at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class IdleCause(_Strict):
+    """A cause in the taxonomy of idle projects (项目滞后原因): its code, as annotations name
+    it, and its name."""
+
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,31}$")
+    name: str
+    land: bool = False  # the seed reports land (用地落实) apart from the other causes
+
+
+# The seed's categories: 67.96% of the idle projects were held up by the first seven, 4.85% by
+# land.
+DEFAULT_CAUSES = (
+    IdleCause(code="TENDERING", name="招标"),
+    IdleCause(code="REPORT_WRITING", name="报告编写"),
+    IdleCause(code="DESIGN", name="施工图设计"),
+    IdleCause(code="EXPERT_REVIEW", name="专家论证"),
+    IdleCause(code="ORGANISATION", name="组织报建"),
+    IdleCause(code="SCHEME_CHANGE", name="方案更改"),
+    IdleCause(code="SLOW_EARLY_WORK", name="前期进度慢"),
+    IdleCause(code="LAND", name="用地落实", land=True),
+    IdleCause(code="FUNDING", name="资金"),
+    IdleCause(code="OTHER", name="其他"),
+)
+
+Waiting = Literal["OPEN", "SUPPLEMENT", "REJECTED", "NOT_FILED"]
+
+
+class CauseRule(_Strict):
+    """Infers a cause from the project's next required matter (hub.idle): every condition given
+    must hold; the first rule that matches wins. ``waiting`` is how the project stands with
+    that matter: a filing OPEN, waiting for its SUPPLEMENT (补齐补正), REJECTED and not filed
+    again, or NOT_FILED though its prerequisites are approved."""
+
+    cause: str
+    matters: tuple[str, ...] = ()  # matter codes
+    name_contains: tuple[str, ...] = ()  # any of these in the matter's name
+    stages: tuple[Stage, ...] = ()
+    waiting: tuple[Waiting, ...] = ()
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> CauseRule:
+        if not (self.matters or self.name_contains or self.stages or self.waiting):
+            raise ValueError(
+                f"the rule for {self.cause} has no condition; give matters, name_contains, "
+                "stages or waiting"
+            )
+        return self
+
+
+def _rule(cause: str, *names: str, **conditions: Any) -> CauseRule:
+    return CauseRule(cause=cause, name_contains=names, **conditions)
+
+
+DEFAULT_RULES = (
+    _rule("TENDERING", "招标"),
+    _rule("ORGANISATION", waiting=("SUPPLEMENT",)),  # the owner is slow to complete the file
+    _rule("LAND", "用地", "土地", "选址", "划拨", "出让"),
+    _rule("EXPERT_REVIEW", "抗震设防", "地震安全性", "超限", "专家"),
+    _rule("REPORT_WRITING", "报告", "影响评价", "评估", "预评价", "水土保持方案"),
+    _rule("DESIGN", "施工图", "设计审查", "设计审核", "初步设计", "设计审批"),
+    _rule("SCHEME_CHANGE", "方案", "变更", "调整"),
+    _rule("FUNDING", "概算", "预算", "资金", "投资计划", "年度计划"),
+    _rule("SLOW_EARLY_WORK", stages=(Stage.LAND_PLANNING,)),
+)
+
+
+class IdleConfig(_Strict):
+    """Idle projects (项目滞后): the window, the cause taxonomy and the inference rules."""
+
+    months: int = Field(default=2, ge=1)  # the default of idle(months:)
+    # A project between its construction permit and completion acceptance is building, with
+    # nothing to file: not idle unless this is true.
+    count_under_construction: bool = False
+    causes: tuple[IdleCause, ...] = DEFAULT_CAUSES
+    rules: tuple[CauseRule, ...] = DEFAULT_RULES
+    default_cause: str = "OTHER"  # when no rule matches, or there is no next matter
+
+    @model_validator(mode="after")
+    def _known_causes(self) -> IdleConfig:
+        codes = [c.code for c in self.causes]
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValueError(f"cause codes must be unique; repeated: {', '.join(repeated)}")
+        named = [("default_cause", self.default_cause)]
+        named += [(f"rules[{i}].cause", r.cause) for i, r in enumerate(self.rules)]
+        for where, cause in named:
+            if cause not in codes:
+                raise ValueError(
+                    f"{where} names unknown cause {cause!r}; known: {', '.join(codes)}"
+                )
+        return self
+
+    @property
+    def cause_codes(self) -> frozenset[str]:
+        return frozenset(c.code for c in self.causes)
+
+
+class KeyConfig(_Strict):
+    """A department's signing key (hub.authenticity): its id (what an outcome's
+    ``signing_key_id`` names), algorithm, public key, and when it may be used. Several per
+    department rotate: each signs the outcomes issued in its validity period."""
+
+    id: str = Field(min_length=1, max_length=64)
+    algorithm: str
+    public_key: str
+    valid_from: date | None = None
+    valid_until: date | None = None  # the last day it may sign on
+    revoked_at: datetime | None = None  # from then on nothing it signed is trusted
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> KeyConfig:
+        from hub.signatures import algorithm  # the crypto libraries load only with keys
+
+        try:
+            algorithm(self.algorithm).check_public_key(self.public_key)
+        except (LookupError, ValueError) as exc:
+            raise ValueError(f"key {self.id!r}: {exc}") from None
+        return self
+
+
+class AuthenticityConfig(_Strict):
+    """The hub's own signing of the change log's head (hub.log_chain), and the tolerances of
+    the cross-certificate checks (hub.checks)."""
+
+    # Ed25519 private key (32 bytes, hex or base64), e.g. "${HUB_LOG_KEY}"; unset: heads unsigned.
+    log_key: str | None = None
+    # Verifiers without the private key check the heads against this public key.
+    log_public_key: str | None = None
+    head_interval_minutes: float = Field(default=60.0, gt=0)
+    # Land and floor areas along the approval chain may differ by this share of the larger one.
+    area_tolerance: float = Field(default=0.01, ge=0, le=1)
+
+
+def _known_rules(names: Iterable[str]) -> None:
+    """A ``ValueError`` (which pydantic reports with its key path) for an unknown rule name."""
+    from hub.checks.registry import check_names
+
+    try:
+        check_names(set(names))
+    except UnknownNameError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class ChecksConfig(_Strict):
+    """Data checks (数据检查, hub.checks): rules switched off or re-graded, how often the checks
+    job runs, and how long each source may go without a successful sync before it is stale."""
+
+    enabled: bool = True
+    interval_minutes: float = Field(default=60.0, gt=0)
+    run_after_sync: bool = True
+    disabled: list[str] = []
+    severity: dict[str, Literal["ERROR", "WARNING", "INFO"]] = {}
+    # A source is stale without a successful sync for this long; per connector in stale_after_for.
+    stale_after: str = "2d"
+    stale_after_for: dict[str, str] = {}
+    # The matters whose approval is a construction permit (施工许可) and a completion acceptance
+    # (竣工验收): a project UNDER_CONSTRUCTION or COMPLETED needs one of the first, a COMPLETED
+    # one also one of the second (rule project_status_contradicts_permits; empty: not checked).
+    construction_permit_matters: list[str] = []
+    completion_acceptance_matters: list[str] = []
+
+    @field_validator("disabled")
+    @classmethod
+    def _known_disabled(cls, value: list[str]) -> list[str]:
+        _known_rules(value)
+        return value
+
+    @field_validator("severity")
+    @classmethod
+    def _known_graded(cls, value: dict[str, str]) -> dict[str, str]:
+        _known_rules(value)
+        return value
+
+    @field_validator("stale_after")
+    @classmethod
+    def _valid_stale_after(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("stale_after_for")
+    @classmethod
+    def _valid_stale_after_for(cls, value: dict[str, str]) -> dict[str, str]:
+        for duration in value.values():
+            parse_duration(duration)
+        return value
+
+    def stale_after_of(self, connector: str) -> str:
+        """How long ``connector`` may go without a successful sync, as configured ("2d")."""
+        return self.stale_after_for.get(connector, self.stale_after)
+
+    def stale_interval(self, connector: str) -> timedelta:
+        return parse_duration(self.stale_after_of(connector))
+
+
 class HubConfig(_Strict):
     store: StoreConfig = StoreConfig()
     server: ServerConfig = ServerConfig()
@@ -402,6 +614,14 @@ class HubConfig(_Strict):
     webhooks: WebhookConfig = WebhookConfig()
     calendar: CalendarConfig = CalendarConfig()
     supervision: SupervisionConfig = SupervisionConfig()
+    reports: ReportsConfig = ReportsConfig()
+
+    idle: IdleConfig = IdleConfig()
+    authenticity: AuthenticityConfig = AuthenticityConfig()
+    # department code -> its signing keys ([[keys.GHJ]] tables in hub.toml)
+    keys: dict[str, list[KeyConfig]] = {}
+
+    checks: ChecksConfig = ChecksConfig()
     connectors: list[ConnectorConfig] = []
     # The region's administrative divisions, written to the store's divisions at start (a
     # connector with a stream of entity "division" can sync them instead).
@@ -417,6 +637,17 @@ class HubConfig(_Strict):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"connector names must be unique; repeated: {', '.join(duplicates)}")
+        ids = [key.id for keys in self.keys.values() for key in keys]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"key ids must be unique across departments; repeated: {repeated}")
+
+        stale = sorted(set(self.checks.stale_after_for) - set(names))
+        if stale:
+            raise ValueError(
+                f"checks.stale_after_for names unknown connector {stale[0]!r}; "
+                f"known: {', '.join(names) or '(none)'}"
+            )
         for entity_name, rule in self.authority.items():
             if entity_name not in ENTITIES:
                 raise ValueError(f"authority names unknown entity {entity_name!r}")
@@ -451,12 +682,29 @@ class HubConfig(_Strict):
             return given
         return Path(self.path).parent / given
 
+    def allowed_values(self, entity_name: str) -> dict[str, tuple[str, frozenset[str]]]:
+        """Fields of ``entity_name`` whose values the config lists, with where it lists them:
+        an annotation's cause is a code of the ``[idle]`` taxonomy."""
+        if entity_name == "project_annotation":
+            return {"cause": ("the causes of [idle] in the config", self.idle.cause_codes)}
+        return {}
+
     def resolve_url(self, url: str) -> str:
         """Make a relative SQLite path in ``url`` relative to the config file's folder."""
         prefix, sep, rest = url.partition(":///")
         if not sep or not prefix.startswith("sqlite") or rest.startswith("/") or not self.path:
             return url
         return f"{prefix}:///{Path(self.path).parent / rest}"
+
+    def reports_directory(self) -> Path:
+        """Where the weekly reports are kept (``[reports] directory``, see ``ReportsConfig``)."""
+        base = Path(self.path).parent if self.path else Path.cwd()
+        if self.reports.directory is not None:
+            return base / self.reports.directory
+        prefix, sep, rest = self.resolve_url(self.store.url).partition(":///")
+        if sep and prefix.startswith("sqlite") and rest and not rest.startswith(":memory:"):
+            return Path(rest).parent / "reports"
+        return base / "reports"
 
     def connector(self, name: str) -> ConnectorConfig:
         for candidate in self.connectors:

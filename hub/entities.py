@@ -102,7 +102,8 @@ class Field:
     kind: Kind
     required: bool = False
     choices: type[enum.Enum] | None = None
-    length: int = 200
+    length: int = 200  # text: the most characters the store keeps
+    minimum: float | None = None  # numbers: the least value that makes sense (0: no negatives)
     # The unit the store keeps a number in (every INT and FLOAT field states one); a source in
     # another unit converts with the mapping's ``scale`` (元 -> 万元: scale = 0.0001).
     unit: str | None = None
@@ -156,6 +157,9 @@ class Entity:
     # Fields the hub concludes and logs for the entity without storing them on its rows (a
     # filing's time-limit state): the change feed can be filtered by them like any field.
     derived_fields: tuple[str, ...] = ()
+    # Links whose row must be in the store: a record naming none is rejected with the reason
+    # (a filing may arrive before its project; an annotation of a project may not).
+    required_links: tuple[str, ...] = ()
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
     links_by_name: Mapping[str, Link] = field(init=False, repr=False, compare=False)
 
@@ -165,6 +169,8 @@ class Entity:
         for snapshot in self.snapshots:  # a misdeclared snapshot fails at import
             self.field(snapshot.field)
             self.link(snapshot.link)
+        for name in self.required_links:
+            self.link(name)
 
     def field(self, name: str) -> Field:
         try:
@@ -178,6 +184,10 @@ class Entity:
             return self.links_by_name[name]
         except KeyError:
             raise UnknownNameError(f"link of {self.name}", name, self.links_by_name) from None
+
+
+# The derived field of a data-check finding opened or closed about a record (hub.checks.runner).
+FINDING_FIELD = "finding"
 
 
 def _text(name: str, required: bool = False, length: int = 200) -> Field:
@@ -219,6 +229,7 @@ DEPARTMENT = Entity(
     name="department",
     table="departments",
     key="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("code", required=True, length=32),
         _text("name", required=True),
@@ -233,13 +244,14 @@ MATTER = Entity(
     name="matter",
     table="matters",
     key="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("code", required=True, length=64),
         _text("name", required=True),
         _text("department_code", required=True, length=32),
         _enum("stage", Stage, required=True),
         _enum("time_limit_class", TimeLimitClass),
-        Field("time_limit_days", Kind.INT, unit=WORKING_DAYS),
+        Field("time_limit_days", Kind.INT, minimum=0, unit=WORKING_DAYS),
         Field("prerequisites", Kind.JSON),
         _attributes(),
     ),
@@ -254,6 +266,7 @@ PROJECT = Entity(
     table="projects",
     key="code",
     project_field="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         Field("code", Kind.PROJECT_CODE, required=True, length=32),
         _text("name", required=True, length=400),
@@ -262,12 +275,15 @@ PROJECT = Entity(
         _text("owner_name", length=400),
         Field("owner_credit_code", Kind.CREDIT_CODE, length=18),
         Field("district", Kind.DIVISION, length=6),
-        Field("total_investment", Kind.FLOAT, unit="万元"),  # 总投资, ten thousand yuan
+        Field("total_investment", Kind.FLOAT, minimum=0, unit="万元"),  # 总投资, ten thousand yuan
         Field("registered_at", Kind.DATE),  # 登记日期: a day in China's calendar
         _enum("status", ProjectStatus),
         _attributes(),
     ),
-    links=(Link("filings", "filing", "code", "project_code", many=True),),
+    links=(
+        Link("filings", "filing", "code", "project_code", many=True),
+        Link("annotations", "project_annotation", "code", "project_code", many=True),
+    ),
 )
 
 FILING = Entity(
@@ -275,7 +291,7 @@ FILING = Entity(
     table="filings",
     key="key",
     project_field="project_code",
-    derived_fields=("sla_state",),  # hub.sla_alerts
+    derived_fields=("sla_state", FINDING_FIELD),  # hub.sla_alerts, hub.checks.runner
     fields=(
         _text("key", required=True, length=64),
         Field("project_code", Kind.PROJECT_CODE, required=True, length=32),
@@ -285,7 +301,7 @@ FILING = Entity(
         Field("accepted_at", Kind.DATETIME),
         Field("completed_at", Kind.DATETIME),
         _enum("status", FilingStatus, required=True),
-        Field("time_limit_days", Kind.INT, unit=WORKING_DAYS),
+        Field("time_limit_days", Kind.INT, minimum=0, unit=WORKING_DAYS),
         Field("materials", Kind.JSON),
         _attributes(),
     ),
@@ -305,6 +321,7 @@ PROCESS_EVENT = Entity(
     table="process_events",
     key="key",
     project_field="project_code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("key", required=True, length=64),
         _text("filing_key", required=True, length=64),
@@ -324,6 +341,7 @@ OUTCOME = Entity(
     table="outcomes",
     key="key",
     project_field="project_code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("key", required=True, length=64),
         _text("filing_key", required=True, length=64),
@@ -336,6 +354,13 @@ OUTCOME = Entity(
         _text("issuer"),
         _text("holder", length=400),
         _attributes(),
+        # Authenticity (hub.authenticity): what the issuer signed, and with which key. Plain
+        # text, checked after the record is stored, so that a malformed value still stores it.
+        Field("holder_credit_code", Kind.CREDIT_CODE, length=18),
+        _text("document_sha256", length=200),  # hex sha256 of the document file (PDF/OFD)
+        _text("signature", length=2000),
+        _text("signing_key_id", length=64),
+        _text("signature_algorithm", length=32),  # SM2 or ED25519
     ),
     links=(Link("filing", "filing", "filing_key", "key"),),
 )
@@ -372,8 +397,39 @@ DIVISION = Entity(
 # The built-in value map of division names to codes (``map = "divisions"``), from the store.
 DIVISION_MAP = "divisions"
 
+# What a supervisor or the owner says holds a project up (hub.idle): a cause of the [idle]
+# taxonomy, a note, who said it and when. Departments' systems sync them; supervisors push them
+# or use the graph's annotateProject.
+PROJECT_ANNOTATION = Entity(
+    name="project_annotation",
+    table="project_annotations",
+    key="key",
+    project_field="project_code",
+    fields=(
+        _text("key", required=True, length=64),
+        Field("project_code", Kind.PROJECT_CODE, required=True, length=32),
+        _text("cause", required=True, length=32),  # a code of the [idle] causes
+        _text("note", length=2000),
+        _text("author", length=100),
+        Field("noted_at", Kind.DATETIME, required=True),
+        _attributes(),
+    ),
+    links=(Link("project", "project", "project_code", "code"),),
+    required_links=("project",),
+)
+
 ENTITIES: Mapping[str, Entity] = {
-    e.name: e for e in (DEPARTMENT, MATTER, PROJECT, FILING, PROCESS_EVENT, OUTCOME, DIVISION)
+    e.name: e
+    for e in (
+        DEPARTMENT,
+        MATTER,
+        PROJECT,
+        FILING,
+        PROCESS_EVENT,
+        OUTCOME,
+        PROJECT_ANNOTATION,
+        DIVISION,
+    )
 }
 
 

@@ -60,6 +60,7 @@ def build_schema(
     caller and checked here against the schema) serves persisted queries (``schema.persisted``)."""
     from strawberry.tools import merge_types
 
+    from schema.annotate import AnnotateMutation
     from schema.changes import ChangesMutation, ChangesQuery, ChangesSubscription
     from schema.engine.fast_fields import FastFieldExecutor
     from schema.engine.internals import graphql_schema
@@ -67,6 +68,7 @@ def build_schema(
     from schema.limits import guard_extensions
     from schema.lookups import LookupQuery
     from schema.persisted import persisted_query_extension
+    from schema.quality import QualityQuery
     from schema.query import Query
     from schema.types.scalars import SCALAR_MAP
 
@@ -85,8 +87,8 @@ def build_schema(
         production.append(DisableIntrospection)
     schema = schema_class(
         # The root types by the names clients expect, whichever modules contribute fields.
-        query=merge_types("Query", (Query, ChangesQuery, LookupQuery)),
-        mutation=merge_types("Mutation", (ChangesMutation,)),
+        query=merge_types("Query", (Query, ChangesQuery, LookupQuery, QualityQuery)),
+        mutation=merge_types("Mutation", (ChangesMutation, AnnotateMutation)),
         subscription=merge_types("Subscription", (ChangesSubscription,)),
         extensions=[*production, *guard_extensions(server or ServerConfig())],
         **options,

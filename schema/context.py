@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub.config import ServerConfig
+from hub.authenticity import KeyRing
+from hub.config import ChecksConfig, IdleConfig, ServerConfig
+from hub.idle import IdleRule
 from hub.sla import Supervision
 from hub.store import Store
 from schema.filters import FilterScope
@@ -28,6 +30,10 @@ class Context:
     response: Any = None
     connector_departments: Mapping[str, str | None] = field(default_factory=dict)
     supervision: Supervision | None = None
+    idle_config: IdleConfig = field(default_factory=IdleConfig)
+    checks: ChecksConfig = field(default_factory=ChecksConfig)  # [checks], for qualityRules
+    # The departments' signing keys, for verifyCertificate (hub.verification).
+    keys: KeyRing = field(default_factory=lambda: KeyRing({}))
 
     @classmethod
     def create(
@@ -39,18 +45,25 @@ class Context:
         response: Any = None,
         connector_departments: Mapping[str, str | None] | None = None,
         supervision: Supervision | None = None,
+        idle: IdleConfig | None = None,
+        checks: ChecksConfig | None = None,
+        keys: KeyRing | None = None,
     ) -> Context:
         server = server or ServerConfig()
         supervision = supervision or Supervision.standard(store)
+        idle = idle or IdleConfig()
         return cls(
             store=store,
-            loaders=Loaders(store, supervision.clock),
+            loaders=Loaders(store, supervision.clock, IdleRule(store, idle)),
             supervision=supervision,
+            idle_config=idle,
             default_page_size=server.default_page_size,
             max_page_size=server.max_page_size,
             request=request,
             response=response,
             connector_departments=connector_departments or {},
+            checks=checks or ChecksConfig(),
+            keys=keys or KeyRing({}),
         )
 
     @property
@@ -61,7 +74,7 @@ class Context:
 
     @property
     def filter_scope(self) -> FilterScope:
-        return FilterScope(self.clock)
+        return FilterScope(self.clock, self.loaders.idle_rule)
 
     def page_size(self, first: int | None) -> int:
         """The page size for a connection's ``first`` argument (an error when out of range)."""

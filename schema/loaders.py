@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, Table, and_, func, or_, select
@@ -22,11 +22,16 @@ from strawberry.dataloader import DataLoader
 
 from hub import tables
 from hub.calendar import standard_calendar
-from hub.entities import DEPARTMENT, FILING, Link
+from hub.checks import prerequisites
+from hub.checks.prerequisites import PrerequisiteStatus, Waiting
+from hub.entities import DEPARTMENT, FILING, PROJECT, Link
+from hub.idle import IdleRule
 from hub.sla import FilingClock
 from hub.store import Store
 from schema.live import live
 from schema.prefetch import field_key
+from schema.types.annotation import ProjectAnnotation
+from schema.types.authenticity import Authenticity
 from schema.types.department import Department
 from schema.types.filing import Filing
 from schema.types.filing_sla import FilingSla
@@ -34,6 +39,7 @@ from schema.types.matter import Matter
 from schema.types.outcome import Outcome
 from schema.types.process_event import ProcessEvent
 from schema.types.project import Project
+from schema.types.project_idle import ProjectIdle
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -53,9 +59,12 @@ def _chunks(keys: list[K]) -> list[list[K]]:
 class Loaders:
     """The per-request DataLoaders of the schema."""
 
-    def __init__(self, store: Store, clock: FilingClock | None = None) -> None:
+    def __init__(
+        self, store: Store, clock: FilingClock | None = None, idle: IdleRule | None = None
+    ) -> None:
         self.store = store
         self.clock = clock or FilingClock(store, standard_calendar())
+        self.idle_rule = idle or IdleRule(store)
         t = tables
         self.department: DataLoader[str, Department | None] = DataLoader(
             self._by_key(t.departments, Department.from_row)
@@ -92,8 +101,32 @@ class Loaders:
         self.outcomes_by_project: DataLoader[str, list[Outcome]] = DataLoader(
             self._outcomes_by_project
         )
+        self.authenticity: DataLoader[str, Authenticity | None] = DataLoader(self._authenticity)
         self.history: DataLoader[tuple[str, str], list[Row[Any]]] = DataLoader(self._history)
         self.sla: DataLoader[tuple[date, str], FilingSla] = DataLoader(self._sla)
+        self.annotation: DataLoader[str, ProjectAnnotation | None] = DataLoader(
+            self._by_key(t.project_annotations, ProjectAnnotation.from_row)
+        )
+        self.annotations_by_project: DataLoader[str, list[ProjectAnnotation]] = DataLoader(
+            self._grouped(
+                PROJECT.link("annotations"),
+                ProjectAnnotation.from_row,
+                t.project_annotations.c.noted_at,
+                t.project_annotations.c.key,
+            )
+        )
+        self.last_activity: DataLoader[str, datetime | None] = DataLoader(self._last_activity)
+        self.idle: DataLoader[tuple[date, int, str], ProjectIdle | None] = DataLoader(self._idle)
+        # The prerequisite engine (hub.checks.prerequisites), by (as-of day, key).
+        self.prerequisites: DataLoader[tuple[date, str], list[PrerequisiteStatus]] = DataLoader(
+            self._by_day(prerequisites.of_filings)
+        )
+        self.waiting_on: DataLoader[tuple[date, str], list[Waiting]] = DataLoader(
+            self._by_day(prerequisites.waiting_on)
+        )
+        self.next_matters: DataLoader[tuple[date, str], list[str]] = DataLoader(
+            self._by_day(prerequisites.next_matters)
+        )
         self._per_field: dict[tuple[str, ...], DataLoader[Any, Any]] = {}
 
     def per_field(self, info: Info, make_load: Callable[[], LoadFn]) -> DataLoader[Any, Any]:
@@ -134,6 +167,32 @@ class Loaders:
                 rows.extend((await reader.execute(statement(chunk))).all())
         return rows
 
+    def _by_day(
+        self, fetch: Callable[[Store, list[str], date], Awaitable[dict[str, list[T]]]]
+    ) -> Callable[[list[tuple[date, str]]], Awaitable[list[list[T]]]]:
+        """A batch by (as-of day, key): one ``fetch`` per day asked about."""
+
+        async def load(keys: list[tuple[date, str]]) -> list[list[T]]:
+            by_day: dict[date, list[str]] = defaultdict(list)
+            for as_of, key in keys:
+                by_day[as_of].append(key)
+            found: dict[tuple[date, str], list[T]] = {}
+            for as_of, day_keys in by_day.items():
+                for chunk in _chunks(day_keys):
+                    for key, values in (await fetch(self.store, chunk, as_of)).items():
+                        found[(as_of, key)] = values
+            return [found.get(k, []) for k in keys]
+
+        return load
+
+    async def _authenticity(self, keys: list[str]) -> list[Authenticity | None]:
+        table = tables.outcome_authenticity
+        rows = await self._rows(
+            lambda chunk: select(table).where(table.c.outcome_key.in_(chunk)), keys
+        )
+        found = {row.outcome_key: Authenticity.from_row(row) for row in rows}
+        return [found.get(key) for key in keys]
+
     async def _sla(self, keys: list[tuple[date, str]]) -> list[FilingSla]:
         """Clocks by (as-of day, filing key): one statement per as-of day asked about."""
         by_day: dict[date, list[str]] = defaultdict(list)
@@ -144,6 +203,21 @@ class Loaders:
             for key, clock in (await self.clock.of(filing_keys, as_of)).items():
                 found[(as_of, key)] = FilingSla.of(clock)
         return [found.get(k) or FilingSla.not_submitted(k[0]) for k in keys]
+
+    async def _last_activity(self, codes: list[str]) -> list[datetime | None]:
+        found = await self.idle_rule.last_activity(codes)
+        return [found.get(code) for code in codes]
+
+    async def _idle(self, keys: list[tuple[date, int, str]]) -> list[ProjectIdle | None]:
+        """Idle states by (as-of day, months, project code): one statement per question."""
+        by_question: dict[tuple[date, int], list[str]] = defaultdict(list)
+        for as_of, months, code in keys:
+            by_question[(as_of, months)].append(code)
+        found: dict[tuple[date, int, str], ProjectIdle] = {}
+        for (as_of, months), codes in by_question.items():
+            for code, state in (await self.idle_rule.of(codes, as_of, months)).items():
+                found[(as_of, months, code)] = ProjectIdle.of(state)
+        return [found.get(key) for key in keys]
 
     def _by_key(self, table: Table, build: Callable[[Any], T]) -> LoadFn:
         (key,) = table.primary_key.columns

@@ -69,6 +69,7 @@ async def run_query(
         settings.server,
         connector_departments={c.name: c.department for c in settings.connectors},
         supervision=Supervision.configured(store, settings),
+        checks=settings.checks,
     )
     result = await schema.execute(text, variable_values=dict(variables), context_value=context)
     response: dict[str, Any] = {"data": result.data}

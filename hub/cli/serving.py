@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,10 +23,13 @@ from hub.cli.common import (
     run_reporting,
 )
 from hub.cli.syncing import report_table, sync_all
+from hub.cli.workers import serve_workers
 from hub.config import HubConfig
 from hub.logs import LogFormat, configure_logging
 from hub.runs import RunReport
 from hub.runtime import migrate_store, open_runtime
+from hub.secret_key import ENV as SECRET_KEY_ENV
+from hub.secret_key import demo_key
 
 LogFormatOption = Annotated[
     LogFormat,
@@ -56,20 +60,33 @@ def _serve(
     *,
     scheduler: bool,
     log_format: LogFormat = "text",
+    workers: int = 1,
+    config_path: Path | None = None,
 ) -> None:
     from hub.http.app import create_app
 
     configure_logging(log_format)
-    run_server(
-        create_app(settings, run_scheduler=scheduler),
-        host or settings.server.host,
-        port or settings.server.port,
-        log_level="info",
-        log_config=None,  # hub.logs configured the loggers
-        ws_per_message_deflate=settings.server.websocket_compression,
+    options: dict[str, Any] = {
+        "log_level": "info",
+        "log_config": None,  # hub.logs configured the loggers
+        "ws_per_message_deflate": settings.server.websocket_compression,
         # Without it uvicorn waits on SIGTERM for every open request and websocket to end.
-        timeout_graceful_shutdown=settings.server.shutdown_timeout_seconds,
-    )
+        "timeout_graceful_shutdown": settings.server.shutdown_timeout_seconds,
+    }
+    host, port = host or settings.server.host, port or settings.server.port
+    if workers > 1 and config_path is not None:
+        serve_workers(
+            config_path,
+            settings,
+            host=host,
+            port=port,
+            workers=workers,
+            scheduler=scheduler,
+            log_format=log_format,
+            **options,
+        )
+        return
+    run_server(create_app(settings, run_scheduler=scheduler), host, port, **options)
 
 
 @app.command()
@@ -80,10 +97,26 @@ def serve(
     scheduler: Annotated[
         bool, typer.Option(help="Also run scheduled syncs in this process.")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes behind the one port (one of them runs the scheduled work).",
+        ),
+    ] = 1,
     log_format: LogFormatOption = "text",
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql)."""
-    _serve(load_settings(config), host, port, scheduler=scheduler, log_format=log_format)
+    settings = load_settings(config)
+    _serve(
+        settings,
+        host,
+        port,
+        scheduler=scheduler,
+        log_format=log_format,
+        workers=workers,
+        config_path=config,
+    )
 
 
 @app.command()
@@ -136,6 +169,14 @@ def demo(
         build_demo(directory, scale=scale, seed=seed)
         marker.write_text(wanted)
     settings = load_settings(directory / "hub.toml")
+    if not os.environ.get(SECRET_KEY_ENV):
+        # The demo only: a key of its own, so that webhooks work without set-up. Production
+        # processes never make one (hub.secret_key).
+        os.environ[SECRET_KEY_ENV] = demo_key(directory)
+        console.print(
+            f"{SECRET_KEY_ENV} is unset: webhook secrets are encrypted with the demo's own key "
+            f"in {directory / 'secret.key'}"
+        )
 
     async def run() -> list[RunReport]:
         store = open_store(settings)
@@ -155,9 +196,17 @@ def demo(
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", envvar="HUB_CONFIG", help="A hub.toml to validate first."),
+    ] = None,
+) -> None:
     """Print the GraphQL schema (SDL)."""
     from schema import build_schema
+
+    if config is not None:
+        load_settings(config)
 
     typer.echo(build_schema().as_str())
 

@@ -9,8 +9,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hub.demo.catalogue import DEPARTMENT_CODES, build_catalogue
 from hub.demo.dataset import AS_OF
 from hub.demo.names import DISTRICTS
+from hub.demo.planted import COMPLETION_ACCEPTANCES, CONSTRUCTION_PERMITS, permit_codes
+from hub.demo.signing import keys_config
 from hub.demo.sources import SOURCES, System
 
 STORE_URL = "sqlite+aiosqlite:///hub.db"
@@ -31,8 +34,11 @@ def hub_config() -> dict[str, Any]:
         "store": {"url": STORE_URL},
         # The demo's data stops at its day: time limits and alerts are judged as of then.
         "supervision": {"as_of": AS_OF.date().isoformat()},
+        "checks": demo_checks(),
         "authority": dict(AUTHORITY),
         "divisions": divisions(),
+        # Each department's demo signing key (hub.demo.signing).
+        "keys": keys_config(DEPARTMENT_CODES),
         "connectors": [_with_sync_discipline(s) for s in SOURCES.values()],
     }
 
@@ -44,6 +50,16 @@ def divisions() -> list[dict[str, str]]:
         parent = PROVINCE[0] if code == CITY else CITY
         listed.append({"code": code, "name": name, "parent": parent})
     return listed
+
+
+def demo_checks() -> dict[str, Any]:
+    """``[checks]`` of the demo: which of its matters are construction permits and completion
+    acceptances (the catalogue's codes do not vary with the seed)."""
+    catalogue = build_catalogue(2014, AS_OF)
+    return {
+        "construction_permit_matters": permit_codes(catalogue, CONSTRUCTION_PERMITS),
+        "completion_acceptance_matters": permit_codes(catalogue, COMPLETION_ACCEPTANCES),
+    }
 
 
 def _with_sync_discipline(system: System) -> dict[str, Any]:
@@ -74,12 +90,21 @@ def render(config: Mapping[str, Any]) -> str:
         "[supervision]",
         f"as_of = {_value(config['supervision']['as_of'])}",
         "",
+        "[checks]",
+    ]
+    lines += [f"{_key(k)} = {_value(v)}" for k, v in config["checks"].items()]
+    lines += [
+        "",
         "[authority]",
     ]
     lines += [f"{_key(k)} = {_value(v)}" for k, v in config["authority"].items()]
     for division in config["divisions"]:
         lines += ["", "[[divisions]]"]
         lines += [f"{_key(k)} = {_value(v)}" for k, v in division.items()]
+    for department, keys in config["keys"].items():
+        for key in keys:
+            lines += ["", f"[[keys.{department}]]"]
+            lines += [f"{_key(k)} = {_value(v)}" for k, v in key.items()]
     for connector in config["connectors"]:
         lines += ["", "[[connectors]]"]
         scalars = {k: v for k, v in connector.items() if k not in ("value_maps", "streams")}

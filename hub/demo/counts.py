@@ -9,11 +9,11 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from hub.calendar import WorkingCalendar, standard_calendar
+from hub.demo.annotations import plan
 from hub.demo.catalogue import DEPARTMENT_COUNT, MATTER_COUNT
 from hub.demo.dataset import AS_OF, ORPHAN_FILINGS, Dataset, filing_count, generate, project_count
 from hub.demo.filings import OPEN, Filing
 from hub.demo.sources import BAD_ROWS
-from hub.entities import ProjectStatus
 from hub.sla import SUSPENSIONS
 
 # Planted bad rows per source and entity; the same at every scale.
@@ -45,6 +45,7 @@ class DemoCounts:
     overdue_filings: int  # open or closed, by hub.sla's rule (``is_overdue``)
     open_overdue_filings: int  # open filings already past their limit (办理环节超时)
     idle_projects: int  # not under construction or completed, no activity for over two months
+    annotations: int  # the platform's causes of idle projects (hub.demo.annotations)
 
     def store(self) -> dict[str, int]:
         """Rows per entity the store holds after a full sync of every demo connector."""
@@ -55,6 +56,7 @@ class DemoCounts:
             "filing": self.filings + self.orphan_filings,
             "process_event": self.process_events,
             "outcome": self.outcomes,
+            "project_annotation": self.annotations,
         }
 
 
@@ -84,7 +86,10 @@ def count(data: Dataset) -> DemoCounts:
         open_filings=sum(1 for f in registered if f.status in OPEN),
         overdue_filings=len(overdue),
         open_overdue_filings=sum(1 for f in overdue if f.status in OPEN),
-        idle_projects=sum(1 for p in data.projects if _idle(p.status, p.last_activity, data.as_of)),
+        idle_projects=sum(
+            1 for p in data.projects if _idle(p.reached_construction, p.last_activity, data.as_of)
+        ),
+        annotations=len(plan(data)[0]),
     )
     assert counts.departments == DEPARTMENT_COUNT and counts.matters == MATTER_COUNT
     assert counts.projects == project_count(data.scale)
@@ -123,8 +128,8 @@ def pauses(filing: Filing) -> list[tuple[datetime, datetime | None]]:
     return found
 
 
-def _idle(status: ProjectStatus, last_activity: datetime, as_of: datetime) -> bool:
-    if status in (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED):
+def _idle(reached_construction: bool, last_activity: datetime, as_of: datetime) -> bool:
+    if reached_construction:
         return False
     return last_activity < as_of - timedelta(days=61)
 

@@ -32,6 +32,7 @@ from typing import Any
 
 from hub.calendar import WorkingCalendar
 from hub.demo.catalogue import Catalogue, Department, Matter
+from hub.demo.idle import settle_quiet
 from hub.demo.names import BRANDS, person
 from hub.demo.projects import Activity, Project
 from hub.entities import (
@@ -133,6 +134,14 @@ class Outcome:
     updated_at: datetime
     document_number: str = ""
     native_id: int = 0
+    # Authenticity (hub.demo.signing): what the issuing department signs, and with which key.
+    holder_credit_code: str | None = None
+    document_sha256: str | None = None
+    signing_key_id: str | None = None
+    signature_algorithm: str | None = None
+    signature: str | None = None  # written into the source by hub.demo.signing.sign_sources
+    plant: str | None = None  # the hub.demo.signing.Plant it is, if planted
+    signed_valid_until: date | None = None  # the altered plant's valid_until when signed
 
 
 @dataclass(slots=True, eq=False)
@@ -531,7 +540,8 @@ class FilingPlanner:
             return rng.randint(45, 180)
         if project.status in (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED):
             return rng.randint(0, 400)
-        return rng.randint(0, 30) if rng.random() < 0.5 else rng.randint(45, 400)
+        quiet = rng.randint(0, 30) if rng.random() < 0.5 else rng.randint(45, 400)
+        return settle_quiet(project, quiet)
 
     def _supplements(self, matter: Matter, start: int, loops: int, out: list[Any]) -> int:
         rng = self.rng

@@ -12,13 +12,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -26,14 +27,22 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from connectors.push import PushConnector
+from hub.authenticity import KeyRing
 from hub.config import HttpConfig, HubConfig
 from hub.http.access import authorize
+from hub.http.console import console_routes
 from hub.http.export import ExportEndpoint
-from hub.http.graphql_http import http_status_for, run_with_timeout, within_body_limit
+from hub.http.graphql_http import (
+    Admission,
+    http_status_for,
+    run_with_timeout,
+    within_body_limit,
+)
 from hub.http.ingest import IngestEndpoint
 from hub.http.metrics import MetricsEndpoint
 from hub.http.request_ids import HEADER, RequestIdMiddleware
 from hub.http.request_metrics import RequestMetrics, RequestMetricsMiddleware
+from hub.http.verify import VerifyEndpoint
 from hub.runtime import open_runtime
 from hub.store import Store
 from jobs.scheduled import scheduled_jobs
@@ -44,6 +53,7 @@ from schema.persisted import PersistedQueries
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 5.0
+GRAPHIQL_PAGE = Path(__file__).parent / "templates" / "graphiql.html"
 
 
 class HubGraphQL(AcceleratedView[Context, None]):
@@ -61,9 +71,14 @@ class HubGraphQL(AcceleratedView[Context, None]):
             **options,
         )
         self.config = config
+        self.admission = Admission(config.server.max_concurrent_operations)
+        self.keys = KeyRing.from_config(config)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(GRAPHIQL_PAGE.read_text(encoding="utf-8"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
+        if scope["type"] in ("http", "websocket") and not self._ide_page(scope):
             connection = HTTPConnection(scope)
             denied = await authorize(connection, self.config.server, connection.app.state.store)
             if denied is not None:
@@ -87,6 +102,22 @@ class HubGraphQL(AcceleratedView[Context, None]):
             super().should_render_graphql_ide(request)
         )
 
+    def _ide_page(self, scope: Scope) -> bool:
+        """A browser's GET of the GraphiQL page itself: it holds no data (its queries bring the
+        token in their header), so it is served without one."""
+        if scope["type"] != "http" or scope["method"] != "GET" or self.graphql_ide is None:
+            return False
+        request = Request(scope)
+        accept = request.headers.get("accept", "")
+        # strawberry's own test (should_render_graphql_ide), on the raw request; a persisted
+        # query's GET (extensions, no query) is a query, and needs its token
+        params = request.query_params
+        return (
+            params.get("query") is None
+            and params.get("extensions") is None
+            and ("text/html" in accept or "*/*" in accept)
+        )
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
@@ -97,11 +128,15 @@ class HubGraphQL(AcceleratedView[Context, None]):
             response=response,
             connector_departments={c.name: c.department for c in self.config.connectors},
             supervision=request.app.state.supervision,
+            idle=self.config.idle,
+            checks=self.config.checks,
+            keys=self.keys,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         return await run_with_timeout(
-            super().execute_operation(*args, **kwargs), self.config.server.request_timeout_seconds
+            self.admission.run(super().execute_operation(*args, **kwargs)),
+            self.config.server.request_timeout_seconds,
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
@@ -169,9 +204,15 @@ def create_app(
             app.state.feed = runtime.feed
             app.state.webhooks = runtime.webhooks
             app.state.supervision = runtime.supervision
+            # Work requests start and leave running (the console's "sync now"): stopped and
+            # waited for before the runtime closes the store under them.
+            app.state.background = set()
             try:
                 yield
             finally:
+                for task in app.state.background:
+                    task.cancel()
+                await asyncio.gather(*app.state.background, return_exceptions=True)
                 app.state.store = None
 
     graphql = HubGraphQL(config)
@@ -195,11 +236,13 @@ def create_app(
                 methods=["GET"],
             ),
             Route("/ingest/{connector}/{stream}", ingest.handle, methods=["POST"]),
+            Route("/verify", VerifyEndpoint(config).handle, methods=["POST"]),
             Route(
                 "/export/{list}.{format}",
                 ExportEndpoint(config.server, graphql.schema).handle,
                 methods=["GET", "POST"],
             ),
+            *console_routes(config, graphql.schema),
         ],
         middleware=[
             *cors_middleware(config.http),

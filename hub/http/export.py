@@ -21,10 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from hub.config import ServerConfig
+from hub.errors import ErrorCode, error_body
 from hub.http.access import authorize
 from hub.store import Store
 from schema.errors import UserInputError
-from schema.export import ExportPlan, export_plan
+from schema.export import FINDINGS, ExportPlan, export_plan
 from schema.filters import FilterScope
 from schema.lists import ROOT_LISTS
 
@@ -60,9 +61,7 @@ async def stream_rows(store: Store, plan: ExportPlan, format: str) -> AsyncItera
 
 
 def _problem(message: str, code: str, status: int) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
-    )
+    return JSONResponse(error_body(message, code), status_code=status)
 
 
 class ExportEndpoint:
@@ -78,15 +77,17 @@ class ExportEndpoint:
         name, format = request.path_params["list"], request.path_params["format"]
         if format not in MEDIA_TYPES:
             return _problem(
-                f"unknown export format {format!r}; use csv or ndjson", "BAD_USER_INPUT", 404
+                f"unknown export format {format!r}; use csv or ndjson",
+                ErrorCode.BAD_USER_INPUT,
+                404,
             )
         if request.method == "POST":
             try:
                 body = json.loads(await request.body() or b"{}")
             except json.JSONDecodeError as exc:
-                return _problem(f"the body is not valid JSON: {exc}", "BAD_REQUEST", 400)
+                return _problem(f"the body is not valid JSON: {exc}", ErrorCode.BAD_REQUEST, 400)
             if not isinstance(body, dict):
-                return _problem("the body must be a JSON object", "BAD_REQUEST", 400)
+                return _problem("the body must be a JSON object", ErrorCode.BAD_REQUEST, 400)
             filter_json = json.dumps(body.get("filter")) if body.get("filter") else None
             order_json = json.dumps(body.get("orderBy")) if body.get("orderBy") else None
         else:
@@ -97,7 +98,8 @@ class ExportEndpoint:
             plan = export_plan(self.schema, name, filter_json, order_json, scope)
         except UserInputError as exc:
             code = (exc.extensions or {}).get("code", "BAD_USER_INPUT")
-            return _problem(exc.message, code, 400 if name in ROOT_LISTS else 404)
+            known = name in ROOT_LISTS or name == FINDINGS
+            return _problem(exc.message, code, 400 if known else 404)
         log.info("export %s.%s filter=%s orderBy=%s", name, format, filter_json, order_json)
         return StreamingResponse(
             stream_rows(store, plan, format),

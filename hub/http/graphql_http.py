@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from graphql import GraphQLError
@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
+from hub.errors import ErrorCode, error_body
 from hub.request_context import current_request_id
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ async def within_body_limit(
         more = message.get("more_body", False) and size <= limit
     if size > limit:
         refusal = f"the request body is larger than {limit} bytes; send a smaller query"
-        error = {"message": refusal, "extensions": {"code": "REQUEST_TOO_LARGE", "maxBytes": limit}}
-        await JSONResponse({"errors": [error]}, status_code=413)(scope, receive, send)
+        body = error_body(refusal, ErrorCode.REQUEST_TOO_LARGE, maxBytes=limit)
+        await JSONResponse(body, status_code=413)(scope, receive, send)
         return None
     replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
 
@@ -54,6 +55,23 @@ async def within_body_limit(
         return replay.pop() if replay else await receive()
 
     return replaying
+
+
+class Admission:
+    """At most ``limit`` GraphQL operations execute at once; the others wait their turn, inside
+    their request timeout. Executing operations take the event loop in turns, so each one let in
+    lengthens every turn for all the rest — a push waiting to be stored included — while one
+    waiting here costs nothing."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+
+    async def run(self, operation: Coroutine[Any, Any, Any]) -> Any:
+        try:
+            async with self._slots:
+                return await operation
+        finally:
+            operation.close()  # not started when the timeout struck while it waited
 
 
 async def run_with_timeout(operation: Awaitable[Any], seconds: float) -> Any:
