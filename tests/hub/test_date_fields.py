@@ -9,6 +9,7 @@ import io
 import json
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from hub import tables
 from hub.entities import ENTITIES, Kind
 from hub.feed import EVERYONE, FeedScope, read_page
+from hub.log_chain import CHAINED, GENESIS, row_hash, verify_log
 from hub.store import Store
 from tests.asgi import serve
 from tests.feed_support import Department
@@ -31,11 +33,25 @@ _old_projects = sa.table(
 )
 _old_changes = sa.table(
     "changes",
-    *(sa.column(n) for n in ("op", "entity", "entity_key", "field", "connector")),
+    *(sa.column(n) for n in ("op", "entity", "entity_key", "field", "connector", "chain_hash")),
     sa.column("old_value", sa.JSON),
     sa.column("new_value", sa.JSON),
     sa.column("recorded_at", sa.DateTime),
 )
+_old_heads = sa.table(
+    "log_heads",
+    *(sa.column(n) for n in ("seq", "chain_hash", "algorithm", "public_key", "signature")),
+    sa.column("signed_at", sa.DateTime),
+)
+
+
+def _chained(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with the chain hashes ``hub.changelog.append`` gives them."""
+    previous = GENESIS
+    for row in rows:
+        full = dict.fromkeys(CHAINED) | row
+        previous = row["chain_hash"] = row_hash(previous, full)
+    return rows
 
 
 def test_the_date_only_fields_are_dates() -> None:
@@ -50,9 +66,11 @@ def test_the_date_only_fields_are_dates() -> None:
 async def test_migration_turns_stored_instants_and_logged_values_into_china_days(
     store_url: str,
 ) -> None:
+    """The change log's hash chain (0006) is recomputed over the rewritten values, and the
+    signed head they invalidate dropped: ``hub verify-log`` holds on the migrated store."""
     store = Store(store_url)
     try:
-        await store.migrate("0003")
+        await store.migrate("0006")
         now = datetime(2026, 1, 1)
         async with store.write() as conn:
             await conn.execute(
@@ -67,33 +85,43 @@ async def test_migration_turns_stored_instants_and_logged_values_into_china_days
                 },
             )
             logged = {"op": "created", "entity": "project", "entity_key": "1", "connector": "fgw"}
+            unrelated = logged | {"entity": "department", "field": None, "new_value": {}}
             await conn.execute(
                 _old_changes.insert(),
-                [
-                    logged
-                    | {
-                        "field": None,
-                        "old_value": None,
-                        "new_value": {"name": "学校", "registered_at": "2014-02-28T16:00:00Z"},
-                        "recorded_at": now,
-                    },
-                    logged
-                    | {
-                        "op": "updated",
-                        "field": "registered_at",
-                        "old_value": "2014-02-28T16:00:00Z",
-                        "new_value": "2014-03-04T16:00:00Z",
-                        "recorded_at": now,
-                    },
-                    logged
-                    | {
-                        "op": "updated",
-                        "field": "name",
-                        "old_value": "学校",
-                        "new_value": "2014-03-04T16:00:00Z",  # a name, left alone
-                        "recorded_at": now,
-                    },
-                ],
+                _chained(
+                    [
+                        unrelated | {"old_value": None, "recorded_at": now},
+                        logged
+                        | {
+                            "field": None,
+                            "old_value": None,
+                            "new_value": {"name": "学校", "registered_at": "2014-02-28T16:00:00Z"},
+                            "recorded_at": now,
+                        },
+                        logged
+                        | {
+                            "op": "updated",
+                            "field": "registered_at",
+                            "old_value": "2014-02-28T16:00:00Z",
+                            "new_value": "2014-03-04T16:00:00Z",
+                            "recorded_at": now,
+                        },
+                        logged
+                        | {
+                            "op": "updated",
+                            "field": "name",
+                            "old_value": "学校",
+                            "new_value": "2014-03-04T16:00:00Z",  # a name, left alone
+                            "recorded_at": now,
+                        },
+                    ]
+                ),
+            )
+            signed = {"algorithm": "ED25519", "public_key": "k", "signature": "s"}
+            await conn.execute(
+                _old_heads.insert(),
+                [signed | {"seq": 1, "chain_hash": "a", "signed_at": now}]
+                + [signed | {"seq": 4, "chain_hash": "b", "signed_at": now}],
             )
         await store.migrate()
         async with store.read() as conn:
@@ -105,12 +133,18 @@ async def test_migration_turns_stored_instants_and_logged_values_into_china_days
                     )
                 )
             ).all()
+            heads = (await conn.execute(select(tables.log_heads.c.seq))).scalars().all()
         assert registered == date(2014, 3, 1)
         assert [tuple(v) for v in values] == [
+            (None, {}),
             (None, {"name": "学校", "registered_at": "2014-03-01"}),
             ("2014-03-01", "2014-03-05"),
             ("学校", "2014-03-04T16:00:00Z"),
         ]
+        assert heads == [1]  # the head before the rewritten rows still holds
+        check = await verify_log(store)
+        assert check.first_bad_seq is None, check.problems
+        assert check.chained_from == 1
     finally:
         await store.dispose()
 

@@ -6,6 +6,11 @@ naive UTC instant of midnight in Asia/Shanghai (2014-03-01 became 2014-02-28 16:
 values are rewritten the same way, so the feed and ``asOf`` read one kind of value. China has
 kept UTC+8 without daylight saving since 1991, so the day is the UTC instant plus eight hours.
 
+The change log is hash-chained (0006, ``hub.log_chain``): the rewritten rows no longer match
+their hashes, so the chain is recomputed from the first rewritten chained row on, and the signed
+heads from there on (which sign hashes that no longer exist) are dropped; the head job signs the
+new head at its next interval. ``hub verify-log`` then holds on the migrated log.
+
 Every entity table gets ``attributes`` (JSON), the map of source values without a canonical
 field (outcomes had one already).
 
@@ -13,7 +18,7 @@ field (outcomes had one already).
 syncs, in place of the built-in table of Shenzhen's.
 
 Revision ID: 0010
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-03 16:50:00
 """
 
@@ -24,8 +29,10 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from hub.log_chain import CHAINED, GENESIS, row_hash
+
 revision: str = "0010"
-down_revision: str | None = "0003"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -36,11 +43,22 @@ DATE_FIELDS = {"projects": ("project", "registered_at"), "outcomes": ("outcome",
 _changes = sa.table(
     "changes",
     sa.column("seq", sa.BigInteger),
+    sa.column("op", sa.String),
     sa.column("entity", sa.String),
+    sa.column("entity_key", sa.String),
+    sa.column("project_code", sa.String),
     sa.column("field", sa.String),
     sa.column("old_value", sa.JSON),
     sa.column("new_value", sa.JSON),
+    sa.column("connector", sa.String),
+    sa.column("department_code", sa.String),
+    sa.column("sync_run_id", sa.BigInteger),
+    sa.column("source_time", sa.DateTime),
+    sa.column("recorded_at", sa.DateTime),
+    sa.column("chain_hash", sa.String),
 )
+_log_heads = sa.table("log_heads", sa.column("seq", sa.BigInteger))
+_RECHAIN_ROWS = 5000
 _conflicts = sa.table(
     "conflicts",
     sa.column("id", sa.BigInteger),
@@ -75,14 +93,18 @@ def _rewrite(value: Any, column: str, convert: Any, whole: bool) -> Any:
     return convert(value)
 
 
-def _rewrite_log(entity: str, column: str, convert: Any) -> None:
+def _rewrite_log(entity: str, column: str, convert: Any) -> int | None:
+    """Rewrite the logged values of ``entity.column``; the first rewritten change's seq that
+    carries a chain hash (None: no chained row changed)."""
     bind = op.get_bind()
+    first_chained: int | None = None
     for table, key, values in (
         (_changes, "seq", ("old_value", "new_value")),
         (_conflicts, "id", ("stored_value", "offered_value")),
     ):
+        chained = (table.c.chain_hash,) if table is _changes else ()
         rows = bind.execute(
-            sa.select(table.c[key], table.c.field, *(table.c[v] for v in values)).where(
+            sa.select(table.c[key], table.c.field, *chained, *(table.c[v] for v in values)).where(
                 table.c.entity == entity,
                 sa.or_(table.c.field == column, table.c.field.is_(None)),
             )
@@ -93,6 +115,8 @@ def _rewrite_log(entity: str, column: str, convert: Any) -> None:
             new = {v: _rewrite(getattr(row, v), column, convert, whole) for v in values}
             if any(new[v] != getattr(row, v) for v in values):
                 updates.append({"pk": getattr(row, key), **new})
+                if chained and row.chain_hash is not None:
+                    first_chained = min(first_chained or row.seq, row.seq)
         if updates:
             bind.execute(
                 table.update()
@@ -100,6 +124,47 @@ def _rewrite_log(entity: str, column: str, convert: Any) -> None:
                 .values({v: sa.bindparam(v) for v in values}),
                 updates,
             )
+    return first_chained
+
+
+def _rechain(start: int | None) -> None:
+    """Recompute the chain hashes from seq ``start`` on (hub.log_chain's canonical form) and
+    drop the signed heads the rewrite invalidated."""
+    if start is None:
+        return
+    bind = op.get_bind()
+    previous = (
+        bind.execute(
+            sa.select(_changes.c.chain_hash)
+            .where(_changes.c.seq < start, _changes.c.chain_hash.is_not(None))
+            .order_by(_changes.c.seq.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        or GENESIS
+    )
+    columns = [_changes.c.seq, *(_changes.c[name] for name in CHAINED)]
+    after = start - 1
+    while True:
+        rows = bind.execute(
+            sa.select(*columns)
+            .where(_changes.c.seq > after)
+            .order_by(_changes.c.seq)
+            .limit(_RECHAIN_ROWS)
+        ).all()
+        if not rows:
+            break
+        updates = []
+        for row in rows:
+            previous = row_hash(previous, row._mapping)
+            updates.append({"pk": row.seq, "hash": previous})
+        bind.execute(
+            _changes.update()
+            .where(_changes.c.seq == sa.bindparam("pk"))
+            .values(chain_hash=sa.bindparam("hash")),
+            updates,
+        )
+        after = rows[-1].seq
+    bind.execute(_log_heads.delete().where(_log_heads.c.seq >= start))
 
 
 def _retype(table: str, column: str, new_type: sa.types.TypeEngine[Any], to_date: bool) -> None:
@@ -127,13 +192,22 @@ def _retype(table: str, column: str, new_type: sa.types.TypeEngine[Any], to_date
         batch.alter_column(scratch, new_column_name=column)
 
 
-ATTRIBUTE_TABLES = ("departments", "matters", "projects", "filings", "process_events")
+ATTRIBUTE_TABLES = (
+    "departments",
+    "matters",
+    "projects",
+    "filings",
+    "process_events",
+    "project_annotations",
+)
 
 
 def upgrade() -> None:
+    firsts: list[int | None] = []
     for table, (entity, column) in DATE_FIELDS.items():
         _retype(table, column, sa.Date(), to_date=True)
-        _rewrite_log(entity, column, _china_day)
+        firsts.append(_rewrite_log(entity, column, _china_day))
+    _rechain(min((f for f in firsts if f is not None), default=None))
     for table in ATTRIBUTE_TABLES:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("attributes", sa.JSON(), nullable=True))
@@ -152,10 +226,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    firsts: list[int | None] = []
     op.drop_table("divisions")
     for table in ATTRIBUTE_TABLES:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("attributes")
     for table, (entity, column) in DATE_FIELDS.items():
         _retype(table, column, sa.DateTime(), to_date=False)
-        _rewrite_log(entity, column, _midnight)
+        firsts.append(_rewrite_log(entity, column, _midnight))
+    _rechain(min((f for f in firsts if f is not None), default=None))
