@@ -24,7 +24,7 @@ from typing import Any
 from graphql import ASTValidationRule, GraphQLError, GraphQLSchema, parse, validate
 from strawberry.extensions import SchemaExtension
 
-from hub.errors import ConfigError
+from hub.errors import ConfigError, ErrorCode
 
 WHERE = "graphql.persisted_queries"
 
@@ -102,12 +102,12 @@ def _refusal(message: str, code: str) -> type[ASTValidationRule]:
 # One class each, so that the validation cache keeps one entry per refused document.
 NOT_FOUND = _refusal(
     "no persisted query with this sha256Hash on this server's allow-list",
-    "PERSISTED_QUERY_NOT_FOUND",
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND,
 )
 REQUIRED = _refusal(
     "this server runs persisted queries only: send extensions.persistedQuery.sha256Hash of a "
     "document on its allow-list",
-    "PERSISTED_QUERY_REQUIRED",
+    ErrorCode.PERSISTED_QUERY_REQUIRED,
 )
 PLACEHOLDER = "{ __typename }"  # the document refused when a hash names none
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import entities, tables
+from hub.errors import ErrorCode
 from hub.status import file_status
 from hub.weeks import FutureWeekError, IsoWeek, MalformedWeekError
 from schema.as_of import project_as_of
@@ -289,9 +290,9 @@ class Query:
             connectors = list(context.connector_departments)
             built = await build_weekly_report(context.filter_scope, chosen, connectors)
         except MalformedWeekError as exc:
-            raise UserInputError(str(exc), code="BAD_WEEK") from None
+            raise UserInputError(str(exc), code=ErrorCode.BAD_WEEK) from None
         except FutureWeekError as exc:
-            raise UserInputError(str(exc), code="FUTURE_WEEK") from None
+            raise UserInputError(str(exc), code=ErrorCode.FUTURE_WEEK) from None
         return WeeklyReport.of(built)
 
     @strawberry.field(description="All departments, by code.")

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 import strawberry
 
 from hub.entities import ENTITIES
+from hub.errors import ErrorCode
 from schema.errors import UserInputError
 
 # GraphQL type name -> the canonical entity it shows.
@@ -46,7 +47,7 @@ def parse_global_id(value: str) -> tuple[str, str]:
         raise UserInputError(
             f"{value!r} is not a global id: pass the id of a {', '.join(NODE_ENTITIES)} "
             "(base64 of TypeName:key)",
-            code="INVALID_ID",
+            code=ErrorCode.INVALID_ID,
         )
     return type_name, key
 
