@@ -17,7 +17,6 @@ import signal
 import socket
 import sys
 import tomllib
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,9 @@ import pytest
 
 from connectors.registry import build_connector
 from hub.config import parse_config
-from hub.demo import build_demo
-from hub.store import Store
 from schema import build_schema
 from schema.context import Context
-from tests.hub.test_demo import sync_demo
+from tests.demo_support import SyncedDemo
 
 pytestmark = pytest.mark.anyio
 
@@ -51,14 +48,8 @@ def examples(language: str) -> list[tuple[str, str, str | None]]:
     return found
 
 
-@pytest.fixture(scope="module")
-async def demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Store]:
-    store, _ = await sync_demo(build_demo(tmp_path_factory.mktemp("docs"), scale=0.05))
-    yield store
-    await store.dispose()
-
-
-async def test_every_graphql_example_runs_on_the_demo(demo: Store) -> None:
+async def test_every_graphql_example_runs_on_the_demo(synced_demo: SyncedDemo) -> None:
+    demo = synced_demo.store  # the session's demo: these examples only read
     queries = examples("graphql")
     assert len(queries) >= 6
     schema = build_schema()
