@@ -412,7 +412,6 @@ PROJECT_ANNOTATION = Entity(
         _text("note", length=2000),
         _text("author", length=100),
         Field("noted_at", Kind.DATETIME, required=True),
-        _attributes(),
     ),
     links=(Link("project", "project", "project_code", "code"),),
     required_links=("project",),

@@ -12,7 +12,7 @@ heads from there on (which sign hashes that no longer exist) are dropped; the he
 new head at its next interval. ``hub verify-log`` then holds on the migrated log.
 
 Every entity table gets ``attributes`` (JSON), the map of source values without a canonical
-field (outcomes had one already).
+field (outcomes had one already), except project annotations (a note is its own text).
 
 ``divisions`` holds the administrative divisions (code, name, parent) a region configures or
 syncs, in place of the built-in table of Shenzhen's.
@@ -198,7 +198,6 @@ ATTRIBUTE_TABLES = (
     "projects",
     "filings",
     "process_events",
-    "project_annotations",
 )
 
 
