@@ -152,7 +152,10 @@ def _to_float(value: Any) -> float:
 
 def _to_text(value: Any) -> str:
     if value.__class__ is str:  # the usual case, first
-        return value.strip()
+        text = value.strip()
+        if not text.isascii() or "\x00" in text:  # ASCII holds no lone surrogates
+            _check_text(text)
+        return text
     if isinstance(value, memoryview | bytearray):
         value = bytes(value)
     if isinstance(value, bytes):

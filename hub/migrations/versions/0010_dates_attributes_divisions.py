@@ -174,7 +174,8 @@ def _retype(table: str, column: str, new_type: sa.types.TypeEngine[Any], to_date
             if to_date
             else f"{column}::timestamp - INTERVAL '8 hours'"
         )
-        op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {new_type} USING {using}")
+        name = new_type.compile(dialect=op.get_bind().dialect)  # TIMESTAMP, not DATETIME
+        op.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {name} USING {using}")
         return
     # SQLite: batch mode would CAST the values (to a number, for DATE); a new column is filled
     # with SQLite's own date functions and takes the old one's place.
