@@ -102,7 +102,7 @@ async def hand_portal(request: Request) -> JSONResponse:
         outcomes = {
             row.filing_key: {
                 "documentNumber": row.document_number,
-                "issuedAt": _time(row.issued_at),
+                "issuedAt": None if row.issued_at is None else row.issued_at.isoformat(),
             }
             for row in await conn.execute(
                 select(o)

@@ -19,7 +19,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
 from hub.batch import LOOKUP_CHUNK
+from hub.calendar import CHINA_OFFSET_HOURS
 from hub.config import HubConfig, KeyConfig
 from hub.errors import UnknownNameError
 from hub.mapping import json_safe
@@ -76,6 +77,15 @@ def _text(value: Any) -> str:
     return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def _issue_instant(value: Any) -> Any:
+    """The form's ``issued_at``: an instant in UTC. The store keeps the issue day (a China day,
+    ``Date``), signed as its first instant, midnight in China (2014-05-06 is
+    2014-05-05T16:00:00Z), as the form has always written a date-only issue date."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time()) - timedelta(hours=CHINA_OFFSET_HOURS)
+    return value
+
+
 def signed_values(row: Mapping[str, Any]) -> dict[str, str]:
     """Each signed field's canonical text, from an outcome row (columns by name)."""
     attributes = row.get("attributes")
@@ -83,7 +93,8 @@ def signed_values(row: Mapping[str, Any]) -> dict[str, str]:
     values: dict[str, str] = {}
     for name in SIGNED_FIELDS:
         _, dot, attribute = name.partition(".")
-        values[name] = _text(attributes.get(attribute) if dot else row.get(name))
+        value = attributes.get(attribute) if dot else row.get(name)
+        values[name] = _text(_issue_instant(value) if name == "issued_at" else value)
     return values
 
 

@@ -25,7 +25,7 @@ from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import chinese_calendar
-from sqlalchemy import Integer, cast, delete, func, literal_column, select, type_coerce
+from sqlalchemy import Integer, cast, delete, func, literal_column, select, text, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub import tables
@@ -135,8 +135,14 @@ class WorkingCalendar:
     async def install(self, store: Store) -> bool:
         """Write this calendar's days into the store's ``working_days`` table (the SQL side of
         every count) unless they are there already; True when it wrote."""
+        from hub.store import MIGRATION_LOCK  # hub.store imports this module
+
         days, meta = tables.working_days, tables.working_calendar
         async with store.write() as conn:
+            if store.is_postgres:  # instances starting at once: one writes, the others find it
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                )
             stored = (await conn.execute(select(meta.c.fingerprint))).scalar()
             if stored == self.fingerprint:
                 return False

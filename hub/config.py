@@ -27,9 +27,10 @@ from pydantic import (
     model_validator,
 )
 
-from hub.entities import ENTITIES, Stage
+from hub.entities import ATTRIBUTES, DIVISION_MAP, ENTITIES, NUMERIC, Stage, attribute_key
 from hub.errors import ConfigError, UnknownNameError
 from hub.schedules import parse_duration, parse_schedule
+from hub.value_maps import chain_gaps
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = r"^[a-z][a-z0-9_]{0,63}$"
@@ -52,7 +53,9 @@ class FieldMapping(_Strict):
 
     column: str | None = None
     expr: str | None = None
-    map: str | None = None
+    # A value map, or a chain of them applied in turn: ["zjj_codes", "category"] maps a source
+    # code to the source's own name (its code table) and that name to the canonical value.
+    map: str | list[str] | None = None
     formats: tuple[str, ...] = ()
     split: str | None = None
     default: Any = None
@@ -60,9 +63,21 @@ class FieldMapping(_Strict):
     # What an invalid value does: reject the record (default), or store the record with the
     # field empty and a warning (for optional fields, e.g. a credit code failing its check digit).
     on_invalid: Literal["reject", "null"] = "reject"
+    # A number's factor from the source's unit to the field's stored unit (hub.entities), e.g.
+    # 0.0001 for a source in 元 of a field in 万元.
+    scale: float | None = Field(default=None, gt=0)
+
+    @property
+    def maps(self) -> tuple[str, ...]:
+        """The value maps applied, in order (none when ``map`` is not given)."""
+        if self.map is None:
+            return ()
+        return (self.map,) if isinstance(self.map, str) else tuple(self.map)
 
     @model_validator(mode="after")
     def _one_source(self) -> FieldMapping:
+        if isinstance(self.map, list) and not self.map:
+            raise ValueError("map = [] names no value map: give one name or a chain of them")
         if (self.column is None) == (self.expr is None) and self.default is None:
             raise ValueError("give exactly one of 'column' or 'expr' (or a 'default')")
         return self
@@ -103,31 +118,51 @@ class StreamConfig(_Strict):
     @field_validator("fields", mode="before")
     @classmethod
     def _column_shorthand(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: {"column": v} if isinstance(v, str) else v for k, v in value.items()}
-        return value
+        if not isinstance(value, dict):
+            return value
+        # TOML's dotted keys (attributes.approval_type = "SPLX") arrive as a table of keys,
+        # which a mapping of the whole map (attributes = { column = "FJXX" }) is not.
+        extras = value.get(ATTRIBUTES)
+        if isinstance(extras, dict) and extras and not set(extras) & set(FieldMapping.model_fields):
+            value = {k: v for k, v in value.items() if k != ATTRIBUTES} | {
+                f"{ATTRIBUTES}.{key}": mapping for key, mapping in extras.items()
+            }
+        return {k: {"column": v} if isinstance(v, str) else v for k, v in value.items()}
 
     @model_validator(mode="after")
     def _fields_exist(self) -> StreamConfig:
         entity = ENTITIES[self.entity]
-        unknown = sorted(set(self.fields) - set(entity.by_name))
+        unknown = sorted(
+            n for n in self.fields if n not in entity.by_name and attribute_key(n) is None
+        )
         if unknown:
             raise ValueError(
                 f"unknown field(s) {', '.join(unknown)} for entity {self.entity}; "
-                f"known: {', '.join(entity.by_name)}"
+                f"known: {', '.join(entity.by_name)}, or attributes.<key> for a value without "
+                "a field of its own"
             )
         if entity.key not in self.fields:
             raise ValueError(f"the key field {entity.key!r} of {self.entity} must be mapped")
         nulled = sorted(
             name
             for name, mapping in self.fields.items()
-            if mapping.on_invalid == "null" and entity.by_name[name].required
+            if mapping.on_invalid == "null"
+            and name in entity.by_name
+            and entity.by_name[name].required
         )
         if nulled:
             raise ValueError(
                 f"on_invalid = 'null' needs an optional field; {', '.join(nulled)} of "
                 f"{self.entity} is required"
             )
+        for name, mapping in self.fields.items():
+            field = entity.by_name.get(name)
+            if mapping.scale is not None and (field is None or field.kind not in NUMERIC):
+                numeric = ", ".join(f.name for f in entity.fields if f.kind in NUMERIC)
+                raise ValueError(
+                    f"field {name!r}: scale converts numbers into a field's unit; the numeric "
+                    f"fields of {self.entity} are: {numeric or '(none)'}"
+                )
         return self
 
     @property
@@ -186,12 +221,19 @@ class ConnectorConfig(BaseModel):
     def _maps_and_names(self) -> ConnectorConfig:
         for stream in self.streams:
             for field_name, mapping in stream.fields.items():
-                if mapping.map is not None and mapping.map not in self.value_maps:
-                    known = ", ".join(sorted(self.value_maps)) or "(none)"
-                    raise ValueError(
-                        f"stream {stream.stream_name!r} field {field_name!r} uses value map "
-                        f"{mapping.map!r}, which is not defined; known: {known}"
-                    )
+                where = f"stream {stream.stream_name!r} field {field_name!r}"
+                for name in mapping.maps:
+                    if name not in self.value_maps and name != DIVISION_MAP:
+                        known = ", ".join(sorted(self.value_maps))
+                        known += f"{', ' if known else ''}{DIVISION_MAP} (division names, built in)"
+                        raise ValueError(
+                            f"{where} uses value map {name!r}, which is not defined; known: {known}"
+                        )
+                # Chains of maps given here are checked now; code tables by `hub check`.
+                static = {n: m for n, m in self.value_maps.items() if isinstance(m, dict)}
+                gaps = chain_gaps(mapping.maps, static)
+                if gaps:
+                    raise ValueError(f"{where}: {gaps[0]}")
         names = [s.stream_name for s in self.streams]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
@@ -307,6 +349,54 @@ class SupervisionConfig(_Strict):
     due_soon_min_days: int = Field(default=1, ge=0)
     interval_minutes: float = Field(default=60.0, gt=0)
     enabled: bool = True
+
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+class HttpConfig(_Strict):
+    """HTTP settings for browsers: the origins of portals on other sites that may call the API
+    (CORS: ``/graphql``, ``/export``, ``/healthz``), e.g. ``["https://portal.sz.gov.cn"]``."""
+
+    cors_origins: list[str] = []  # "*" allows any origin (then without credentials)
+    cors_allow_credentials: bool = False  # cookies; bearer tokens need no credentials mode
+    cors_max_age_seconds: int = Field(default=600, ge=0)  # how long a preflight is cached
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: scheme://host[:port] without a path or "
+                    'trailing slash (e.g. https://portal.example.gov.cn), or "*"'
+                )
+        return value
+
+
+class GraphQLConfig(_Strict):
+    """Production switches of ``/graphql``: introspection, and an allow-list of persisted
+    queries (a JSON file: ``{"id": "query ..."}`` or an Apollo persisted-query manifest),
+    which ``only_persisted`` makes the only documents served."""
+
+    introspection: bool = True
+    persisted_queries: str | None = None  # a path, relative to hub.toml
+    only_persisted: bool = False
+
+    @model_validator(mode="after")
+    def _list_for_only(self) -> GraphQLConfig:
+        if self.only_persisted and self.persisted_queries is None:
+            raise ValueError("only_persisted = true needs persisted_queries (the allow-list)")
+        return self
+
+
+class DivisionConfig(_Strict):
+    """One administrative division (行政区划) of the region: its six-digit code, its name, and
+    the code of the division it belongs to (a district's city, a city's province)."""
+
+    code: str = Field(pattern=r"^\d{6}$")
+    name: str = Field(min_length=1, max_length=100)
+    parent: str | None = Field(default=None, pattern=r"^\d{6}$")
 
 
 class ReportsConfig(_Strict):
@@ -518,6 +608,8 @@ class ChecksConfig(_Strict):
 class HubConfig(_Strict):
     store: StoreConfig = StoreConfig()
     server: ServerConfig = ServerConfig()
+    http: HttpConfig = HttpConfig()
+    graphql: GraphQLConfig = GraphQLConfig()
     bus: BusConfig = BusConfig()
     webhooks: WebhookConfig = WebhookConfig()
     calendar: CalendarConfig = CalendarConfig()
@@ -531,6 +623,9 @@ class HubConfig(_Strict):
 
     checks: ChecksConfig = ChecksConfig()
     connectors: list[ConnectorConfig] = []
+    # The region's administrative divisions, written to the store's divisions at start (a
+    # connector with a stream of entity "division" can sync them instead).
+    divisions: list[DivisionConfig] = []
     # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
     authority: dict[str, str | dict[str, str]] = {}
     source: Literal["file", "defaults"] = "defaults"
@@ -579,6 +674,13 @@ class HubConfig(_Strict):
         if isinstance(rule, str):
             return {name: rule for name in ENTITIES[entity_name].by_name}
         return dict(rule)
+
+    def resolve_path(self, path: str) -> Path:
+        """A path relative to the config file's folder (as is without a config file)."""
+        given = Path(path)
+        if given.is_absolute() or not self.path:
+            return given
+        return Path(self.path).parent / given
 
     def allowed_values(self, entity_name: str) -> dict[str, tuple[str, frozenset[str]]]:
         """Fields of ``entity_name`` whose values the config lists, with where it lists them:

@@ -7,8 +7,10 @@ outcome are. The tables, the sync engine's converters and the GraphQL types are 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from hub.errors import UnknownNameError
 
@@ -26,6 +28,9 @@ class Kind(enum.Enum):
     PROJECT_CODE = "project_code"
     CREDIT_CODE = "credit_code"
     DIVISION = "division"
+
+
+NUMERIC = frozenset({Kind.INT, Kind.FLOAT})
 
 
 class Stage(enum.Enum):
@@ -99,6 +104,13 @@ class Field:
     choices: type[enum.Enum] | None = None
     length: int = 200  # text: the most characters the store keeps
     minimum: float | None = None  # numbers: the least value that makes sense (0: no negatives)
+    # The unit the store keeps a number in (every INT and FLOAT field states one); a source in
+    # another unit converts with the mapping's ``scale`` (元 -> 万元: scale = 0.0001).
+    unit: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind in NUMERIC and self.unit is None:
+            raise ValueError(f"numeric field {self.name!r} must state its stored unit")
 
     @property
     def choice_values(self) -> frozenset[str]:
@@ -182,6 +194,33 @@ def _text(name: str, required: bool = False, length: int = 200) -> Field:
     return Field(name, Kind.TEXT, required=required, length=length)
 
 
+ATTRIBUTES = "attributes"
+WORKING_DAYS = "工作日"  # working days of the hub's calendar (hub.calendar)
+
+
+def _attributes() -> Field:
+    """Every entity's map of extras: source values without a canonical field (a project's
+    approval type, a source's own update time), mapped as ``attributes.<key> = "column"``."""
+    return Field(ATTRIBUTES, Kind.JSON)
+
+
+_ATTRIBUTE_KEY = re.compile(r"^[^\s.\"'$\[\]]{1,64}$")
+
+
+def attribute_key(name: str) -> str | None:
+    """The key of a stream field ``attributes.<key>`` (one value of the attributes map), else
+    None; ValueError for a key that cannot be one (empty, dotted, quoted, over 64 characters)."""
+    prefix, dot, key = name.partition(".")
+    if prefix != ATTRIBUTES or not dot:
+        return None
+    if not _ATTRIBUTE_KEY.match(key):
+        raise ValueError(
+            f"{name!r}: an attribute key is 1 to 64 characters without spaces, dots, quotes, "
+            "$ or brackets"
+        )
+    return key
+
+
 def _enum(name: str, choices: type[enum.Enum], required: bool = False) -> Field:
     return Field(name, Kind.ENUM, required=required, choices=choices, length=32)
 
@@ -196,6 +235,7 @@ DEPARTMENT = Entity(
         _text("name", required=True),
         Field("credit_code", Kind.CREDIT_CODE, length=18),
         _text("short_name", length=32),
+        _attributes(),
     ),
     links=(Link("matters", "matter", "code", "department_code", many=True),),
 )
@@ -211,8 +251,9 @@ MATTER = Entity(
         _text("department_code", required=True, length=32),
         _enum("stage", Stage, required=True),
         _enum("time_limit_class", TimeLimitClass),
-        Field("time_limit_days", Kind.INT, minimum=0),
+        Field("time_limit_days", Kind.INT, minimum=0, unit=WORKING_DAYS),
         Field("prerequisites", Kind.JSON),
+        _attributes(),
     ),
     links=(
         Link("department", "department", "department_code", "code"),
@@ -234,9 +275,10 @@ PROJECT = Entity(
         _text("owner_name", length=400),
         Field("owner_credit_code", Kind.CREDIT_CODE, length=18),
         Field("district", Kind.DIVISION, length=6),
-        Field("total_investment", Kind.FLOAT, minimum=0),
-        Field("registered_at", Kind.DATETIME),
+        Field("total_investment", Kind.FLOAT, minimum=0, unit="万元"),  # 总投资, ten thousand yuan
+        Field("registered_at", Kind.DATE),  # 登记日期: a day in China's calendar
         _enum("status", ProjectStatus),
+        _attributes(),
     ),
     links=(
         Link("filings", "filing", "code", "project_code", many=True),
@@ -259,8 +301,9 @@ FILING = Entity(
         Field("accepted_at", Kind.DATETIME),
         Field("completed_at", Kind.DATETIME),
         _enum("status", FilingStatus, required=True),
-        Field("time_limit_days", Kind.INT, minimum=0),
+        Field("time_limit_days", Kind.INT, minimum=0, unit=WORKING_DAYS),
         Field("materials", Kind.JSON),
+        _attributes(),
     ),
     links=(
         Link("matter", "matter", "matter_code", "code"),
@@ -288,6 +331,7 @@ PROCESS_EVENT = Entity(
         _text("actor", length=100),
         Field("occurred_at", Kind.DATETIME, required=True),
         _text("opinion", length=2000),
+        _attributes(),
     ),
     links=(Link("filing", "filing", "filing_key", "key"),),
 )
@@ -305,11 +349,11 @@ OUTCOME = Entity(
         _enum("decision", Decision, required=True),
         _text("document_type", length=100),
         _text("document_number", length=100),
-        Field("issued_at", Kind.DATETIME),
+        Field("issued_at", Kind.DATE),  # 发证日期
         Field("valid_until", Kind.DATE),
         _text("issuer"),
         _text("holder", length=400),
-        Field("attributes", Kind.JSON),
+        _attributes(),
         # Authenticity (hub.authenticity): what the issuer signed, and with which key. Plain
         # text, checked after the record is stored, so that a malformed value still stores it.
         Field("holder_credit_code", Kind.CREDIT_CODE, length=18),
@@ -320,6 +364,38 @@ OUTCOME = Entity(
     ),
     links=(Link("filing", "filing", "filing_key", "key"),),
 )
+
+
+def camel_case(name: str) -> str:
+    """A field's name in the graph, the feed and exports (``registered_at`` -> ``registeredAt``)."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def graph_record(values: Any) -> Any:
+    """A record's values by field (a created change's value) with their graph names; any other
+    value (one field's, which may itself be a JSON object) as it is."""
+    if not isinstance(values, dict):
+        return values
+    return {camel_case(name): value for name, value in values.items()}
+
+
+# Administrative divisions (行政区划) as reference data: a region lists its own in hub.toml
+# ([[divisions]]) or syncs them like any entity; a project's district names one.
+DIVISION = Entity(
+    name="division",
+    table="divisions",
+    key="code",
+    fields=(
+        Field("code", Kind.DIVISION, required=True, length=6),
+        _text("name", required=True, length=100),
+        Field("parent", Kind.DIVISION, length=6),
+        _attributes(),
+    ),
+    links=(Link("parent", "division", "parent", "code"),),
+)
+# The built-in value map of division names to codes (``map = "divisions"``), from the store.
+DIVISION_MAP = "divisions"
 
 # What a supervisor or the owner says holds a project up (hub.idle): a cause of the [idle]
 # taxonomy, a note, who said it and when. Departments' systems sync them; supervisors push them
@@ -343,7 +419,16 @@ PROJECT_ANNOTATION = Entity(
 
 ENTITIES: Mapping[str, Entity] = {
     e.name: e
-    for e in (DEPARTMENT, MATTER, PROJECT, FILING, PROCESS_EVENT, OUTCOME, PROJECT_ANNOTATION)
+    for e in (
+        DEPARTMENT,
+        MATTER,
+        PROJECT,
+        FILING,
+        PROCESS_EVENT,
+        OUTCOME,
+        PROJECT_ANNOTATION,
+        DIVISION,
+    )
 }
 
 

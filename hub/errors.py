@@ -24,6 +24,7 @@ class ErrorCode(enum.StrEnum):
     BAD_FILTER = "BAD_FILTER"
     INVALID_FILTER = "INVALID_FILTER"
     INVALID_CURSOR = "INVALID_CURSOR"
+    INVALID_ID = "INVALID_ID"
     INVALID_SEQ = "INVALID_SEQ"
     INVALID_WEBHOOK = "INVALID_WEBHOOK"
     INVALID_ANNOTATION = "INVALID_ANNOTATION"
@@ -31,6 +32,8 @@ class ErrorCode(enum.StrEnum):
     BAD_AS_OF = "BAD_AS_OF"
     BAD_WEEK = "BAD_WEEK"
     FUTURE_WEEK = "FUTURE_WEEK"
+    PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+    PERSISTED_QUERY_REQUIRED = "PERSISTED_QUERY_REQUIRED"
     NOT_FOUND = "NOT_FOUND"
     QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
     TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
@@ -110,6 +113,16 @@ CODES: Mapping[ErrorCode, CodeInfo] = {
     ErrorCode.INVALID_IDLE_QUESTION: CodeInfo(
         _GQL, "200", "An idle question that cannot be asked: `months` below 1, or an `asOf` "
         "in the future."),
+    ErrorCode.INVALID_ID: CodeInfo(
+        _GQL, "200", "`node(id:)` or `nodes(ids:)` got a value that is not a global id (base64 "
+        "of `TypeName:key`); the message names the node types."),
+    ErrorCode.PERSISTED_QUERY_NOT_FOUND: CodeInfo(
+        _GQL, "400", "`extensions.persistedQuery.sha256Hash` names no document of the "
+        "server's allow-list (`[graphql] persisted_queries`). Over websockets: an `error` "
+        "message."),
+    ErrorCode.PERSISTED_QUERY_REQUIRED: CodeInfo(
+        _GQL, "400", "The server runs persisted queries only (`[graphql] only_persisted`) and "
+        "the request's document is not on its allow-list: send its sha256Hash instead."),
     ErrorCode.BAD_AS_OF: CodeInfo(
         _GQL, "200", "An `asOf` day in the future (the message names the field and today's "
         "date in China)."),

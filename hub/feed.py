@@ -33,7 +33,7 @@ from sqlalchemy.engine import Row
 
 from hub import tables
 from hub.changelog import OPS
-from hub.entities import ENTITIES
+from hub.entities import ENTITIES, camel_case, graph_record
 from hub.store import Store
 
 MAX_FILTER_VALUES = 1000
@@ -110,29 +110,39 @@ class Change:
             matter_code=m["matter_code"],
         )
 
+    def in_graph_names(self) -> Change:
+        """The change as clients see it: its field, and a whole record's values by field, under
+        the graph's (camelCase) names. The log and filters keep the entities' own names."""
+        if self.field is not None:
+            return replace(self, field=camel_case(self.field))
+        return replace(
+            self, old_value=graph_record(self.old_value), new_value=graph_record(self.new_value)
+        )
+
     def to_json(self) -> dict[str, Any]:
-        """The event as webhooks send it (times as ISO 8601 UTC)."""
+        """The event as webhooks send it (times as ISO 8601 UTC, names as in the graph)."""
 
         def when(value: datetime | None) -> str | None:
             return None if value is None else value.isoformat(timespec="microseconds") + "Z"
 
+        named = self.in_graph_names()
         return {
-            "seq": self.seq,
-            "op": self.op,
-            "entity": self.entity,
-            "key": self.key,
-            "projectCode": self.project_code,
-            "matterCode": self.matter_code,
-            "field": self.field,
-            "oldValue": self.old_value,
-            "newValue": self.new_value,
+            "seq": named.seq,
+            "op": named.op,
+            "entity": named.entity,
+            "key": named.key,
+            "projectCode": named.project_code,
+            "matterCode": named.matter_code,
+            "field": named.field,
+            "oldValue": named.old_value,
+            "newValue": named.new_value,
             "source": {
-                "connector": self.connector,
-                "department": self.department_code,
-                "syncRun": self.sync_run_id,
+                "connector": named.connector,
+                "department": named.department_code,
+                "syncRun": named.sync_run_id,
             },
-            "sourceTime": when(self.source_time),
-            "recordedAt": when(self.recorded_at),
+            "sourceTime": when(named.source_time),
+            "recordedAt": when(named.recorded_at),
         }
 
 
@@ -181,19 +191,24 @@ class ChangeFilter:
                 f"unknown entit{'ies' if len(unknown) > 1 else 'y'} {', '.join(unknown)}; "
                 f"known: {', '.join(sorted(ENTITIES))}"
             )
-        wanted = _values("fields", fields)
+        # Fields by their graph (camelCase) names; the entities' own names are taken as well,
+        # as filters stored with webhooks have them.
         known_fields = {
-            name
+            spelling: name
             for e in (chosen or ENTITIES)
             for name in (*ENTITIES[e].by_name, *ENTITIES[e].derived_fields)
+            for spelling in (camel_case(name), name)
         }
-        unknown = sorted(wanted - known_fields)
+        given = _values("fields", fields)
+        unknown = sorted(given - set(known_fields))
         if unknown:
             of = f"entities {', '.join(sorted(chosen))}" if chosen else "any entity"
+            graph_names = sorted({camel_case(name) for name in known_fields.values()})
             raise FeedFilterError(
                 f"unknown field{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} of {of}; "
-                f"known: {', '.join(sorted(known_fields))}"
+                f"known: {', '.join(graph_names)}"
             )
+        wanted = frozenset(known_fields[name] for name in given)
         kinds = _values("ops", ops)
         unknown = sorted(kinds - OPS)
         if unknown:

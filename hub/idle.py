@@ -52,7 +52,7 @@ from hub.clock import utcnow
 from hub.config import CauseRule, IdleConfig
 from hub.entities import FilingStatus, Stage
 from hub.errors import HubError
-from hub.sla import china_today, cutoff
+from hub.sla import china_today, cutoff, day_starts
 from hub.store import Store
 
 
@@ -152,7 +152,7 @@ class IdleRule:
             branch(f.c.accepted_at),
             branch(f.c.completed_at),
             branch(e.c.occurred_at, e),
-            branch(o.c.issued_at, o),
+            branch(day_starts(self.store, o.c.issued_at), o),  # the issue day's start
         ).subquery("activities")
         return (
             select(instants.c.code, func.max(instants.c.at).label("at"))
@@ -177,7 +177,7 @@ class IdleRule:
         end = cutoff(as_of)
         spell_starts = cutoff(months_before(as_of, months)) - timedelta(days=1)
         activity = self.activity(end, codes)
-        since = func.coalesce(activity.c.at, p.c.registered_at)
+        since = func.coalesce(activity.c.at, day_starts(self.store, p.c.registered_at))
 
         def has_approved(stage: Stage) -> ColumnElement[bool]:
             return exists().where(
@@ -206,7 +206,7 @@ class IdleRule:
             .select_from(p.outerjoin(activity, activity.c.code == p.c.code))
             .where(
                 p.c.deleted_at.is_(None),
-                or_(p.c.registered_at.is_(None), p.c.registered_at < end),
+                or_(p.c.registered_at.is_(None), p.c.registered_at <= as_of),
                 since < spell_starts,
                 *(not_(condition) for condition in excluded),
             )

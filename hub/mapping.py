@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 from hub import identifiers
 from hub.config import FieldMapping, StreamConfig
-from hub.entities import Entity, Field, Kind, entity
+from hub.entities import ATTRIBUTES, Entity, Field, Kind, attribute_key, entity
+from hub.value_maps import ValueMaps, known_codes
 
 Converter = Callable[[Any], Any]
-ValueMaps = Mapping[str, Mapping[str, str]]  # value map name -> source code -> canonical value
 
 # 2014-3-5, 2014/3/5 14:22, 2014.3.5, 2014年3月5日 14时22分 after normalising the separators.
 _LOOSE_DATETIME = re.compile(
@@ -244,9 +244,11 @@ def _datetime_converter(formats: Sequence[str], zone: ZoneInfo) -> Converter:
     return convert
 
 
-def _date_converter(formats: Sequence[str]) -> Converter:
+def _date_converter(formats: Sequence[str], zone: ZoneInfo) -> Converter:
     def convert(value: Any) -> date:
-        return parse_datetime(value, formats).date()
+        moment = parse_datetime(value, formats)
+        # An instant with an offset falls on its day in the connector's timezone.
+        return (moment.astimezone(zone) if moment.tzinfo is not None else moment).date()
 
     return convert
 
@@ -298,7 +300,7 @@ def _kind_converter(field: Field, mapping: FieldMapping, zone: ZoneInfo) -> Conv
         case Kind.DATETIME:
             return _datetime_converter(mapping.formats, zone)
         case Kind.DATE:
-            return _date_converter(mapping.formats)
+            return _date_converter(mapping.formats, zone)
         case Kind.ENUM:
             return _enum_converter(field)
         case Kind.JSON:
@@ -312,16 +314,40 @@ def _kind_converter(field: Field, mapping: FieldMapping, zone: ZoneInfo) -> Conv
     raise AssertionError(field.kind)
 
 
-def _with_value_map(convert: Converter, name: str, table: Mapping[str, str]) -> Converter:
+def _scaled(convert: Converter, field: Field, scale: float) -> Converter:
+    """``convert`` then a change of unit by ``scale``, in decimal so that 123456789 元 is
+    12345.6789 万元 exactly; an integer field takes only whole results."""
+    factor = Decimal(str(scale))
+
+    def scaled(value: Any) -> Any:
+        number = Decimal(str(convert(value))) * factor
+        if field.kind is Kind.FLOAT:
+            return float(number)
+        if number != number.to_integral_value():
+            raise ConversionError(f"{value!r} times scale {scale} is {number}, not a whole number")
+        return int(number)
+
+    return scaled
+
+
+def _with_value_maps(convert: Converter, names: Sequence[str], maps: ValueMaps) -> Converter:
+    """``convert`` after the value maps ``names`` in turn (a chain: each map's value is the
+    next one's code); a code missing from a map says which map, and from which it came."""
+    chain = [(name, maps[name]) for name in names]
+
     def mapped(value: Any) -> Any:
         code = _to_text(value)
-        try:
-            return convert(table[code])
-        except KeyError:
-            known = ", ".join(sorted(table)[:12]) + (" ..." if len(table) > 12 else "")
-            raise ConversionError(
-                f"{code!r} is not in value map {name!r} (known codes: {known})"
-            ) from None
+        came_from = ""
+        for name, table in chain:
+            try:
+                mapped_code = table[code]
+            except KeyError:
+                raise ConversionError(
+                    f"{code!r}{came_from} is not in value map {name!r} (known codes: "
+                    f"{known_codes(table)})"
+                ) from None
+            code, came_from = mapped_code, f" (from value map {name!r})"
+        return convert(code)
 
     return mapped
 
@@ -329,6 +355,16 @@ def _with_value_map(convert: Converter, name: str, table: Mapping[str, str]) -> 
 def expression_label(field_name: str) -> str:
     """The name under which a connector returns the value of a field's ``expr``."""
     return f"expr:{field_name}"
+
+
+def _attribute_value(value: Any) -> Any:
+    """A source value kept in the attributes map: text stripped, numbers as JSON numbers (an
+    exact decimal as an integer when whole), anything else in its JSON form."""
+    if isinstance(value, str | bytes | bytearray | memoryview):
+        return _to_text(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return int(value) if value == value.to_integral_value() else float(value)
+    return _raw_value(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -339,6 +375,7 @@ class _Plan:
     default: Any
     required: bool
     null_invalid: bool  # an invalid value empties the field (with a warning) instead of rejecting
+    attribute: str | None = None  # the key in the attributes map this value goes to, if any
 
 
 class RecordMapper:
@@ -358,14 +395,31 @@ class RecordMapper:
         self.entity: Entity = entity(stream.entity)
         self.stream = stream
         zone = ZoneInfo(timezone)
-        ordered = [self.entity.key] + [n for n in stream.fields if n != self.entity.key]
+        keys = {name: attribute_key(name) for name in stream.fields}
+        ordered = [self.entity.key] + [
+            n for n in stream.fields if n != self.entity.key and keys[n] is None
+        ]
+        extras = [n for n, key in keys.items() if key is not None]
+        # The attributes map's values (attributes.<key>) are merged into its field, after the
+        # whole map if the stream maps one too.
+        self._attributes_index: int | None = None
+        if extras:
+            if ATTRIBUTES not in ordered:
+                ordered.append(ATTRIBUTES)
+            self._attributes_index = ordered.index(ATTRIBUTES)
         plans: list[_Plan] = []
-        for name in ordered:
-            mapping = stream.fields[name]
-            field = self.entity.field(name)
-            convert = kind_converter(field, mapping, zone)
-            if mapping.map is not None:
-                convert = _with_value_map(convert, mapping.map, value_maps[mapping.map])
+        for name in ordered + extras:
+            mapping = stream.fields.get(name)
+            if mapping is None:  # the attributes field itself, filled from extras only
+                plans.append(_Plan(name, "", _attribute_value, None, False, False))
+                continue
+            key = keys[name]
+            field = self.entity.field(ATTRIBUTES if key is not None else name)
+            convert = _attribute_value if key is not None else kind_converter(field, mapping, zone)
+            if mapping.scale is not None:
+                convert = _scaled(convert, field, mapping.scale)
+            if mapping.maps:
+                convert = _with_value_maps(convert, mapping.maps, value_maps)
             label = mapping.column if mapping.column is not None else expression_label(name)
             if mapping.column is None and mapping.expr is None:
                 label = ""
@@ -375,7 +429,7 @@ class RecordMapper:
                 convert = _json_typed(convert, allowed)
             required = field.required and not mapping.optional
             null_invalid = mapping.on_invalid == "null"
-            plans.append(_Plan(name, label, convert, default, required, null_invalid))
+            plans.append(_Plan(name, label, convert, default, required, null_invalid, key))
         self._plans = tuple(plans)
         self.fields: tuple[str, ...] = tuple(ordered)
         self.project_index: int | None = (
@@ -405,6 +459,7 @@ class RecordMapper:
         emptied by ``on_invalid = "null"`` are appended to ``warnings``."""
         values: list[Any] = []
         reasons: list[str] = []
+        extras: dict[str, Any] = {}
         for plan in self._plans:
             raw = row.get(plan.label, None) if plan.label else None
             if raw is None or (raw.__class__ is str and (not raw or raw.isspace())):
@@ -425,9 +480,16 @@ class RecordMapper:
                     elif warnings is not None:
                         warnings.append(f"{reason}; stored as empty (on_invalid = 'null')")
                     value = None
-            values.append(value)
+            if plan.attribute is None:
+                values.append(value)
+            elif value is not None:
+                extras[plan.attribute] = value
         if reasons:
             return None, reasons
+        if self._attributes_index is not None:
+            whole = values[self._attributes_index]
+            merged = {**whole, **extras} if isinstance(whole, dict) else extras
+            values[self._attributes_index] = merged or whole
         return tuple(values), reasons
 
 

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
+from hub import divisions
 from hub.bus import EventBus, create_bus
 from hub.calendar import WorkingCalendar
 from hub.changelog import ChangeLog
@@ -56,8 +57,10 @@ def open_store(config: HubConfig) -> Store:
 
 
 async def migrate_store(store: Store, config: HubConfig) -> None:
-    """Migrate ``store`` and install the config's working-day calendar (``[calendar]``)."""
+    """Migrate ``store`` and install the config's working-day calendar (``[calendar]``) and
+    administrative divisions (``[[divisions]]``)."""
     await store.migrate(calendar=WorkingCalendar.configured(config.calendar))
+    await divisions.install(store, config.divisions)
 
 
 @asynccontextmanager

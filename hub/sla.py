@@ -167,6 +167,14 @@ def cutoff(as_of: date) -> datetime:
     return datetime.combine(as_of + timedelta(days=1), time()) - timedelta(hours=CHINA_OFFSET_HOURS)
 
 
+def day_starts(store: Store, day: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The first instant of a China day (a Date column: an outcome's issue day, a project's
+    registration day) as naive UTC, in SQL: day D starts at D - 8 hours UTC."""
+    if store.is_postgres:
+        return cast(day, DateTime()) - func.make_interval(0, 0, 0, 0, CHINA_OFFSET_HOURS)
+    return func.datetime(day, f"-{CHINA_OFFSET_HOURS} hours", type_=DateTime())
+
+
 def suspension_ends_before_it_starts(
     end_of_day: ColumnElement[Any] | None = None,
 ) -> ColumnElement[bool]:

@@ -13,9 +13,10 @@ from hub.config import HubConfig, StreamConfig
 from hub.drift import find_drift
 from hub.entities import ENTITIES
 from hub.errors import MappingError, SchemaDriftError
-from hub.mapping import RecordMapper, ValueMaps
+from hub.mapping import RecordMapper
 from hub.source import Source
 from hub.store import Store
+from hub.value_maps import ValueMaps
 
 
 class SourceCheck:

@@ -24,7 +24,7 @@ from sqlalchemy import Table, exists, func, null, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hub import tables
+from hub import divisions, tables
 from hub.authenticity import Authenticity, KeyRing
 from hub.batch import LOOKUP_CHUNK, BatchOutcome, BatchWriter, MappedRecord
 from hub.bulk import insert_many
@@ -32,7 +32,7 @@ from hub.changelog import ChangeLog, ChangeRecord, CommitHook, Provenance
 from hub.clock import utcnow
 from hub.config import CodeTable, HubConfig, StreamConfig
 from hub.cursors import decode_cursor, encode_cursor, step_back
-from hub.entities import ENTITIES
+from hub.entities import DIVISION_MAP, ENTITIES
 from hub.errors import (
     MappingError,
     ReconcileRefusedError,
@@ -43,7 +43,6 @@ from hub.leases import Leases
 from hub.mapping import (
     ConversionError,
     RecordMapper,
-    ValueMaps,
     json_kind,
     parse_datetime,
     raw_json,
@@ -56,6 +55,7 @@ from hub.source import RawRow, ReadRequest, Source
 from hub.source_check import SourceCheck
 from hub.store import Store
 from hub.tables import SOURCE_KEY_LENGTH
+from hub.value_maps import ValueMaps, chain_gaps
 
 ProgressCallback = Callable[["StreamStats"], None]
 
@@ -511,7 +511,12 @@ class SyncEngine:
         for stream in connector.config.streams:
             try:
                 await self.source_check.check(connector, stream, value_maps, remember=False)
-                problems[stream.stream_name] = None
+                gaps = [
+                    f"field {name!r}: {gap}"
+                    for name, mapping in stream.fields.items()
+                    for gap in chain_gaps(mapping.maps, value_maps)
+                ]
+                problems[stream.stream_name] = "; ".join(gaps) or None
             except MappingError as exc:
                 problems[stream.stream_name] = exc.problem + (f" ({exc.hint})" if exc.hint else "")
         return problems
@@ -563,7 +568,9 @@ class SyncEngine:
 
     async def _value_maps(self, connector: Source) -> dict[str, Mapping[str, str]]:
         maps: dict[str, Mapping[str, str]] = {}
-        used = {m.map for s in connector.config.streams for m in s.fields.values() if m.map}
+        used = {n for s in connector.config.streams for m in s.fields.values() for n in m.maps}
+        if DIVISION_MAP in used and DIVISION_MAP not in connector.config.value_maps:
+            maps[DIVISION_MAP] = await divisions.name_map(self.store)
         for name, spec in connector.config.value_maps.items():
             if name not in used:
                 continue

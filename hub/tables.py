@@ -79,6 +79,7 @@ filings = entity_tables["filing"]
 process_events = entity_tables["process_event"]
 outcomes = entity_tables["outcome"]
 project_annotations = entity_tables["project_annotation"]
+divisions = entity_tables["division"]
 
 Index(None, matters.c.department_code)
 Index(None, projects.c.district)

@@ -22,13 +22,12 @@ from sqlalchemy import Select
 from strawberry.types.arguments import convert_argument
 from strawberry.types.base import get_object_definition
 
-from hub.entities import ENTITIES
+from hub.entities import ENTITIES, camel_case
 from schema.engine.internals import graphql_schema, scalar_registry
 from schema.errors import UserInputError
 from schema.filters import FilterScope
 from schema.lists import ROOT_LISTS, RootList
 from schema.quality import FINDINGS_NEWEST, FindingFilter, findings_query
-from schema.types.history import camel_case
 
 PROVENANCE = (("connector", "src_connector"), ("sourceKey", "src_key"), ("syncedAt", "synced_at"))
 

@@ -24,6 +24,7 @@ from hub.sla import Supervision
 from schema.errors import UserInputError
 from schema.live import live
 from schema.operators import (
+    AttributeFilter,
     DateFilter,
     DateTimeFilter,
     DecisionFilter,
@@ -37,6 +38,7 @@ from schema.operators import (
     SlaStateFilter,
     StageFilter,
     StringFilter,
+    attribute_terms,
     check_division,
     compare,
 )
@@ -141,6 +143,14 @@ def _not() -> Any:
     return strawberry.field(name="not", default=None, description="This filter does not hold.")
 
 
+def _attributes() -> Any:
+    return strawberry.field(
+        default=None,
+        description="Conditions on keys of the attributes map, e.g. "
+        '{key: "approval_type", eq: "核准"} (a list: each must hold).',
+    )
+
+
 def _combine(
     given: Any,
     columns: Mapping[str, ColumnElement[Any]],
@@ -175,7 +185,7 @@ class ProjectFilter:
         default=None, description="The division code (行政区划代码), e.g. 440304."
     )
     total_investment: FloatFilter | None = None
-    registered_at: DateTimeFilter | None = None
+    registered_at: DateFilter | None = None
     status: ProjectStatusFilter | None = None
     search: str | None = strawberry.field(
         default=None,
@@ -185,6 +195,7 @@ class ProjectFilter:
     has_filing: FilingFilter | None = strawberry.field(
         default=None, description="The project has at least one filing matching this."
     )
+    attributes: list[AttributeFilter] | None = _attributes()
     idle: IdleFilter | None = strawberry.field(
         default=None, description="The project is idle as of a day (no activity for months)."
     )
@@ -194,7 +205,7 @@ class ProjectFilter:
 
     def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
         check_division(self.district, "ProjectFilter.district")
-        extra: list[ColumnElement[bool]] = []
+        extra = attribute_terms(self.attributes, p.c.attributes)
         if self.search is not None:
             text = self.search.strip()
             extra.append(
@@ -237,12 +248,13 @@ class FilingFilter:
     outcome: OutcomeFilter | None = strawberry.field(
         default=None, description="The filing has an outcome matching this."
     )
+    attributes: list[AttributeFilter] | None = _attributes()
     and_: list[FilingFilter] | None = _and()
     or_: list[FilingFilter] | None = _or()
     not_: FilingFilter | None = _not()
 
     def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
-        extra: list[ColumnElement[bool]] = []
+        extra = attribute_terms(self.attributes, f.c.attributes)
         if self.project is not None:
             extra.append(
                 exists().where(p.c.code == f.c.project_code, live(p), self.project.to_sql(scope))
@@ -269,12 +281,13 @@ class ProcessEventFilter:
     filing: FilingFilter | None = strawberry.field(
         default=None, description="The event's filing matches this."
     )
+    attributes: list[AttributeFilter] | None = _attributes()
     and_: list[ProcessEventFilter] | None = _and()
     or_: list[ProcessEventFilter] | None = _or()
     not_: ProcessEventFilter | None = _not()
 
     def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
-        extra: list[ColumnElement[bool]] = []
+        extra = attribute_terms(self.attributes, e.c.attributes)
         if self.filing is not None:
             extra.append(
                 exists().where(f.c.key == e.c.filing_key, live(f), self.filing.to_sql(scope))
@@ -290,19 +303,20 @@ class OutcomeFilter:
     decision: DecisionFilter | None = None
     document_type: StringFilter | None = None
     document_number: StringFilter | None = None
-    issued_at: DateTimeFilter | None = None
+    issued_at: DateFilter | None = None
     valid_until: DateFilter | None = None
     issuer: StringFilter | None = None
     holder: StringFilter | None = None
     filing: FilingFilter | None = strawberry.field(
         default=None, description="The outcome's filing matches this."
     )
+    attributes: list[AttributeFilter] | None = _attributes()
     and_: list[OutcomeFilter] | None = _and()
     or_: list[OutcomeFilter] | None = _or()
     not_: OutcomeFilter | None = _not()
 
     def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
-        extra: list[ColumnElement[bool]] = []
+        extra = attribute_terms(self.attributes, o.c.attributes)
         if self.filing is not None:
             extra.append(
                 exists().where(f.c.key == o.c.filing_key, live(f), self.filing.to_sql(scope))

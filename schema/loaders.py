@@ -78,9 +78,14 @@ class Loaders:
         self.filing: DataLoader[str, Filing | None] = DataLoader(
             self._by_key(t.filings, Filing.from_row)
         )
+        self.process_event: DataLoader[str, ProcessEvent | None] = DataLoader(
+            self._by_key(t.process_events, ProcessEvent.from_row)
+        )
         self.outcome: DataLoader[str, Outcome | None] = DataLoader(
             self._by_key(t.outcomes, Outcome.from_row)
         )
+        # Division rows by code: the reference data District names come from.
+        self.division: DataLoader[str, Any] = DataLoader(self._by_key(t.divisions, lambda r: r))
         self.matters_by_department: DataLoader[str, list[Matter]] = DataLoader(
             self._grouped(DEPARTMENT.link("matters"), Matter.from_row, t.matters.c.code)
         )

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import and_, true
+from sqlalchemy import String, and_, cast, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from schema.errors import UserInputError
@@ -142,6 +142,28 @@ class DateFilter:
     lt: date | None = None
     lte: date | None = None
     is_null: bool | None = _is_null()
+
+
+@strawberry.input(
+    description="Conditions on one key of a record's attributes, compared as text (a number "
+    "as it is written, e.g. 1.5): every condition given must hold; a record without the key "
+    "matches only isNull: true."
+)
+class AttributeFilter(StringFilter):
+    key: str = strawberry.field(description="The attribute's key, e.g. approval_type.")
+
+    def to_sql(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
+        """The condition on ``column`` (a JSON attributes column): SQLite's JSON_EXTRACT and
+        PostgreSQL's ->> of the key, as text on both."""
+        value = cast(column[self.key].as_string(), String)
+        return compare(value, self)
+
+
+def attribute_terms(
+    given: list[AttributeFilter] | None, column: ColumnElement[Any]
+) -> list[ColumnElement[bool]]:
+    """The conditions of a filter's ``attributes`` (one input or a list of them, ANDed)."""
+    return [each.to_sql(column) for each in given or ()]
 
 
 E = TypeVar("E", bound=enum.Enum)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Date,
     Float,
     Select,
     and_,
@@ -54,12 +55,23 @@ P = entities.ProjectStatus
 PROJECT_IN_PROGRESS = (P.UNDER_APPROVAL.value, P.UNDER_CONSTRUCTION.value)
 
 
-def month_of(store: Store, column: ColumnElement[Any]) -> ColumnElement[str]:
-    """YYYY-MM of a naive UTC datetime, in China time."""
+def china_part(
+    store: Store, column: ColumnElement[Any], sqlite_format: str, postgres_format: str
+) -> ColumnElement[str]:
+    """A part of a stored time as text in China time: a naive UTC datetime is shifted, a date
+    is already a day in China's calendar."""
+    shift = not isinstance(column.type, Date)
     if store.is_sqlite:
-        return func.strftime("%Y-%m", column, f"+{CHINA_OFFSET_HOURS} hours")
-    local = column + literal_column(f"INTERVAL '{CHINA_OFFSET_HOURS} hours'")
-    return func.to_char(local, "YYYY-MM")
+        modifiers = [f"+{CHINA_OFFSET_HOURS} hours"] if shift else []
+        return func.strftime(sqlite_format, column, *modifiers)
+    if shift:
+        column = column + literal_column(f"INTERVAL '{CHINA_OFFSET_HOURS} hours'")
+    return func.to_char(column, postgres_format)
+
+
+def month_of(store: Store, column: ColumnElement[Any]) -> ColumnElement[str]:
+    """YYYY-MM of a stored time, in China time."""
+    return china_part(store, column, "%Y-%m", "YYYY-MM")
 
 
 def _count_if(condition_: ColumnElement[bool]) -> ColumnElement[int]:

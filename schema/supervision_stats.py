@@ -13,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, and_, case, cast, func, literal_column, select
+from sqlalchemy import Float, Integer, Select, and_, case, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement, Label
 from sqlalchemy.sql.selectable import Subquery
 
 from hub import entities, tables
-from hub.calendar import CHINA_OFFSET_HOURS, WorkingCalendar
+from hub.calendar import WorkingCalendar
 from hub.store import Store
 from schema.live import live
-from schema.stats import _rounded, _unique
+from schema.stats import _rounded, _unique, china_part
 from schema.types.district import District
 from schema.types.enums import to_enum
 from schema.types.lead_time import LeadTimeGroup, LeadTimeStats
@@ -29,11 +29,8 @@ from schema.types.step_stats import StepGroup, StepStats
 
 
 def _year_of(store: Store, column: ColumnElement[Any]) -> ColumnElement[int]:
-    """The year of a naive UTC datetime, in China time."""
-    if store.is_sqlite:
-        return cast(func.strftime("%Y", column, f"+{CHINA_OFFSET_HOURS} hours"), Integer)
-    local = column + literal_column(f"INTERVAL '{CHINA_OFFSET_HOURS} hours'")
-    return cast(func.extract("year", local), Integer)
+    """The year of a stored time, in China time."""
+    return cast(china_part(store, column, "%Y", "YYYY"), Integer)
 
 
 def _distribution(rows: Subquery, keys: Sequence[str]) -> Select[Any]:

@@ -12,6 +12,7 @@ from connectors.registry import build_connector
 from hub.changelog import ChangeLog
 from hub.checks.runner import DataChecks
 from hub.config import load_config
+from hub.runtime import migrate_store
 from hub.sla import Supervision
 from hub.store import Store
 from hub.sync import SyncEngine
@@ -23,7 +24,7 @@ async def sync_demo(path: Path) -> tuple[Store, int]:
     reported."""
     config = load_config(path)
     store = Store(config.resolve_url(config.store.url))
-    await store.migrate()
+    await migrate_store(store, config)  # as `hub demo` does: its divisions, its calendar
     engine = SyncEngine(store, config)
     orphans = 0
     for connector_config in config.connectors:

@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, literal
 from hub import tables
 from hub.checks.base import CheckContext, SqlRule
 from hub.checks.sql import filing_findings, live
+from hub.sla import day_starts
 
 
 class FilingBeforeProject(SqlRule):
@@ -28,5 +29,5 @@ class FilingBeforeProject(SqlRule):
                 p.c.registered_at.label("registered_at"),
             )
             .join(p, and_(p.c.code == f.c.project_code, live(p)))
-            .where(f.c.submitted_at < p.c.registered_at)
+            .where(f.c.submitted_at < day_starts(ctx.store, p.c.registered_at))
         )

@@ -21,7 +21,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
@@ -42,7 +42,7 @@ from sqlalchemy.sql import Subquery
 from hub import tables
 from hub.checks.sql import live, prerequisite_pairs
 from hub.entities import Decision, FilingStatus
-from hub.sla import cutoff
+from hub.sla import cutoff, day_starts
 from hub.store import Store
 
 
@@ -84,7 +84,7 @@ def prerequisite_states(store: Store, as_of: date) -> Subquery:
     used = func.coalesce(f.c.accepted_at, literal(cutoff(as_of), DateTime()))
     in_force = o.c.valid_until.is_(None) | (used < valid_through(store, o.c.valid_until))
     # An outcome without an issue time is taken as issued in time: no evidence against it.
-    issued = func.coalesce(o.c.issued_at, used)
+    issued = func.coalesce(day_starts(store, o.c.issued_at), used)
     rank = case(
         (o.c.key.is_(None), _RANK[PrerequisiteState.MISSING]),
         (and_(issued <= used, in_force), _RANK[PrerequisiteState.SATISFIED]),
@@ -173,7 +173,7 @@ class PrerequisiteStatus:
     matter_code: str  # the required matter
     state: PrerequisiteState
     outcome_key: str | None
-    issued_at: datetime | None
+    issued_at: date | None  # a China day
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +271,7 @@ async def next_matters(store: Store, codes: Sequence[str], as_of: date) -> dict[
         o.c.filing_key == g.c.key,
         live(o),
         o.c.decision == Decision.APPROVED.value,
-        func.coalesce(o.c.issued_at, moment) <= moment,
+        func.coalesce(day_starts(store, o.c.issued_at), moment) <= moment,
         o.c.valid_until.is_(None) | (moment < valid_through(store, o.c.valid_until)),
     )
     filed = exists().where(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from importlib.metadata import version
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -25,6 +26,26 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        print(f"hub (xietong-hub) {version('xietong-hub')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Xietong Hub: cross-department approval data as one GraphQL graph."""
+
+
 # Wide enough for the sync table when output is not a terminal (CI logs, pipes).
 console = Console(width=None if sys.stdout.isatty() else 140)
 # Errors are never wrapped by us: a path or URL broken over lines cannot be copied or grepped.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
-import logging
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,12 +23,22 @@ from hub.cli.common import (
     run_reporting,
 )
 from hub.cli.syncing import report_table, sync_all
-from hub.cli.workers import LOG_FORMAT, serve_workers
+from hub.cli.workers import serve_workers
 from hub.config import HubConfig
+from hub.logs import LogFormat, configure_logging
 from hub.runs import RunReport
 from hub.runtime import migrate_store, open_runtime
 from hub.secret_key import ENV as SECRET_KEY_ENV
 from hub.secret_key import demo_key
+
+LogFormatOption = Annotated[
+    LogFormat,
+    typer.Option(
+        "--log-format",
+        envvar="HUB_LOG_FORMAT",
+        help="text, or json: one object a line, each with its request id.",
+    ),
+]
 
 
 def run_server(application: Any, host: str, port: int, **options: Any) -> None:
@@ -50,14 +59,16 @@ def _serve(
     port: int | None,
     *,
     scheduler: bool,
+    log_format: LogFormat = "text",
     workers: int = 1,
     config_path: Path | None = None,
 ) -> None:
     from hub.http.app import create_app
 
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logging(log_format)
     options: dict[str, Any] = {
         "log_level": "info",
+        "log_config": None,  # hub.logs configured the loggers
         "ws_per_message_deflate": settings.server.websocket_compression,
         # Without it uvicorn waits on SIGTERM for every open request and websocket to end.
         "timeout_graceful_shutdown": settings.server.shutdown_timeout_seconds,
@@ -71,6 +82,7 @@ def _serve(
             port=port,
             workers=workers,
             scheduler=scheduler,
+            log_format=log_format,
             **options,
         )
         return
@@ -92,17 +104,26 @@ def serve(
             help="Server processes behind the one port (one of them runs the scheduled work).",
         ),
     ] = 1,
+    log_format: LogFormatOption = "text",
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql)."""
     settings = load_settings(config)
-    _serve(settings, host, port, scheduler=scheduler, workers=workers, config_path=config)
+    _serve(
+        settings,
+        host,
+        port,
+        scheduler=scheduler,
+        log_format=log_format,
+        workers=workers,
+        config_path=config,
+    )
 
 
 @app.command()
-def worker(config: ConfigPath = Path("hub.toml")) -> None:
+def worker(config: ConfigPath = Path("hub.toml"), log_format: LogFormatOption = "text") -> None:
     """Run scheduled syncs and webhook delivery without serving the API."""
     settings = load_settings(config)
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    configure_logging(log_format)
     from jobs.scheduled import scheduled_jobs
 
     async def run() -> None:
@@ -134,6 +155,7 @@ def demo(
     ] = True,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    log_format: LogFormatOption = "text",
 ) -> None:
     """Build demo department databases, sync them into the store, and serve the API."""
     from hub.demo import build_demo
@@ -170,7 +192,7 @@ def demo(
     if serve_api:
         address = f"http://{host or settings.server.host}:{port or settings.server.port}/graphql"
         console.print(f"GraphiQL: [bold]{address}[/bold]")
-        _serve(settings, host, port, scheduler=True)
+        _serve(settings, host, port, scheduler=True, log_format=log_format)
 
 
 @app.command()

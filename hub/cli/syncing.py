@@ -264,6 +264,22 @@ def status(
         console.print(listing)
 
 
+def persisted_queries_row(settings: HubConfig) -> tuple[str, str, str, str]:
+    """The allow-list of persisted queries, loaded and checked against the schema as the
+    server will at start."""
+    from schema import build_schema
+    from schema.persisted import PersistedQueries
+
+    given = settings.graphql.persisted_queries
+    assert given is not None
+    try:
+        listed = PersistedQueries.load(settings.resolve_path(given))
+        build_schema(settings.server, graphql=settings.graphql, persisted=listed)
+    except HubError as exc:
+        return ("(graphql)", "", "error", str(exc))
+    return ("(graphql)", "", "ok", f"{len(listed.documents)} persisted queries in {given}")
+
+
 @app.command()
 def check(
     files: Annotated[
@@ -291,6 +307,8 @@ def check(
                 rows.append(("(store)", "", "ok", store.url.render_as_string(hide_password=True)))
             except Exception as exc:  # any driver error means: not reachable
                 rows.append(("(store)", "", "unreachable", str(exc)))
+            if settings.graphql.persisted_queries is not None:
+                rows.append(persisted_queries_row(settings))
             for connector in build_connectors(settings):
                 try:
                     description = await connector.check()

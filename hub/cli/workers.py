@@ -24,9 +24,9 @@ from typing import IO, Any
 
 from hub.cli.common import on_store
 from hub.config import HubConfig, load_config
+from hub.logs import LogFormat, configure_logging
 
 log = logging.getLogger(__name__)
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # What the serving command tells its workers (JSON): the config, the scheduler lock, the bus.
 PLAN_ENV = "HUB_SERVE_WORKER_PLAN"
 # The scheduler lock of this process, held open for as long as it lives.
@@ -41,6 +41,7 @@ def serve_workers(
     port: int,
     workers: int,
     scheduler: bool,
+    log_format: LogFormat = "text",
     **options: Any,
 ) -> None:
     """Serve with ``workers`` processes until stopped."""
@@ -52,6 +53,7 @@ def serve_workers(
             "config": str(config_path.resolve()),
             "scheduler_lock": str(Path(folder) / "scheduler.lock") if scheduler else None,
             "bus": f"local://{folder}/bus" if settings.bus.url == "memory://" else None,
+            "log_format": log_format,
         }
         os.environ[PLAN_ENV] = json.dumps(plan)
         log.info("serving with %d workers on %s:%d", workers, host, port)
@@ -64,9 +66,9 @@ def worker_app() -> Any:
     """The app of one worker process (uvicorn calls it in each)."""
     from hub.http.app import create_app
 
-    # A spawned process starts without the serving command's logging.
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     plan = json.loads(os.environ[PLAN_ENV])
+    # A spawned process starts without the serving command's logging.
+    configure_logging(plan["log_format"])
     settings = load_config(plan["config"])
     if plan["bus"] is not None:
         settings = settings.model_copy(

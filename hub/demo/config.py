@@ -11,6 +11,7 @@ from typing import Any
 
 from hub.demo.catalogue import DEPARTMENT_CODES, build_catalogue
 from hub.demo.dataset import AS_OF
+from hub.demo.names import DISTRICTS
 from hub.demo.planted import COMPLETION_ACCEPTANCES, CONSTRUCTION_PERMITS, permit_codes
 from hub.demo.signing import keys_config
 from hub.demo.sources import SOURCES, System
@@ -18,6 +19,8 @@ from hub.demo.sources import SOURCES, System
 STORE_URL = "sqlite+aiosqlite:///hub.db"
 AUTHORITY = {"department": "platform", "matter": "platform", "project": "fgw"}
 
+PROVINCE = ("440000", "广东省")
+CITY = "440300"  # 深圳市; its districts' parent
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -33,10 +36,20 @@ def hub_config() -> dict[str, Any]:
         "supervision": {"as_of": AS_OF.date().isoformat()},
         "checks": demo_checks(),
         "authority": dict(AUTHORITY),
+        "divisions": divisions(),
         # Each department's demo signing key (hub.demo.signing).
         "keys": keys_config(DEPARTMENT_CODES),
         "connectors": [_with_sync_discipline(s) for s in SOURCES.values()],
     }
+
+
+def divisions() -> list[dict[str, str]]:
+    """The demo region's administrative divisions: Guangdong, Shenzhen and its districts."""
+    listed = [{"code": PROVINCE[0], "name": PROVINCE[1]}]
+    for code, name in DISTRICTS.items():
+        parent = PROVINCE[0] if code == CITY else CITY
+        listed.append({"code": code, "name": name, "parent": parent})
+    return listed
 
 
 def demo_checks() -> dict[str, Any]:
@@ -85,6 +98,9 @@ def render(config: Mapping[str, Any]) -> str:
         "[authority]",
     ]
     lines += [f"{_key(k)} = {_value(v)}" for k, v in config["authority"].items()]
+    for division in config["divisions"]:
+        lines += ["", "[[divisions]]"]
+        lines += [f"{_key(k)} = {_value(v)}" for k, v in division.items()]
     for department, keys in config["keys"].items():
         for key in keys:
             lines += ["", f"[[keys.{department}]]"]

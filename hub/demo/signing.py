@@ -311,7 +311,7 @@ def sign_sources(folder: Path, data: Dataset, config: HubConfig) -> int:
                 (
                     mapped.get("document_number"),
                     mapped.get("project_code"),
-                    None if issued is None else (issued + timedelta(hours=8)).date(),
+                    issued,  # the China day (a Date field)
                 )
             )
             if filing is None or filing.outcome is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -27,7 +28,7 @@ from strawberry.types import ExecutionResult
 
 from connectors.push import PushConnector
 from hub.authenticity import KeyRing
-from hub.config import HubConfig
+from hub.config import HttpConfig, HubConfig
 from hub.http.access import authorize
 from hub.http.console import console_routes
 from hub.http.export import ExportEndpoint
@@ -39,7 +40,7 @@ from hub.http.graphql_http import (
 )
 from hub.http.ingest import IngestEndpoint
 from hub.http.metrics import MetricsEndpoint
-from hub.http.request_ids import RequestIdMiddleware
+from hub.http.request_ids import HEADER, RequestIdMiddleware
 from hub.http.request_metrics import RequestMetrics, RequestMetricsMiddleware
 from hub.http.verify import VerifyEndpoint
 from hub.runtime import open_runtime
@@ -48,6 +49,7 @@ from jobs.scheduled import scheduled_jobs
 from schema import build_schema
 from schema.context import Context
 from schema.engine.view import AcceleratedView
+from schema.persisted import PersistedQueries
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 5.0
@@ -60,8 +62,10 @@ class HubGraphQL(AcceleratedView[Context, None]):
     GraphQL over HTTP."""
 
     def __init__(self, config: HubConfig, **options: Any) -> None:
+        given = config.graphql.persisted_queries
+        persisted = None if given is None else PersistedQueries.load(config.resolve_path(given))
         super().__init__(
-            build_schema(config.server),
+            build_schema(config.server, graphql=config.graphql, persisted=persisted),
             graphql_ide="graphiql" if config.server.graphiql else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             **options,
@@ -92,6 +96,12 @@ class HubGraphQL(AcceleratedView[Context, None]):
             receive = limited
         await super().__call__(scope, receive, send)
 
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET of a persisted query has no query text either, but is no visit of GraphiQL.
+        return request.query_params.get("extensions") is None and bool(
+            super().should_render_graphql_ide(request)
+        )
+
     def _ide_page(self, scope: Scope) -> bool:
         """A browser's GET of the GraphiQL page itself: it holds no data (its queries bring the
         token in their header), so it is served without one."""
@@ -99,9 +109,13 @@ class HubGraphQL(AcceleratedView[Context, None]):
             return False
         request = Request(scope)
         accept = request.headers.get("accept", "")
-        # strawberry's own test (should_render_graphql_ide), on the raw request
-        return request.query_params.get("query") is None and (
-            "text/html" in accept or "*/*" in accept
+        # strawberry's own test (should_render_graphql_ide), on the raw request; a persisted
+        # query's GET (extensions, no query) is a query, and needs its token
+        params = request.query_params
+        return (
+            params.get("query") is None
+            and params.get("extensions") is None
+            and ("text/html" in accept or "*/*" in accept)
         )
 
     async def get_context(
@@ -153,6 +167,24 @@ async def healthz(request: Request) -> JSONResponse:
         reason = "store timed out" if isinstance(exc, TimeoutError) else "store unreachable"
         return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
     return JSONResponse({"status": "ok"})
+
+
+def cors_middleware(http: HttpConfig) -> list[Middleware]:
+    """CORS for portals on other origins (``[http] cors_origins``), outermost: a preflight is
+    answered before the token check, which a browser's preflight cannot pass."""
+    if not http.cors_origins:
+        return []
+    return [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=http.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", HEADER],
+            expose_headers=[HEADER],  # the id a masked error asks the user to quote
+            allow_credentials=http.cors_allow_credentials,
+            max_age=http.cors_max_age_seconds,
+        )
+    ]
 
 
 def create_app(
@@ -213,6 +245,7 @@ def create_app(
             *console_routes(config, graphql.schema),
         ],
         middleware=[
+            *cors_middleware(config.http),
             Middleware(RequestIdMiddleware),
             Middleware(RequestMetricsMiddleware, metrics=request_metrics),
         ],

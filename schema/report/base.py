@@ -18,7 +18,7 @@ from hub import tables
 from hub.weeks import CHINA, IsoWeek
 from schema.filters import FilterScope
 from schema.live import live
-from schema.operators import DateTimeFilter
+from schema.operators import DateFilter, DateTimeFilter
 from schema.stats import filing_stats
 from schema.types.stats import FilingGroup, FilingStats
 
@@ -103,6 +103,14 @@ class Period:
     def until(self) -> DateTimeFilter:
         """Instants up to the end of the week (or of the as-of day, for the week in progress)."""
         return DateTimeFilter(lt=min(self.week.ends(), _end_of(self.as_of)))
+
+    def days(self) -> DateFilter:
+        """China days within the week, as a GraphQL filter on a Date field."""
+        return DateFilter(gte=self.week.monday, lte=self.week.sunday)
+
+    def days_until(self) -> DateFilter:
+        """China days up to the end of the week (or the as-of day, for the week in progress)."""
+        return DateFilter(lte=min(self.week.sunday, self.as_of))
 
 
 def _end_of(day: date) -> datetime:

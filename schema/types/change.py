@@ -7,6 +7,7 @@ from datetime import datetime
 
 import strawberry
 
+from hub.entities import camel_case
 from hub.feed import Change as FeedChange
 from hub.feed import ChangeFilter as FeedFilter
 from hub.feed import FeedFilterError
@@ -44,10 +45,13 @@ class Change:
         description="The matter of the filing this change concerns (filing, process event, "
         "outcome and matter changes)."
     )
-    field: str | None = strawberry.field(description="The updated field; null for a whole record.")
+    field: str | None = strawberry.field(
+        description="The updated field (its name in the graph, e.g. registeredAt); null for a "
+        "whole record."
+    )
     old_value: JSON | None
     new_value: JSON | None = strawberry.field(
-        description="The new value; for a created or restored record, its values by field."
+        description="The new value; for a created record, its values by field (graph names)."
     )
     source: ChangeSource
     source_time: datetime | None
@@ -64,6 +68,7 @@ class Change:
     @classmethod
     def from_change(cls, change: FeedChange, cut_to: frozenset[str] = frozenset()) -> Change:
         """The change as a subscriber whose filter has the fields ``cut_to`` receives it."""
+        change = change.in_graph_names()
         return cls(
             seq=BigInt(change.seq),
             op=ChangeOp(change.op),
@@ -95,7 +100,8 @@ class ChangeFilter:
         default=None, description="Entity names: department, matter, project, filing, ..."
     )
     fields: list[str] | None = strawberry.field(
-        default=None, description="Field names of those entities, e.g. status."
+        default=None,
+        description="Field names of those entities as in the graph, e.g. status, registeredAt.",
     )
     project_codes: list[str] | None = None
     department_codes: list[str] | None = strawberry.field(
@@ -145,7 +151,7 @@ class ChangeFilterSpec:
     def from_filter(cls, value: FeedFilter) -> ChangeFilterSpec:
         return cls(
             entities=sorted(value.entities),
-            fields=sorted(value.fields),
+            fields=sorted(camel_case(name) for name in value.fields),
             project_codes=sorted(value.project_codes),
             department_codes=sorted(value.departments),
             matter_codes=sorted(value.matter_codes),

@@ -6,8 +6,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from schema.types.attributes import attributes_field
 from schema.types.history import DepartmentField, HistoryEntry, history
+from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
+from schema.types.scalars import JSON
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -15,13 +18,14 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A department (部门) that handles approval matters.")
-class Department:
+class Department(Node):
     code: str
     name: str
     credit_code: str | None = strawberry.field(
         description="Unified social credit code (统一社会信用代码)."
     )
     short_name: str | None
+    attributes: JSON | None = attributes_field()
     provenance: Provenance = provenance_field()
     source_row: strawberry.Private[Any]  # the row it was built from
 

@@ -1,29 +1,36 @@
-"""Administrative divisions (行政区划) a project can be located in."""
+"""Administrative divisions (行政区划) a project can be located in: the codes are the data's,
+the names and parents the reference data a region configures or syncs (``hub.divisions``)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import strawberry
 
-# Shenzhen's divisions; other cities extend this table (unknown codes show name null).
-DIVISIONS: dict[str, str] = {
-    "440300": "深圳市本级",
-    "440303": "罗湖区",
-    "440304": "福田区",
-    "440305": "南山区",
-    "440306": "宝安区",
-    "440307": "龙岗区",
-    "440308": "盐田区",
-    "440309": "龙华区",
-    "440310": "坪山区",
-    "440311": "光明区",
-}
+if TYPE_CHECKING:
+    from schema.context import Context
 
 
 @strawberry.type(description="An administrative division (行政区划代码 and name).")
 class District:
     code: str
-    name: str | None
 
     @classmethod
     def of(cls, code: str | None) -> District | None:
-        return None if code is None else cls(code=code, name=DIVISIONS.get(code))
+        return None if code is None else cls(code=code)
+
+    async def _row(self, info: strawberry.Info[Context, None]) -> Any:
+        return await info.context.loaders.division.load(self.code)
+
+    @strawberry.field(
+        description="Its name, from the divisions the hub is configured with ([[divisions]]) "
+        "or syncs; null for a code it does not know."
+    )
+    async def name(self, info: strawberry.Info[Context, None]) -> str | None:
+        row = await self._row(info)
+        return None if row is None else str(row.name)
+
+    @strawberry.field(description="The division it belongs to (a district's city), if known.")
+    async def parent(self, info: strawberry.Info[Context, None]) -> District | None:
+        row = await self._row(info)
+        return None if row is None else District.of(row.parent)

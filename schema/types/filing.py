@@ -11,12 +11,14 @@ from hub import entities
 from schema.business_day import past_day
 from schema.prefetch import cached_or_load
 from schema.snapshot import Snapshot
+from schema.types.attributes import attributes_field
 from schema.types.enums import FilingStatus, member
 from schema.types.filing_sla import FilingSla
 from schema.types.history import FilingField, HistoryEntry, history
+from schema.types.node import Node
 from schema.types.prerequisite import Prerequisite
 from schema.types.provenance import Provenance, provenance_field
-from schema.types.scalars import JSON, columns, utc
+from schema.types.scalars import JSON, columns, unit_of, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A filing (申报): one application by a project for one matter.")
-class Filing:
+class Filing(Node):
     key: str
     project_code: str
     submitted_at: datetime | None
@@ -36,9 +38,11 @@ class Filing:
     completed_at: datetime | None
     status: FilingStatus
     time_limit_days: int | None = strawberry.field(
-        description="The time limit in working days that applied when the filing was accepted."
+        description="The time limit that applied when the filing was accepted, in "
+        f"{unit_of(entities.FILING, 'time_limit_days')} (working days)."
     )
     materials: JSON | None = strawberry.field(description="The submitted materials, as synced.")
+    attributes: JSON | None = attributes_field()
     provenance: Provenance = provenance_field()
     source_row: strawberry.Private[Any]  # the row it was built from
     matter_code: strawberry.Private[str]

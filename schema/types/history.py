@@ -8,16 +8,11 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import strawberry
 
-from hub.entities import ENTITIES
+from hub.entities import ENTITIES, camel_case, graph_record
 from schema.types.scalars import JSON, BigInt, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
-
-
-def camel_case(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
 
 
 @strawberry.type(description="One change the hub recorded for an entity (from the change log).")
@@ -44,6 +39,8 @@ class HistoryEntry:
         new_value = row.new_value
         if field is not None and row.op == "created" and isinstance(new_value, dict):
             new_value = new_value.get(field)
+        elif row.field is None:
+            new_value = graph_record(new_value)
         return cls(
             seq=row.seq,
             op=row.op,

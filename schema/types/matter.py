@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from hub import entities
+from schema.types.attributes import attributes_field
 from schema.types.enums import Stage, TimeLimitClass, member, to_enum
 from schema.types.history import HistoryEntry, MatterField, history
+from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
-from schema.types.scalars import columns
+from schema.types.scalars import JSON, columns, unit_of
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -18,12 +20,15 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="An approval matter (事项) of the catalogue.")
-class Matter:
+class Matter(Node):
     code: str
     name: str
     stage: Stage
     time_limit_class: TimeLimitClass | None
-    time_limit_days: int | None = strawberry.field(description="Time limit in working days.")
+    time_limit_days: int | None = strawberry.field(
+        description=f"Time limit, in {unit_of(entities.MATTER, 'time_limit_days')} (working days)."
+    )
+    attributes: JSON | None = attributes_field()
     provenance: Provenance = provenance_field()
     source_row: strawberry.Private[Any]  # the row it was built from
     department_code: strawberry.Private[str]

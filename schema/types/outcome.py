@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from hub import entities
+from schema.types.attributes import attributes_field
 from schema.types.enums import Decision, member
 from schema.types.history import HistoryEntry, OutcomeField, history
+from schema.types.node import Node
 from schema.types.provenance import Provenance, provenance_field
-from schema.types.scalars import JSON, columns, utc
+from schema.types.scalars import JSON, columns
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -20,18 +22,18 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="The outcome of a filing (批复/证照).")
-class Outcome:
+class Outcome(Node):
     key: str
     decision: Decision
     document_type: str | None
     document_number: str | None
-    issued_at: datetime | None
+    issued_at: date | None = strawberry.field(
+        description="Issue day (发证日期), in China's calendar."
+    )
     valid_until: date | None
     issuer: str | None
     holder: str | None
-    attributes: JSON | None = strawberry.field(
-        description="Further attributes, e.g. land parcel or floor area."
-    )
+    attributes: JSON | None = attributes_field()
     holder_credit_code: str | None
     document_sha256: str | None = strawberry.field(
         description="The sha256 (hex) of the document file, as its issuer signed it."
@@ -50,11 +52,10 @@ class Outcome:
             decision=member(entities.Decision, values["decision"]),
             document_type=values["document_type"],
             document_number=values["document_number"],
-            issued_at=utc(values["issued_at"]),
+            issued_at=values["issued_at"],
             valid_until=values["valid_until"],
             issuer=values["issuer"],
             holder=values["holder"],
-            attributes=values["attributes"],
             # .get: an as-of snapshot rebuilt from changes logged before these fields existed
             holder_credit_code=values.get("holder_credit_code"),
             document_sha256=values.get("document_sha256"),

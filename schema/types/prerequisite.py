@@ -3,14 +3,13 @@ project's open filings wait for (``hub.checks.prerequisites`` has the rule)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from hub.checks import prerequisites
 from hub.checks.prerequisites import PrerequisiteState
-from schema.types.scalars import utc
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -30,8 +29,8 @@ strawberry.enum(
 class Prerequisite:
     matter_code: str
     state: PrerequisiteState
-    issued_at: datetime | None = strawberry.field(
-        description="When the outcome named (satisfying, expired or late) was issued."
+    issued_at: date | None = strawberry.field(
+        description="The day (China) the outcome named (satisfying, expired or late) was issued."
     )
     outcome_key: strawberry.Private[str | None]
 
@@ -40,7 +39,7 @@ class Prerequisite:
         return cls(
             matter_code=status.matter_code,
             state=status.state,
-            issued_at=utc(status.issued_at),
+            issued_at=status.issued_at,
             outcome_key=status.outcome_key,
         )
 

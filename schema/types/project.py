@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -17,14 +17,16 @@ from schema.pagination import Connection
 from schema.snapshot import Snapshot
 from schema.supervision_stats import project_lead_time
 from schema.types.annotation import ProjectAnnotation
+from schema.types.attributes import attributes_field
 from schema.types.district import District
 from schema.types.enums import Funding, ProjectCategory, ProjectStatus, Stage, to_enum
 from schema.types.filing import Filing
 from schema.types.history import HistoryEntry, ProjectField, history
+from schema.types.node import Node
 from schema.types.prerequisite import WaitingOn
 from schema.types.project_idle import ProjectIdle
 from schema.types.provenance import Provenance, provenance_field
-from schema.types.scalars import columns, utc
+from schema.types.scalars import JSON, columns, unit_of
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -41,16 +43,22 @@ class Owner:
 
 
 @strawberry.type(description="An investment or construction project (项目).")
-class Project:
+class Project(Node):
     code: str = strawberry.field(description="National project code (项目代码).")
     name: str
     category: ProjectCategory | None
     funding: Funding | None
     owner: Owner | None
     district: District | None
-    total_investment: float | None
-    registered_at: datetime | None
+    total_investment: float | None = strawberry.field(
+        description="Total investment (总投资), in "
+        f"{unit_of(entities.PROJECT, 'total_investment')}."
+    )
+    registered_at: date | None = strawberry.field(
+        description="Registration day (登记日期), in China's calendar."
+    )
     status: ProjectStatus | None
+    attributes: JSON | None = attributes_field()
     provenance: Provenance = provenance_field()
     source_row: strawberry.Private[Any]  # the row it was built from
     as_of: strawberry.Private[Snapshot | None] = None
@@ -69,7 +77,7 @@ class Project:
             else Owner(name=owner_name, credit_code=owner_credit_code),
             district=District.of(values["district"]),
             total_investment=values["total_investment"],
-            registered_at=utc(values["registered_at"]),
+            registered_at=values["registered_at"],
             status=to_enum(entities.ProjectStatus, values["status"]),
             source_row=row,
             as_of=as_of,

@@ -10,6 +10,8 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.scalar import ScalarDefinition
 
+from hub.entities import Entity
+
 __all__ = ["JSON", "SCALAR_MAP", "BigInt", "columns", "utc"]
 
 _INT64 = range(-(2**63), 2**63)
@@ -36,6 +38,13 @@ SCALAR_MAP: dict[object, ScalarDefinition] = {
         parse_value=_parse_big_int,
     )
 }
+
+
+def unit_of(entity: Entity, name: str) -> str:
+    """The stored unit of a numeric field (``hub.entities``), for the field's description."""
+    unit = entity.field(name).unit
+    assert unit is not None, f"{entity.name}.{name} is not numeric"
+    return unit
 
 
 def columns(row: Any) -> Mapping[str, Any]:

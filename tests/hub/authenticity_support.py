@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from connectors.registry import build_connector
 from hub.authenticity import canonical_form
+from hub.calendar import CHINA_OFFSET_HOURS
 from hub.config import HubConfig, parse_config
 from hub.runs import RowResult
 from hub.signatures import algorithm
@@ -108,9 +109,10 @@ def outcome(number: int, department: str = "ZJJ", **changes: Any) -> dict[str, A
 
 def sign(row: Mapping[str, Any], private_key: str | None = None) -> dict[str, Any]:
     """``row`` signed the way a department system does: over the canonical form of the values
-    the hub will store (instants in UTC, parsed from the record's text)."""
+    the hub will store (the issue date a China day, from the record's UTC instant)."""
     stored = dict(row)
-    stored["issued_at"] = datetime.fromisoformat(row["issued_at"].rstrip("Z"))
+    instant = datetime.fromisoformat(row["issued_at"].rstrip("Z"))
+    stored["issued_at"] = (instant + timedelta(hours=CHINA_OFFSET_HOURS)).date()
     name = row["signature_algorithm"]
     key = private_key or (ZJJ_KEY if name == "ED25519" else GHJ_KEY)
     signature = algorithm(name).sign(key, canonical_form(stored).encode())

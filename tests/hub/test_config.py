@@ -93,7 +93,7 @@ def test_env_default_is_used_when_unset(monkeypatch: pytest.MonkeyPatch) -> None
                 ]
             },
             "connectors[0].streams[0].entity",
-            "unknown entity 'permit'; known: department, filing",
+            "unknown entity 'permit'; known: department, division, filing",
         ),
         (
             {

@@ -27,6 +27,7 @@ from hub.demo import (
     expected_counts,
     generate,
 )
+from hub.demo.config import hub_config
 from hub.demo.counts import count, is_overdue, pauses
 from hub.demo.filings import OPEN
 from hub.demo.sources import BAD_ROWS, rjw
@@ -311,6 +312,7 @@ async def test_a_sync_stores_exactly_the_expected_rows_and_rejects(tmp_path: Pat
                 (row.connector, row.entity)
                 for row in (await conn.execute(select(tables.rejects))).all()
             )
+        assert stored.pop("division") == len(hub_config()["divisions"])  # configured
         assert stored == expected_counts(SMALL).store()
         assert rejects == Counter(
             {(source, entity): n for source, per in REJECTS.items() for entity, n in per.items()}

@@ -184,7 +184,7 @@ def test_a_department_signs_as_the_docs_show() -> None:
     scope: dict[str, Any] = {}
     exec(compile(example, str(DOC), "exec"), scope)  # noqa: S102 - the documented example
     row = dict(scope["fields"])
-    row["issued_at"] = datetime(2014, 5, 6, 6, 30)
+    row["issued_at"] = date(2014, 5, 6)  # the stored issue day
     row["valid_until"] = date(2016, 5, 5)
     row["attributes"] = {"parcel": "B105-0123", "floor_area_m2": 12000.5}
     assert canonical_form(row).encode() == scope["form"]

@@ -147,7 +147,7 @@ async def lead_times_by_cohort(store: Store) -> dict[tuple[str, str], list[int]]
     for code, category, registered, stage, status, submitted, completed in rows:
         project = projects.setdefault(
             code,
-            {"category": category, "year": china_day(registered).year, "land": [], "permit": []},
+            {"category": category, "year": registered.year, "land": [], "permit": []},
         )
         if stage == "LAND_PLANNING":
             project["land"].append(submitted)

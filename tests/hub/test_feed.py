@@ -21,7 +21,10 @@ pytestmark = pytest.mark.anyio
 @pytest.mark.parametrize(
     ("given", "problem"),
     [
-        ({"entities": ["filing", "permit"]}, "unknown entity permit; known: department, filing"),
+        (
+            {"entities": ["filing", "permit"]},
+            "unknown entity permit; known: department, division, filing",
+        ),
         ({"entities": ["filing"], "fields": ["name"]}, "unknown field name of entities filing"),
         ({"fields": ["status", "colour"]}, "unknown field colour of any entity"),
         ({"project_codes": [str(n) for n in range(1001)]}, "projectCodes: at most 1000 values"),

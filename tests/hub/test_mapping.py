@@ -5,6 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from hub.config import StreamConfig
+from hub.entities import ENTITIES, Kind
 from hub.mapping import ConversionError, RecordMapper, parse_datetime
 
 
@@ -69,7 +70,7 @@ def test_maps_a_row_to_a_tuple_with_the_key_first() -> None:
         "code": "2014-440304-47-01-000001",
         "name": "学校",
         "total_investment": 1234.5,
-        "registered_at": datetime(2014, 3, 5, 0, 0),
+        "registered_at": date(2014, 3, 5),  # a date-only field: the source's day
         "category": "BUILDING",
     }
 
@@ -151,3 +152,48 @@ def test_bytes_that_are_not_utf8_are_an_error_not_mojibake() -> None:
     m = mapper({"code": "XMDM", "name": "XMMC"})
     record, reasons = m.map({"XMDM": "2014-440304-47-01-000001", "XMMC": "深圳".encode("gbk")})
     assert record is None and "is not UTF-8 text" in reasons[0]
+
+
+def test_scale_converts_a_number_into_the_fields_unit() -> None:
+    m = mapper(
+        {"code": "XMDM", "name": "XMMC", "total_investment": {"column": "ZTZ", "scale": 0.0001}}
+    )
+    record, reasons = m.map(
+        {"XMDM": "2014-440304-47-01-000001", "XMMC": "学校", "ZTZ": "123,456,789"}
+    )
+    assert reasons == [] and record is not None
+    assert record[m.fields.index("total_investment")] == 12345.6789  # 元 -> 万元, exactly
+    days = mapper(
+        {
+            "key": "BH",
+            "project_code": "XMDM",
+            "matter_code": "SX",
+            "status": {"default": "SUBMITTED"},
+            "time_limit_days": {"column": "QX", "scale": 0.5},
+        },
+        entity="filing",
+    )
+    row = {"BH": "F1", "XMDM": "2014-440304-47-01-000001", "SX": "M"}
+    assert days.map(row | {"QX": "40"})[0] is not None
+    _, reasons = days.map(row | {"QX": "15"})
+    assert reasons == [
+        "field 'time_limit_days' (column QX): '15' times scale 0.5 is 7.5, not a whole number"
+    ]
+
+
+def test_scale_is_for_numeric_fields_and_every_number_states_its_unit() -> None:
+    with pytest.raises(ValueError, match="the numeric fields of project are: total_investment"):
+        StreamConfig(
+            entity="project", fields={"code": "XMDM", "name": {"column": "XMMC", "scale": 2}}
+        )
+    numeric = {
+        (e.name, f.name): f.unit
+        for e in ENTITIES.values()
+        for f in e.fields
+        if f.kind in (Kind.INT, Kind.FLOAT)
+    }
+    assert numeric == {
+        ("matter", "time_limit_days"): "工作日",
+        ("project", "total_investment"): "万元",
+        ("filing", "time_limit_days"): "工作日",
+    }

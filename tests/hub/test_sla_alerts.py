@@ -186,13 +186,13 @@ async def test_departments_receive_the_alerts_through_the_change_feed(
             utc(date(2014, 12, 1)),
         )
     await alerts.run(date(2014, 12, 10))
-    query = """{ changes(filter: {entities: ["filing"], fields: ["sla_state"], ops: [SLA],
+    query = """{ changes(filter: {entities: ["filing"], fields: ["slaState"], ops: [SLA],
                                 departmentCodes: ["ZJJ"]}) {
                    nodes { op field newValue } } }"""
     result = await build_schema().execute(query, context_value=Context.create(store))
     assert result.errors is None, result.errors
     assert result.data == {
-        "changes": {"nodes": [{"op": "SLA", "field": FIELD, "newValue": "OVERDUE"}]}
+        "changes": {"nodes": [{"op": "SLA", "field": "slaState", "newValue": "OVERDUE"}]}
     }
 
 

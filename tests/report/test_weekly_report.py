@@ -54,6 +54,11 @@ def until(week: IsoWeek) -> dict[str, str]:
     return {"lt": week.ends().isoformat()}
 
 
+def days(week: IsoWeek) -> dict[str, str]:
+    """The week's China days, for a Date field (a project's registration day)."""
+    return {"gte": week.monday.isoformat(), "lte": week.sunday.isoformat()}
+
+
 class Demo:
     def __init__(self, config: HubConfig, store: Store, http: httpx.AsyncClient) -> None:
         self.config = config
@@ -105,9 +110,12 @@ async def test_registrations_acceptances_and_completions_are_what_the_stats_quer
     async def counts(week: IsoWeek, as_of: str) -> dict[str, Any]:
         data = await demo.graphql.data(
             """
-            query Activity($window: DateTimeFilter!, $until: DateTimeFilter!, $day: Date!) {
-              registered: projectStats(groupBy: [], filter: {registeredAt: $window}) { count }
-              projects: projectStats(groupBy: [], filter: {registeredAt: $until}) { count }
+            query Activity(
+              $window: DateTimeFilter!, $until: DateTimeFilter!, $days: DateFilter!,
+              $daysUntil: DateFilter!, $day: Date!
+            ) {
+              registered: projectStats(groupBy: [], filter: {registeredAt: $days}) { count }
+              projects: projectStats(groupBy: [], filter: {registeredAt: $daysUntil}) { count }
               accepted: filingStats(groupBy: [DEPARTMENT], filter: {acceptedAt: $window},
                                     asOf: $day) { departmentCode count }
               completed: filingStats(groupBy: [DEPARTMENT], filter: {completedAt: $window},
@@ -121,6 +129,8 @@ async def test_registrations_acceptances_and_completions_are_what_the_stats_quer
             """,
             window=window(week),
             until=until(week),
+            days=days(week),
+            daysUntil={"lte": week.sunday.isoformat()},
             day=as_of,
         )
         return data

@@ -60,7 +60,7 @@ def project(code: str, **values: Any) -> dict[str, Any]:
         "owner_credit_code": "11440300MB2C39106K",
         "district": "440304",
         "total_investment": 12_345.5,
-        "registered_at": DAY0,
+        "registered_at": DAY0.date(),
         "status": "UNDER_APPROVAL",
     }
     return _provenance(code, row) | values
@@ -104,7 +104,7 @@ def outcome(key: str, filing_key: str, **values: Any) -> dict[str, Any]:
         "decision": "APPROVED",
         "document_type": "批复",
         "document_number": f"深发改〔2014〕{key}号",
-        "issued_at": DAY0 + timedelta(days=5),
+        "issued_at": (DAY0 + timedelta(days=5)).date(),
         "valid_until": date(2016, 3, 1),
         "issuer": "深圳市发展和改革委员会",
         "holder": "深圳市建筑工务署",
@@ -120,8 +120,22 @@ async def insert(store: Store, table: Table, rows: Iterable[dict[str, Any]]) -> 
             await conn.execute(table.insert(), rows)
 
 
+DIVISIONS = {"440300": "深圳市", "440303": "罗湖区", "440304": "福田区", "440305": "南山区"}
+
+
 async def seed_catalogue(store: Store) -> None:
-    """Three departments and matters (with prerequisites), and a deleted one of each."""
+    """Three departments and matters (with prerequisites), and a deleted one of each; and
+    Shenzhen's divisions of the seed's projects (449999 stays unknown)."""
+    await insert(
+        store,
+        tables.divisions,
+        [
+            _provenance(
+                code, {"code": code, "name": name, "parent": None if code == "440300" else "440300"}
+            )
+            for code, name in DIVISIONS.items()
+        ],
+    )
     await insert(
         store,
         tables.departments,

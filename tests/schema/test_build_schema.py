@@ -53,13 +53,22 @@ def test_sdl_names_follow_graphql_conventions() -> None:
         "timeLimitClass: TimeLimitClass",
         "SUPPLEMENT_REQUESTED",
         "validUntil: Date",
+        "registeredAt: Date",
+        "issuedAt: Date",
+        "type Query {",
+        "type Mutation {",
+        "type Subscription {",
+        "type Project implements Node {",
+        "node(id: ID!): Node",
+        "filing(key: String!): Filing",
+        '"""Total investment (总投资), in 万元."""\n  totalInvestment: Float',
         "materials: JSON",
     ):
         assert expected in sdl, expected
 
     # Private fields never leak into the schema.
     def block(name: str) -> str:
-        start = sdl.index(f"type {name} {{")
+        start = sdl.index(f"\ntype {name} ")
         return sdl[start : sdl.index("\n}", start)]
 
     assert "matterCode" not in block("Filing") and "\n  asOf:" not in block("Filing")

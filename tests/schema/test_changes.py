@@ -252,3 +252,29 @@ async def test_identical_subscriptions_execute_each_change_once_and_filters_stil
     assert all(set(c["newValue"]) > {"name", "status"} for c in whole)
     assert {c["entity"] for c in filed} == {"filing"}
     assert sorted(c["seq"] for c in whole + filed) == await logged(store)
+
+
+async def test_feed_and_filter_use_the_graphs_field_names(
+    store: Store, fgw: Department, client: GraphQLClient
+) -> None:
+    await fgw.sync(store)
+    filter = {"entities": ["project"], "fields": ["registeredAt", "ownerName"]}
+    created = (await client.data(POLL, filter=filter, after=0, first=1))["changes"]["nodes"][0]
+    assert created["newValue"] == {
+        "registeredAt": "2014-03-02",
+        "ownerName": "深圳市福田区建筑工务署",
+    }
+    # The entities' own names are still taken (webhook filters stored before), shown camelCase.
+    registered = await client.data(
+        REGISTER, name="dates", url="http://127.0.0.1:1/h", filter={"fields": ["registered_at"]}
+    )
+    assert registered["registerWebhook"]["webhook"]["filter"]["fields"] == ["registeredAt"]
+    errors = await client.errors(
+        POLL, filter={"entities": ["project"], "fields": ["registeredOn"]}, after=0
+    )
+    assert errors[0]["extensions"]["code"] == "INVALID_FILTER"
+    assert (
+        "unknown field registeredOn of entities project; known: attributes, category, code"
+        in (errors[0]["message"])
+    )
+    assert "registeredAt, status, totalInvestment" in errors[0]["message"]

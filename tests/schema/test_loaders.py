@@ -53,7 +53,7 @@ async def test_loaders_of_a_level_run_concurrently_on_their_own_connections(
 
 async def test_events_in_time_order_and_the_latest_outcome(store: Store) -> None:
     await seed.seed_all(store)
-    later = seed.outcome("O000000-9", "F000000-1", issued_at=seed.DAY0 + timedelta(days=9))
+    later = seed.outcome("O000000-9", "F000000-1", issued_at=(seed.DAY0 + timedelta(days=9)).date())
     await seed.insert(store, tables.outcomes, [later])
     loaders = Loaders(store)
     events, outcome, none = await asyncio.gather(

@@ -25,9 +25,12 @@ DEPARTMENT = [FilingGroup.DEPARTMENT]
 async def _counts(inputs: ReportInputs, period: Period) -> dict[str, Any]:
     scope, day = inputs.scope, period.as_of
     window, until = period.window(), period.until()
+    # A registration is a China day (Date), acceptances and completions instants.
     totals: dict[str, Any] = {
-        "registered": await project_stats(scope, [], ProjectFilter(registered_at=window)),
-        "projects": await project_stats(scope, [], ProjectFilter(registered_at=until)),
+        "registered": await project_stats(scope, [], ProjectFilter(registered_at=period.days())),
+        "projects": await project_stats(
+            scope, [], ProjectFilter(registered_at=period.days_until())
+        ),
         # Counts only: no filing's clock is needed (``filing_stats(clocks=False)``).
         "accepted_total": await filing_stats(
             scope, [], FilingFilter(accepted_at=until), day, clocks=False

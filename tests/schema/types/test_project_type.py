@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
 
 from schema.types.project import Owner, Project
 from schema.types.provenance import provenance_of
@@ -13,8 +13,8 @@ def test_project_from_row() -> None:
     assert project.code == seed.project_code(1)
     assert project.category is not None and project.category.value == "WATER"
     assert project.owner == Owner(name="深圳市建筑工务署", credit_code="11440300MB2C39106K")
-    assert project.district is not None and project.district.name == "福田区"
-    assert project.registered_at is not None and project.registered_at.tzinfo is UTC
+    assert project.district is not None and project.district.code == "440304"
+    assert project.registered_at == date(2014, 3, 1)  # a Date, not an instant
     assert provenance_of(project.source_row).source_key == seed.project_code(1)
     assert provenance_of(project.source_row).synced_at.tzinfo is UTC
 
