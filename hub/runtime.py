@@ -23,6 +23,7 @@ from hub.bus import EventBus, create_bus
 from hub.calendar import WorkingCalendar
 from hub.config import HubConfig
 from hub.feed_reader import FeedReader
+from hub.policy import Policy
 from hub.sla import Supervision
 from hub.store import Store
 from hub.sync import SyncEngine
@@ -42,6 +43,7 @@ class Runtime:
     webhooks: Webhooks
     feed: FeedReader | None
     supervision: Supervision
+    policy: Policy
     jobs: list[object] = field(default_factory=list)
 
 
@@ -82,17 +84,19 @@ async def open_runtime(
                     queue_size=config.bus.queue_size,
                 )
             )
+        policy = Policy(config)
         await stack.enter_async_context(
-            WebhookWorker(store, bus, DeliverySettings.from_config(config.webhooks))
+            WebhookWorker(store, bus, DeliverySettings.from_config(config.webhooks), policy=policy)
         )
         runtime = Runtime(
             config=config,
             store=store,
             bus=bus,
             engine=SyncEngine(store, config, on_commit=bus.publish),
-            webhooks=Webhooks(store, bus),
+            webhooks=Webhooks(store, bus, policy),
             feed=feed,
             supervision=Supervision.configured(store, config),
+            policy=policy,
         )
         for job in jobs:
             runtime.jobs.append(await stack.enter_async_context(job(runtime)))

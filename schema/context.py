@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.config import ServerConfig
+from hub.policy import SYSTEM, Viewer
 from hub.sla import Supervision
 from hub.store import Store
 from schema.filters import FilterScope
@@ -28,6 +29,8 @@ class Context:
     response: Any = None
     connector_departments: Mapping[str, str | None] = field(default_factory=dict)
     supervision: Supervision | None = None
+    # Who the request acts as (hub.policy); the hub itself when built without one.
+    viewer: Viewer = SYSTEM
 
     @classmethod
     def create(
@@ -39,12 +42,14 @@ class Context:
         response: Any = None,
         connector_departments: Mapping[str, str | None] | None = None,
         supervision: Supervision | None = None,
+        viewer: Viewer = SYSTEM,
     ) -> Context:
         server = server or ServerConfig()
         supervision = supervision or Supervision.standard(store)
         return cls(
             store=store,
-            loaders=Loaders(store, supervision.clock),
+            loaders=Loaders(store, supervision.clock, viewer),
+            viewer=viewer,
             supervision=supervision,
             default_page_size=server.default_page_size,
             max_page_size=server.max_page_size,
@@ -61,7 +66,7 @@ class Context:
 
     @property
     def filter_scope(self) -> FilterScope:
-        return FilterScope(self.clock)
+        return FilterScope(self.clock, self.viewer)
 
     def page_size(self, first: int | None) -> int:
         """The page size for a connection's ``first`` argument (an error when out of range)."""

@@ -94,7 +94,7 @@ def export_plan(
             code="BAD_USER_INPUT",
         )
     given = _parse(schema, root, filter_json, order_json)
-    ordering = root.ordering(given[1])
+    ordering = root.ordering(given[1], scope.viewer)
     entity = ENTITIES[_entity_of(root)]
     columns = tuple((camel_case(f.name), f.name) for f in entity.fields) + PROVENANCE
     query = root.query(given[0], scope).order_by(*ordering.order_by())

@@ -6,13 +6,14 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, null, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import entities, tables
 from hub.status import file_status
 from schema.as_of import project_as_of
 from schema.engine.internals import graphql_info
+from schema.errors import ForbiddenError
 from schema.filters import (
     FilingFilter,
     OutcomeFilter,
@@ -78,6 +79,13 @@ async def _page(
     )
 
 
+def _operations(info: strawberry.Info[Context, None], what: str) -> None:
+    """Sync runs, source files, rejects and conflicts are the operators' (hub.policy)."""
+    viewer = info.context.viewer
+    if not viewer.rules.operations:
+        raise ForbiddenError(viewer.role, what)
+
+
 async def _root_list(
     info: strawberry.Info[Context, None],
     root: RootList,
@@ -87,8 +95,8 @@ async def _root_list(
     after: str | None,
     conn: AsyncConnection | None = None,
 ) -> Connection[Any]:
-    ordering = root.ordering(order_by)
     scope = info.context.filter_scope
+    ordering = root.ordering(order_by, scope.viewer)
     return await _page(info, root.query(given, scope), ordering, root.node, first, after, conn)
 
 
@@ -102,7 +110,8 @@ class Query:
         self, info: strawberry.Info[Context, None], code: str, as_of: datetime | None = None
     ) -> Project | None:
         if as_of is not None:
-            return await project_as_of(info.context.store, code, naive_utc(as_of))
+            context = info.context
+            return await project_as_of(context.store, code, naive_utc(as_of), context.viewer)
         loader = info.context.loaders.project
         if loader.cache_map.get(code) is not None:
             return await loader.load(code)
@@ -198,8 +207,15 @@ class Query:
         filter: FilingFilter | None = None,
     ) -> list[StepStats]:
         context = info.context
-        where = condition(filter, context.filter_scope)
-        return await step_stats(context.store, context.clock.clock.calendar, group_by, where)
+        scope = context.filter_scope
+        where = condition(filter, scope)
+        return await step_stats(
+            context.store,
+            context.clock.clock.calendar,
+            group_by,
+            where,
+            lambda events: scope.related("process_event", events),
+        )
 
     @strawberry.field(
         description="Projects that reached stage `to`: working days from their first filing of "
@@ -261,6 +277,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[SyncRun]:
+        _operations(info, "read sync runs")
         s = tables.sync_runs
         query = select(s)
         if filter is not None:
@@ -281,6 +298,7 @@ class Query:
         connector: str | None = None,
         state: SourceFileState | None = None,
     ) -> list[SourceFile]:
+        _operations(info, "read source files")
         rows = await file_status(
             info.context.store, connector=connector, state=state.value if state else None
         )
@@ -295,8 +313,16 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Reject]:
+        _operations(info, "read rejected rows")
         r = tables.rejects
-        query = select(r)
+        viewer = info.context.viewer
+        shown = [
+            null().label(c.name)
+            if viewer.is_sensitive("reject", c.name) and not viewer.rules.sensitive
+            else c
+            for c in r.c
+        ]
+        query = select(*shown)
         if connector is not None:
             query = query.where(r.c.connector == connector)
         if stream is not None:
@@ -321,6 +347,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Conflict]:
+        _operations(info, "read conflicts")
         c = tables.conflicts
         query = select(c)
         for column, value in (

@@ -25,14 +25,16 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from connectors.push import PushConnector
+from hub.auth import deny
 from hub.config import HubConfig
-from hub.http.access import authorize
+from hub.http.access import viewer_for
 from hub.http.export import ExportEndpoint
 from hub.http.graphql_http import http_status_for, run_with_timeout, within_body_limit
 from hub.http.ingest import IngestEndpoint
 from hub.http.metrics import MetricsEndpoint
 from hub.http.request_ids import RequestIdMiddleware
 from hub.http.request_metrics import RequestMetrics, RequestMetricsMiddleware
+from hub.policy import Viewer
 from hub.runtime import open_runtime
 from hub.store import Store
 from jobs.scheduled import scheduled_jobs
@@ -61,7 +63,14 @@ class HubGraphQL(AcceleratedView[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             connection = HTTPConnection(scope)
-            denied = await authorize(connection, self.config.server, connection.app.state.store)
+            viewer = await viewer_for(connection)
+            denied: Response | None = None
+            if not isinstance(viewer, Viewer):
+                denied = viewer
+            elif not self._may_see_page(connection, viewer):
+                denied = deny(None, "read")
+            else:
+                connection.state.viewer = viewer
             if denied is not None:
                 if scope["type"] == "http":
                     await denied(scope, receive, send)
@@ -77,6 +86,13 @@ class HubGraphQL(AcceleratedView[Context, None]):
             receive = limited
         await super().__call__(scope, receive, send)
 
+    def _may_see_page(self, connection: HTTPConnection, viewer: Viewer) -> bool:
+        """GraphiQL (a GET for HTML) is served to anonymous callers only if the config says."""
+        if viewer.token is not None or self.config.security.graphiql_anonymous:
+            return True
+        wants_page = "text/html" in connection.headers.get("accept", "")
+        return not (connection.scope.get("method") == "GET" and wants_page)
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
@@ -87,6 +103,7 @@ class HubGraphQL(AcceleratedView[Context, None]):
             response=response,
             connector_departments={c.name: c.department for c in self.config.connectors},
             supervision=request.app.state.supervision,
+            viewer=request.state.viewer,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
@@ -141,6 +158,7 @@ def create_app(
             app.state.feed = runtime.feed
             app.state.webhooks = runtime.webhooks
             app.state.supervision = runtime.supervision
+            app.state.policy = runtime.policy
             try:
                 yield
             finally:

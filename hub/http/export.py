@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from hub.config import ServerConfig
-from hub.http.access import authorize
+from hub.http.access import viewer_for
 from hub.store import Store
 from schema.errors import UserInputError
 from schema.export import ExportPlan, export_plan
@@ -72,9 +72,9 @@ class ExportEndpoint:
 
     async def handle(self, request: Request) -> Response:
         store: Store = request.app.state.store
-        denied = await authorize(request, self.server, store)
-        if denied is not None:
-            return denied
+        viewer = await viewer_for(request)
+        if isinstance(viewer, Response):
+            return viewer
         name, format = request.path_params["list"], request.path_params["format"]
         if format not in MEDIA_TYPES:
             return _problem(
@@ -93,7 +93,7 @@ class ExportEndpoint:
             filter_json = request.query_params.get("filter")
             order_json = request.query_params.get("orderBy")
         try:
-            scope = FilterScope(request.app.state.supervision)
+            scope = FilterScope(request.app.state.supervision, viewer)
             plan = export_plan(self.schema, name, filter_json, order_json, scope)
         except UserInputError as exc:
             code = (exc.extensions or {}).get("code", "BAD_USER_INPUT")

@@ -28,8 +28,9 @@ from hub.bus import EventBus
 from hub.clock import utcnow
 from hub.config import WebhookConfig
 from hub.feed import Change, head_seq, read_page
+from hub.policy import Policy
 from hub.store import Store
-from hub.webhooks.registry import ACTIVE, FAILING, Webhook
+from hub.webhooks.registry import ACTIVE, FAILING, Webhook, owner_scope
 
 log = logging.getLogger(__name__)
 _w = tables.webhooks
@@ -85,8 +86,10 @@ class WebhookWorker:
         settings: DeliverySettings | None = None,
         *,
         client: httpx.AsyncClient | None = None,
+        policy: Policy | None = None,
     ) -> None:
         self.store = store
+        self.policy = policy or Policy()
         self.bus = bus
         self.settings = settings or DeliverySettings()
         self._client = client
@@ -194,7 +197,9 @@ class WebhookWorker:
                 log.exception("delivery to webhook %r stopped", webhook.name)
 
     async def _deliver_pages(self, webhook: Webhook) -> None:
-        delivered, attempts, scope = webhook.delivered_seq, webhook.attempts, webhook.scope
+        delivered, attempts = webhook.delivered_seq, webhook.attempts
+        # What its owner may see now: a changed role or catalogue applies at once.
+        scope = await owner_scope(self.policy, self.store, webhook)
         while True:
             page = await read_page(self.store, scope, delivered, self.settings.page_size)
             for change in page.changes:

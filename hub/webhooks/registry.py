@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from hub import tables
 from hub.bus import EventBus
 from hub.clock import utcnow
-from hub.feed import ChangeFilter, FeedScope, Viewer, head_seq
+from hub.feed import ChangeFilter, FeedScope, head_seq
+from hub.policy import SYSTEM, Policy, Viewer
 from hub.store import Store
 
 _w = tables.webhooks
@@ -69,6 +70,7 @@ class Webhook:
     last_attempt_at: datetime | None
     next_attempt_at: datetime | None
     created_at: datetime
+    owner_role: str | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Webhook:
@@ -87,20 +89,31 @@ class Webhook:
             last_attempt_at=m["last_attempt_at"],
             next_attempt_at=m["next_attempt_at"],
             created_at=m["created_at"],
+            owner_role=m["owner_role"],
         )
 
-    @property
-    def scope(self) -> FeedScope:
-        """What this webhook receives: its filter, as its department may see it."""
-        return FeedScope(self.filter, Viewer(department=self.department))
+
+async def owner_viewer(policy: Policy, store: Store, webhook: Webhook) -> Viewer:
+    """Whose view a webhook's deliveries get: its owner role (a department's role for its
+    department); one made by ``hub webhook add`` without a department is the hub admin's."""
+    role = webhook.owner_role or ("department" if webhook.department else None)
+    if role is None:
+        return SYSTEM
+    return await policy.viewer(store, role, department=webhook.department)
+
+
+async def owner_scope(policy: Policy, store: Store, webhook: Webhook) -> FeedScope:
+    """What a webhook receives: its filter, intersected with what its owner may see."""
+    return FeedScope(webhook.filter, await owner_viewer(policy, store, webhook))
 
 
 class Webhooks:
     """Registers and manages webhooks; changes that need delivery wake the workers via ``bus``."""
 
-    def __init__(self, store: Store, bus: EventBus) -> None:
+    def __init__(self, store: Store, bus: EventBus, policy: Policy | None = None) -> None:
         self.store = store
         self.bus = bus
+        self.policy = policy or Policy()
 
     async def register(
         self,
@@ -111,6 +124,7 @@ class Webhooks:
         department: str | None = None,
         after: int | None = None,
         secret: str | None = None,
+        owner_role: str | None = None,
     ) -> Webhook:
         """A new active webhook that receives changes after seq ``after`` (default: only
         changes from now on)."""
@@ -129,6 +143,7 @@ class Webhooks:
                     _w.insert().values(
                         name=name,
                         department_code=department,
+                        owner_role=owner_role,
                         url=url,
                         secret=secret or new_secret(),
                         filter=change_filter.to_json(),

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from hub.config import HubConfig
 from hub.http.app import create_app
 from hub.store import Store
 from schema.engine.accelerated import ACCELERATE_ENV
-from tests.asgi import GraphQLClient, StatementLog, serve
+from tests.asgi import GraphQLClient, StatementLog, serve, trusted
 from tests.feed_support import Department, Hub, live_server
 
 
@@ -66,7 +65,7 @@ async def fgw(tmp_path: Path) -> Department:
 @pytest.fixture
 async def hub(store: Store) -> AsyncIterator[Hub]:
     # The feed polls rarely, so that deliveries in these tests come from wake-ups.
-    config = HubConfig.model_validate({"bus": {"poll_seconds": 30, "queue_size": 4}})
+    config = trusted({"bus": {"poll_seconds": 30, "queue_size": 4}})
     app = create_app(config, store=store)
     async with live_server(app) as address:
         yield Hub(address, app)
