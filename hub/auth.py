@@ -139,16 +139,18 @@ async def authenticate(request: HTTPConnection, store: Store) -> Principal | Non
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
+    return await principal_of(store, token.strip())
+
+
+async def principal_of(store: Store, token: str) -> Principal | None:
+    """The principal of ``token``; ``None`` when it is unknown or revoked."""
     tokens = tables.tokens
     async with store.read() as conn:
         row = (
             await conn.execute(
                 select(
                     tokens.c.name, tokens.c.department_code, tokens.c.scopes, tokens.c.role
-                ).where(
-                    tokens.c.token_hash == hash_token(token.strip()),
-                    tokens.c.revoked_at.is_(None),
-                )
+                ).where(tokens.c.token_hash == hash_token(token), tokens.c.revoked_at.is_(None))
             )
         ).first()
     if row is None:

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 
+from hub.audit import AuditLog
 from hub.bus import EventBus, create_bus
 from hub.calendar import WorkingCalendar
 from hub.config import HubConfig
@@ -44,6 +45,7 @@ class Runtime:
     feed: FeedReader | None
     supervision: Supervision
     policy: Policy
+    audit: AuditLog
     jobs: list[object] = field(default_factory=list)
 
 
@@ -85,6 +87,7 @@ async def open_runtime(
                 )
             )
         policy = Policy(config)
+        audit = await stack.enter_async_context(AuditLog(store))
         await stack.enter_async_context(
             WebhookWorker(store, bus, DeliverySettings.from_config(config.webhooks), policy=policy)
         )
@@ -97,6 +100,7 @@ async def open_runtime(
             feed=feed,
             supervision=Supervision.configured(store, config),
             policy=policy,
+            audit=audit,
         )
         for job in jobs:
             runtime.jobs.append(await stack.enter_async_context(job(runtime)))

@@ -49,6 +49,7 @@ def build_schema(
     None (the default) takes ``HUB_ACCELERATE`` from the environment (on unless 0)."""
     from strawberry.tools import merge_types
 
+    from schema.audit import ReadAudit
     from schema.changes import ChangesMutation, ChangesQuery, ChangesSubscription
     from schema.engine.fast_fields import FastFieldExecutor
     from schema.engine.time_slices import time_sliced
@@ -67,7 +68,7 @@ def build_schema(
         query=merge_types("Query", (Query, ChangesQuery)),
         mutation=ChangesMutation,
         subscription=ChangesSubscription,
-        extensions=guard_extensions(server or ServerConfig()),
+        extensions=[*guard_extensions(server or ServerConfig()), ReadAudit],
         **options,
     )
 

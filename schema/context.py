@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.audit import AuditLog
 from hub.config import ServerConfig
 from hub.policy import SYSTEM, Viewer
 from hub.sla import Supervision
@@ -31,6 +32,8 @@ class Context:
     supervision: Supervision | None = None
     # Who the request acts as (hub.policy); the hub itself when built without one.
     viewer: Viewer = SYSTEM
+    # Where audited reads are queued (hub.audit); None: not audited (the hub's own reads).
+    audit: AuditLog | None = None
 
     @classmethod
     def create(
@@ -43,6 +46,7 @@ class Context:
         connector_departments: Mapping[str, str | None] | None = None,
         supervision: Supervision | None = None,
         viewer: Viewer = SYSTEM,
+        audit: AuditLog | None = None,
     ) -> Context:
         server = server or ServerConfig()
         supervision = supervision or Supervision.standard(store)
@@ -50,6 +54,7 @@ class Context:
             store=store,
             loaders=Loaders(store, supervision.clock, viewer),
             viewer=viewer,
+            audit=audit,
             supervision=supervision,
             default_page_size=server.default_page_size,
             max_page_size=server.max_page_size,

@@ -10,6 +10,7 @@ from sqlalchemy import Select, Table, null, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import entities, tables
+from hub.audit import read_entry
 from hub.status import file_status
 from schema.as_of import project_as_of
 from schema.engine.internals import graphql_info
@@ -30,6 +31,7 @@ from schema.pagination import Connection, Ordering, SortField, paginate
 from schema.prefetch import node_field_names, prefetch_filing_children
 from schema.stats import filing_stats, project_stats
 from schema.supervision_stats import lead_time_stats, step_stats
+from schema.types.audit_entry import AuditEntry, AuditFilter
 from schema.types.conflict import Conflict
 from schema.types.department import Department
 from schema.types.enums import Stage
@@ -56,6 +58,7 @@ def _newest_first(table: Table) -> Ordering:
 SYNC_RUNS_NEWEST = _newest_first(tables.sync_runs)
 REJECTS_NEWEST = _newest_first(tables.rejects)
 CONFLICTS_NEWEST = _newest_first(tables.conflicts)
+AUDIT_NEWEST = _newest_first(tables.audit_entries)
 
 
 async def _page(
@@ -170,7 +173,10 @@ class Query:
     ) -> Connection[ProcessEvent]:
         return await _root_list(info, PROCESS_EVENTS, filter, order_by, first, after)
 
-    @strawberry.field(description="Outcomes of all filings (a cursor connection); by key.")
+    @strawberry.field(
+        description="Outcomes of all filings (a cursor connection); by key. Filtered by "
+        "documentNumber, it verifies a document (核验), which is audited."
+    )
     async def outcomes(
         self,
         info: strawberry.Info[Context, None],
@@ -179,7 +185,20 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Outcome]:
-        return await _root_list(info, OUTCOMES, filter, order_by, first, after)
+        page = await _root_list(info, OUTCOMES, filter, order_by, first, after)
+        context = info.context
+        if filter is not None and filter.document_number is not None and context.audit:
+            name = graphql_info(info).operation.name
+            context.audit.record(
+                read_entry(
+                    context.viewer,
+                    "verification",
+                    operation=name.value if name else None,
+                    fields=["outcome.document_number"],
+                    records=len(page.nodes),
+                )
+            )
+        return page
 
     @strawberry.field(
         description="Filings grouped by the given keys (none: one row of totals), counted and "
@@ -268,6 +287,22 @@ class Query:
         async with info.context.store.read() as conn:
             rows = (await conn.execute(query)).all()
         return [Matter.from_row(row) for row in rows]
+
+    @strawberry.field(
+        description="The audit log, newest first (a cursor connection); for the auditor role."
+    )
+    async def audit_log(
+        self,
+        info: strawberry.Info[Context, None],
+        filter: AuditFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEntry]:
+        viewer = info.context.viewer
+        if not viewer.rules.audit_log:
+            raise ForbiddenError(viewer.role, "read the audit log")
+        query = (filter or AuditFilter()).query()
+        return await _page(info, query, AUDIT_NEWEST, AuditEntry.from_row, first, after)
 
     @strawberry.field(description="Sync runs, newest first (a cursor connection).")
     async def sync_runs(

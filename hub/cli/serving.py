@@ -156,9 +156,14 @@ def query(
     output: Annotated[
         str, typer.Option("--format", help="json, or csv: the rows of the first list.")
     ] = "json",
+    token: Annotated[
+        str | None,
+        typer.Option(envvar="HUB_TOKEN", help="Read as this token's role (default: anonymous)."),
+    ] = None,
     config: ConfigPath = Path("hub.toml"),
 ) -> None:
-    """Run a GraphQL query against the store and print the result (errors on stderr)."""
+    """Run a GraphQL query against the store and print the result (errors on stderr), as the
+    token's role reads it over HTTP."""
     from rich.markup import escape
 
     from hub.cli.query_file import error_lines, parse_variables, run_query, to_csv
@@ -173,7 +178,7 @@ def query(
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     settings = load_settings(config)
-    response = on_store(settings, lambda store: run_query(settings, store, text, variables))
+    response = on_store(settings, lambda store: run_query(settings, store, text, variables, token))
     for line in error_lines(response.get("errors", [])):
         errors.print(f"[red]error:[/red] {escape(line)}", highlight=False)
     if output == "csv":

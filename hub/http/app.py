@@ -104,6 +104,7 @@ class HubGraphQL(AcceleratedView[Context, None]):
             connector_departments={c.name: c.department for c in self.config.connectors},
             supervision=request.app.state.supervision,
             viewer=request.state.viewer,
+            audit=request.app.state.audit,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
@@ -159,6 +160,7 @@ def create_app(
             app.state.webhooks = runtime.webhooks
             app.state.supervision = runtime.supervision
             app.state.policy = runtime.policy
+            app.state.audit = runtime.audit
             try:
                 yield
             finally:

@@ -14,14 +14,18 @@ import csv
 import io
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from hub import tables
+from hub.audit import AuditLog, read_entry
 from hub.config import ServerConfig
-from hub.http.access import viewer_for
+from hub.http.access import refuse, viewer_for
+from hub.policy import ENTITY_OF_TABLE, Viewer
 from hub.store import Store
 from schema.errors import UserInputError
 from schema.export import ExportPlan, export_plan
@@ -38,25 +42,53 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
 
 
-async def stream_rows(store: Store, plan: ExportPlan, format: str) -> AsyncIterator[str]:
-    """The export's text in chunks of ``BATCH_ROWS`` rows."""
+async def stream_rows(
+    store: Store, plan: ExportPlan, format: str, done: Callable[[int], None] | None = None
+) -> AsyncIterator[str]:
+    """The export's text in chunks of ``BATCH_ROWS`` rows; ``done`` is called with the number
+    of rows written when the stream ends (cut short too)."""
     header = plan.header
+    rows = 0
     if format == "csv":
         yield UTF8_BOM + ",".join(header) + "\r\n"
     async with store.read() as conn:
-        result = await conn.stream(plan.query)
-        async for batch in result.partitions(BATCH_ROWS):
-            if format == "csv":
-                buffer = io.StringIO()
-                writer = csv.writer(buffer)
-                writer.writerows([_cell(v) for v in plan.values(row)] for row in batch)
-                yield buffer.getvalue()
-            else:
-                yield "".join(
-                    json.dumps(dict(zip(header, plan.values(row), strict=True)), ensure_ascii=False)
-                    + "\n"
-                    for row in batch
-                )
+        try:
+            async for batch in (await conn.stream(plan.query)).partitions(BATCH_ROWS):
+                rows += len(batch)
+                yield _text(plan, header, batch, format)
+        finally:
+            if done is not None:
+                done(rows)
+
+
+def _text(plan: ExportPlan, header: list[str], batch: Sequence[Any], format: str) -> str:
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerows([_cell(v) for v in plan.values(row)] for row in batch)
+        return buffer.getvalue()
+    return "".join(
+        json.dumps(dict(zip(header, plan.values(row), strict=True)), ensure_ascii=False) + "\n"
+        for row in batch
+    )
+
+
+AUDIT_LOG = "auditLog"
+
+
+def audit_log_plan() -> ExportPlan:
+    """The whole audit log, oldest first (for the auditor role)."""
+    a = tables.audit_entries
+    columns = tuple((c.name, c.name) for c in a.c)
+    return ExportPlan(select(a).order_by(a.c.id), columns)
+
+
+def exported_sensitive(viewer: Viewer, list_name: str) -> list[str]:
+    """The sensitive fields an export of ``list_name`` writes unmasked for ``viewer``."""
+    entity = ENTITY_OF_TABLE[ROOT_LISTS[list_name].table.name]
+    if not viewer.rules.sensitive:
+        return []
+    return sorted(f"{entity}.{n}" for n in viewer.sensitive.get(entity, ()))
 
 
 def _problem(message: str, code: str, status: int) -> JSONResponse:
@@ -93,14 +125,28 @@ class ExportEndpoint:
             filter_json = request.query_params.get("filter")
             order_json = request.query_params.get("orderBy")
         try:
-            scope = FilterScope(request.app.state.supervision, viewer)
-            plan = export_plan(self.schema, name, filter_json, order_json, scope)
+            if name == AUDIT_LOG:
+                if not viewer.rules.audit_log:
+                    return refuse(viewer, "export the audit log")
+                plan, fields = audit_log_plan(), []
+            else:
+                scope = FilterScope(request.app.state.supervision, viewer)
+                plan = export_plan(self.schema, name, filter_json, order_json, scope)
+                fields = exported_sensitive(viewer, name)
         except UserInputError as exc:
             code = (exc.extensions or {}).get("code", "BAD_USER_INPUT")
             return _problem(exc.message, code, 400 if name in ROOT_LISTS else 404)
         log.info("export %s.%s filter=%s orderBy=%s", name, format, filter_json, order_json)
+        audit: AuditLog = request.app.state.audit
+
+        def done(rows: int) -> None:  # every export is audited, with what it wrote
+            entry = read_entry(
+                viewer, "export", operation=f"{name}.{format}", fields=fields, records=rows
+            )
+            audit.record(entry | {"detail": entry["detail"] | {"filter": filter_json}})
+
         return StreamingResponse(
-            stream_rows(store, plan, format),
+            stream_rows(store, plan, format, done),
             media_type=MEDIA_TYPES[format],
             headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
         )
