@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    cast,
     exists,
     false,
     func,
@@ -192,7 +193,8 @@ class Viewer:
         spec = ENTITIES.get(entity)
         if spec is not None and spec.by_name[name].kind is Kind.CREDIT_CODE:
             return _masked_sql(raw)
-        return null()
+        # typed, so that PostgreSQL can aggregate it (sum(NULL) is ambiguous there)
+        return cast(null(), raw.type)
 
     def columns(self, table: Table) -> list[ColumnElement[Any]]:
         """The columns of an entity table as this viewer reads them, under their own names."""
