@@ -111,6 +111,7 @@ def demo(
 ) -> None:
     """Build demo department databases, sync them into the store, and serve the API."""
     from hub.demo import build_demo
+    from hub.demo.tokens import demo_tokens
 
     marker = directory / ".demo-build"
     wanted = f"scale={scale} seed={seed}\n"
@@ -122,17 +123,24 @@ def demo(
         marker.write_text(wanted)
     settings = load_settings(directory / "hub.toml")
 
-    async def run() -> list[RunReport]:
+    async def run() -> tuple[list[RunReport], dict[str, str]]:
         store = open_store(settings)
         try:
             await migrate_store(store, settings)
             async with create_bus(settings.bus.url) as bus:
-                return await sync_all(settings, store, on_commit=bus.publish)
+                reports = await sync_all(settings, store, on_commit=bus.publish)
+            return reports, await demo_tokens(store, directory / "tokens.toml")
         finally:
             await store.dispose()
 
-    reports = asyncio.run(run())
+    reports, tokens = asyncio.run(run())
     console.print(report_table(reports))
+    console.print(
+        f"anonymous callers get the [bold]{settings.security.anonymous}[/bold] view; "
+        f"a token per role and department is in {directory / 'tokens.toml'}:"
+    )
+    for key, token in tokens.items():
+        typer.echo(f"  {key:<16} {token}")
     if serve_api:
         address = f"http://{host or settings.server.host}:{port or settings.server.port}/graphql"
         console.print(f"GraphiQL: [bold]{address}[/bold]")

@@ -28,6 +28,8 @@ def hub_config() -> dict[str, Any]:
         "store": {"url": STORE_URL},
         # The demo's data stops at its day: time limits and alerts are judged as of then.
         "supervision": {"as_of": AS_OF.date().isoformat()},
+        # Callers without a token read the public view; demo/tokens.toml has a token per role.
+        "security": {"anonymous": "public"},
         "authority": dict(AUTHORITY),
         "connectors": [_with_sync_discipline(s) for s in SOURCES.values()],
     }
@@ -60,6 +62,11 @@ def render(config: Mapping[str, Any]) -> str:
         "",
         "[supervision]",
         f"as_of = {_value(config['supervision']['as_of'])}",
+        "",
+        "# Callers without a token read the public view; demo/tokens.toml (written by",
+        "# `hub demo`) holds a token per role and per department: see docs/security.md.",
+        "[security]",
+        f"anonymous = {_value(config['security']['anonymous'])}",
         "",
         "[authority]",
     ]

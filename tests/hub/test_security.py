@@ -11,6 +11,7 @@ code they check.
 from __future__ import annotations
 
 import json
+import tomllib
 from collections.abc import AsyncIterator
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from hub import auth, tables
 from hub.cli.query_file import run_query
 from hub.config import HubConfig, parse_config
+from hub.demo.tokens import demo_tokens
 from hub.feed import FeedScope, read_page
 from hub.http.app import create_app
 from hub.policy import Policy, mask_credit_code
@@ -656,3 +658,25 @@ def test_roles_are_configurable() -> None:
     assert config.role("supervisor").data == "all" and not config.role("supervisor").audit_reads
     policy = Policy(config)
     assert policy.sensitive["project"] == {"owner_name"}
+
+
+async def test_the_demo_writes_a_token_per_role_and_department(hub: Hub, tmp_path: Path) -> None:
+    path = tmp_path / "tokens.toml"
+    tokens = await demo_tokens(hub.store, path)
+    written = tomllib.loads(path.read_text(encoding="utf-8"))["tokens"]
+    assert set(written) == {"supervisor", "operator", "auditor", "department"}
+    assert set(written["department"]) == {"FGW", "GHJ", "ZJJ"}
+    assert written["department"]["GHJ"] == tokens["department.GHJ"]
+    principal = await auth.principal_of(hub.store, written["department"]["GHJ"])
+    assert principal is not None and (principal.role, principal.department) == ("department", "GHJ")
+    # the GHJ token reads GHJ's view
+    hub.tokens["demo"] = written["department"]["GHJ"]
+    assert await via_graphql(hub, "demo", "process_event") == expected("dept:GHJ", "process_event")
+    # kept while valid; a revoked one is replaced
+    assert await demo_tokens(hub.store, path) == tokens
+    await auth.revoke_token(hub.store, principal.name)
+    again = await demo_tokens(hub.store, path)
+    assert again["department.GHJ"] != tokens["department.GHJ"]
+    assert {k: v for k, v in again.items() if k != "department.GHJ"} == {
+        k: v for k, v in tokens.items() if k != "department.GHJ"
+    }
