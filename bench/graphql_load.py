@@ -35,7 +35,9 @@ from starlette.routing import Route
 
 from bench.graph_demo import demo_store
 from hub import tables
+from hub.auth import create_token
 from hub.config import HubConfig, load_config
+from hub.store import Store
 from schema.live import live
 from schema.types.scalars import utc
 
@@ -211,7 +213,20 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+async def _supervisor_token(settings: HubConfig) -> str:
+    """Anonymous callers read the public view (docs/security.md); the comparison with the
+    hand-written endpoints, which read everything, needs the unrestricted supervisor."""
+    store = Store(settings.resolve_url(settings.store.url))
+    try:
+        return await create_token(
+            store, f"bench-load-{os.getpid()}", scopes=["read"], role="supervisor"
+        )
+    finally:
+        await store.dispose()
+
+
 async def run(settings: HubConfig, config_path: Path, seconds: float, concurrency: int) -> None:
+    token = await _supervisor_token(settings)
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.graphql_load", "--serve", str(config_path), str(port)],
@@ -222,6 +237,7 @@ async def run(settings: HubConfig, config_path: Path, seconds: float, concurrenc
             base_url=f"http://127.0.0.1:{port}",
             timeout=30,
             limits=httpx.Limits(max_connections=concurrency),
+            headers={"authorization": f"Bearer {token}"},
         ) as client:
             for _ in range(100):
                 try:

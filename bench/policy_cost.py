@@ -1,0 +1,186 @@
+"""The cost of the access policy (issue 13), in one run on one server:
+
+    python -m bench.policy_cost [--scale 1] [--seconds 5] [--concurrency 16]
+
+Serves the real app with uvicorn on 127.0.0.1 (a child process, as ``bench.graphql_load``)
+over the demo store and loads the portal page (one project, its filings, their events, outcome
+and matter; the owner's credit code included) with:
+
+- a ``supervisor`` token (unrestricted: no predicate, no mask; its sensitive reads audited) and
+  a ``department`` token of the department with the most filings (row predicates and masks in
+  every statement), rounds alternated; prints req/s, p50, p99 and the ratio department /
+  supervisor (aim: >= 0.9);
+- the supervisor's page beside the same page read by ``unaudited``, a role like the supervisor
+  whose reads are not audited: the cost of writing the audit (aim: no noticeable difference).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from bench.graph_demo import demo_store
+from bench.graphql_load import _figures, _free_port, _load
+from hub import tables
+from hub.auth import create_token
+from hub.config import HubConfig
+from hub.store import Store
+
+PORTAL = """
+query Portal($code: String!) {
+  project(code: $code) {
+    code name status owner { name creditCode } totalInvestment
+    filings(first: 100) { nodes {
+      key status submittedAt completedAt materials
+      matter { name }
+      events { step occurredAt actor opinion }
+      outcome { documentNumber issuedAt holder }
+    } }
+  }
+}
+"""
+UNAUDITED = """
+[roles.unaudited]
+data = "all"
+sensitive = true
+audit_reads = false
+"""
+
+
+async def _tokens(settings: HubConfig) -> tuple[str, dict[str, str], list[str]]:
+    """The busiest department, a token per compared role, and project codes to load."""
+    store = Store(settings.resolve_url(settings.store.url))
+    f = tables.filings
+    try:
+        async with store.read() as conn:
+            department = (
+                await conn.execute(
+                    select(f.c.department_code)
+                    .where(f.c.department_code.is_not(None))
+                    .group_by(f.c.department_code)
+                    .order_by(func.count().desc())
+                    .limit(1)
+                )
+            ).scalar_one()
+            codes = list(
+                (
+                    await conn.execute(
+                        select(f.c.project_code)
+                        .where(f.c.department_code == department)
+                        .distinct()
+                        .order_by(f.c.project_code)
+                        .limit(50)
+                    )
+                ).scalars()
+            )
+        tokens = {
+            role: await create_token(
+                store,
+                f"bench-{role}",
+                scopes=["read"],
+                role=role,
+                department=department if role == "department" else None,
+            )
+            for role in ("supervisor", "department", "unaudited")
+        }
+    finally:
+        await store.dispose()
+    return department, tokens, codes
+
+
+async def _measure(
+    client: httpx.AsyncClient,
+    requests: dict[str, list[dict[str, Any]]],
+    seconds: float,
+    concurrency: int,
+) -> dict[str, tuple[float, float, float]]:
+    """Each role's figures over two alternated rounds of ``seconds / 2``."""
+    latencies: dict[str, list[float]] = {role: [] for role in requests}
+    for specs in requests.values():
+        await _load(client, specs, 0.5, concurrency)  # warm up
+    for _ in range(2):
+        for role, specs in requests.items():
+            latencies[role] += await _load(client, specs, seconds / 2, concurrency)
+    return {role: _figures(found, seconds) for role, found in latencies.items()}
+
+
+async def run(settings: HubConfig, config: Path, seconds: float, concurrency: int) -> None:
+    department, tokens, codes = await _tokens(settings)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bench.graphql_load", "--serve", str(config), str(port)],
+        env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
+
+    def portal(role: str) -> list[dict[str, Any]]:
+        headers = {"authorization": f"Bearer {tokens[role]}"}
+        body = {"query": PORTAL, "variables": {}}
+        return [
+            {
+                "method": "POST",
+                "url": "/graphql",
+                "json": body | {"variables": {"code": c}},
+                "headers": headers,
+            }
+            for c in codes
+        ]
+
+    try:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=30,
+            limits=httpx.Limits(max_connections=concurrency),
+        ) as client:
+            for _ in range(100):
+                try:
+                    if (await client.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            for role in tokens:
+                answer = (await client.request(**portal(role)[0])).json()
+                assert "errors" not in answer, answer
+            print(f"{concurrency} concurrent clients, {seconds:g} s per role, uvicorn on 127.0.0.1")
+            print(f"portal page of {len(codes)} projects with filings of {department}")
+            print(f"{'token':22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+            pairs = (("department", "supervisor"), ("supervisor", "unaudited"))
+            for first, second in pairs:
+                found = await _measure(
+                    client, {first: portal(first), second: portal(second)}, seconds, concurrency
+                )
+                for role, (rate, p50, p99) in found.items():
+                    label = f"{role} ({department})" if role == "department" else role
+                    print(f"{label:22} {rate:8.1f} {p50:8.1f} {p99:8.1f}")
+                ratio = found[first][0] / found[second][0]
+                print(f"ratio {first} / {second} = {ratio:.2f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
+        print(f"building and syncing the demo at scale {args.scale:g} ...")
+        settings = asyncio.run(demo_store(Path(folder), args.scale))
+        config = Path(folder) / "hub.toml"
+        config.write_text(config.read_text(encoding="utf-8") + UNAUDITED, encoding="utf-8")
+        asyncio.run(run(settings, config, args.seconds, args.concurrency))
+
+
+if __name__ == "__main__":
+    main()
