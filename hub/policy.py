@@ -182,6 +182,8 @@ class Viewer:
         if_public = raw if self.is_public(entity, name) else withheld
         if self.rules.data != "department" or if_full is if_public:
             return if_public
+        if not self.has_public_view(entity):
+            return if_full  # it reads no record of it but those it sees in full (``rows``)
         return case((self.full(entity, table), if_full), else_=if_public)
 
     def shows_plainly(self, entity: str, name: str) -> bool:
