@@ -18,16 +18,16 @@ Masking, one rule everywhere: a credit code keeps its first four and last two ch
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     String,
     Table,
-    and_,
     case,
     cast,
     exists,
@@ -47,6 +47,7 @@ from hub.config import HubConfig, RoleConfig, SecurityConfig
 from hub.entities import ENTITIES, Kind
 from hub.store import Store
 
+T = TypeVar("T")
 MASK = "*" * 12
 CATALOGUE_SECONDS = 30.0  # how long a department's matters are cached (the catalogue is small)
 # Correlated subqueries of the policy read filings under an alias of their own: a statement
@@ -77,6 +78,20 @@ def _names(entity: str, configured: Mapping[str, tuple[str, ...]]) -> frozenset[
     return frozenset(names)
 
 
+class Compiled:
+    """The SQL of viewers of one role and department, built once: expressions are immutable,
+    and building them per request cost a department's page more than their execution."""
+
+    def __init__(self) -> None:
+        self._built: dict[tuple[str, ...], Any] = {}
+
+    def once(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
+        found = self._built.get(key)
+        if found is None:
+            found = self._built[key] = build()
+        return typing.cast(T, found)
+
+
 @dataclass(frozen=True, slots=True)
 class Viewer:
     """Who a request acts as, and what that lets it read (see the module docstring).
@@ -93,6 +108,8 @@ class Viewer:
     # (a FeedScope, which holds a viewer, is a dict key of the feed reader).
     public: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False, compare=False)
     sensitive: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False, compare=False)
+    # Its SQL, shared by the viewers of its role and department (``Policy.viewer``).
+    compiled: Compiled = field(default_factory=Compiled, hash=False, compare=False, repr=False)
 
     # -- what the role may do -------------------------------------------------------------
 
@@ -129,13 +146,10 @@ class Viewer:
     # -- SQL --------------------------------------------------------------------------------
 
     def filing_full(self, f: Any = tables.filings) -> ColumnElement[bool]:
-        """Filings (of table ``f``) the department sees in full: handled by it, or of a matter
-        its own matters need first."""
-        return or_(
-            f.c.department_code == self.department,
-            and_(f.c.department_code.is_(None), f.c.matter_code.in_(sorted(self.own_matters))),
-            f.c.matter_code.in_(sorted(self.needed)),
-        )
+        """Filings (of table ``f``) the department sees in full: handled by it, or of one of
+        its matters or a matter they need first (``needed`` holds its own: a filing without a
+        department of its own is its matter's)."""
+        return or_(f.c.department_code == self.department, f.c.matter_code.in_(sorted(self.needed)))
 
     def full(self, entity: str, table: Any | None = None) -> ColumnElement[bool]:
         """The records of ``entity`` (rows of ``table``, default its table) shown in full."""
@@ -155,6 +169,11 @@ class Viewer:
 
     def rows(self, entity: str, table: Any | None = None) -> ColumnElement[bool]:
         """The records of ``entity`` it may read at all."""
+        if table is None or table is tables.entity_tables[entity]:
+            return self.compiled.once(("rows", entity), lambda: self._rows(entity, None))
+        return self._rows(entity, table)
+
+    def _rows(self, entity: str, table: Any | None) -> ColumnElement[bool]:
         if self.rules.data == "all":
             return true()
         if self.rules.data == "none":
@@ -175,6 +194,15 @@ class Viewer:
         table, or of an alias of it given as ``table``)."""
         source = tables.entity_tables[entity] if table is None else table
         raw: ColumnElement[Any] = source.c[name] if column is None else column
+        if source is tables.entity_tables[entity] and raw is source.c[name]:
+            return self.compiled.once(
+                ("column", entity, name), lambda: self._column(entity, name, raw, None)
+            )
+        return self._column(entity, name, raw, table)
+
+    def _column(
+        self, entity: str, name: str, raw: ColumnElement[Any], table: Any | None
+    ) -> ColumnElement[Any]:
         withheld = self._withheld(entity, name, raw)
         if_full = raw if self.cleared(entity, name) else withheld
         if self.rules.data == "all":
@@ -203,6 +231,9 @@ class Viewer:
         entity = ENTITY_OF_TABLE[table.name]
         if self.unrestricted:
             return list(table.c)
+        return self.compiled.once(("columns", table.name), lambda: self._columns(table, entity))
+
+    def _columns(self, table: Table, entity: str) -> list[ColumnElement[Any]]:
         found: list[ColumnElement[Any]] = []
         for col in table.c:
             if col.name not in ENTITIES[entity].by_name:
@@ -227,9 +258,7 @@ class Viewer:
             return True
         if self.rules.data != "department":
             return False
-        if department_code is not None:
-            return department_code == self.department or matter_code in self.needed
-        return matter_code in self.own_matters or matter_code in self.needed
+        return department_code == self.department or matter_code in self.needed
 
     def mask_value(self, entity: str, name: str, value: Any, full: bool) -> Any:
         """One stored value as this viewer reads it (``column`` for a value in hand); a
@@ -281,6 +310,7 @@ class Policy:
         self.public = {e: _names(e, security.public_fields) for e in everything}
         self.sensitive = {e: _names(e, security.sensitive_fields) for e in everything}
         self._catalogue: dict[int, tuple[float, dict[str, tuple[str | None, list[str]]]]] = {}
+        self._compiled: dict[tuple[Any, ...], Compiled] = {}
 
     def rules(self, role: str) -> RoleConfig:
         return self.config.role(role)
@@ -302,6 +332,7 @@ class Policy:
             catalogue = await self._matters(store)
             own = frozenset(c for c, (d, _) in catalogue.items() if d == department)
             needed = own | frozenset(p for c in own for p in catalogue[c][1])
+        compiled = self._compiled.setdefault((name, department, needed), Compiled())
         return Viewer(
             role=name,
             rules=rules,
@@ -311,6 +342,7 @@ class Policy:
             needed=needed,
             public=self.public,
             sensitive=self.sensitive,
+            compiled=compiled,
         )
 
     async def _matters(self, store: Store) -> dict[str, tuple[str | None, list[str]]]:
