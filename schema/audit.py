@@ -62,35 +62,52 @@ def _fields(selection_set: SelectionSetNode | None, fragments: Fragments) -> Ite
                 yield from _fields(fragment.selection_set, fragments)
 
 
-def count_values(
+# The fields to look at in an answer: (response key, the field's label if it is a wanted
+# one, the plan of the fields below it); only branches that lead to a wanted field.
+Plan = list[tuple[str, str | None, "Plan"]]
+
+
+def plan(
     type_: GraphQLObjectType,
     selection_set: SelectionSetNode | None,
-    data: Any,
     fragments: Fragments,
     wanted: Mapping[tuple[str, str], str],
-    counts: Counter[str],
-) -> None:
-    """Add to ``counts`` the non-null values of the ``wanted`` fields in ``data`` (the
-    answer to ``selection_set`` on ``type_``)."""
+) -> Plan:
+    """Where the ``wanted`` fields are in the answer to ``selection_set`` on ``type_``: read
+    off the operation, so that counting visits those branches only (a list page's answer
+    holds thousands of values, few of them sensitive)."""
+    found: Plan = []
+    for node in _fields(selection_set, fragments):
+        field_def = type_.fields.get(node.name.value)
+        if field_def is None:
+            continue
+        label = wanted.get((type_.name, node.name.value))
+        named = get_named_type(field_def.type)
+        below: Plan = []
+        if isinstance(named, GraphQLObjectType) and node.selection_set is not None:
+            below = plan(named, node.selection_set, fragments, wanted)
+        if label is not None or below:
+            found.append((node.alias.value if node.alias else node.name.value, label, below))
+    return found
+
+
+def count_values(found: Plan, data: Any, counts: Counter[str]) -> None:
+    """Add to ``counts`` the non-null values of the planned fields in ``data``."""
     if isinstance(data, list):
         for item in data:
-            count_values(type_, selection_set, item, fragments, wanted, counts)
+            count_values(found, item, counts)
         return
     if not isinstance(data, dict):
         return
-    for node in _fields(selection_set, fragments):
-        key = node.alias.value if node.alias else node.name.value
-        field_def = type_.fields.get(node.name.value)
-        if key not in data or field_def is None:
+    for key, label, below in found:
+        value = data.get(key)
+        if value is None:
             continue
-        value = data[key]
-        label = wanted.get((type_.name, node.name.value))
         if label is not None:
             items = value if isinstance(value, list) else [value]
             counts[label] += sum(1 for item in items if item is not None)
-        named = get_named_type(field_def.type)
-        if isinstance(named, GraphQLObjectType) and node.selection_set is not None:
-            count_values(named, node.selection_set, value, fragments, wanted, counts)
+        if below:
+            count_values(below, value, counts)
 
 
 class ReadAudit(SchemaExtension):
@@ -120,7 +137,7 @@ class ReadAudit(SchemaExtension):
         if operation is None or not isinstance(root, GraphQLObjectType):
             return
         counts: Counter[str] = Counter()
-        count_values(root, operation.selection_set, result.data, fragments, wanted, counts)
+        count_values(plan(root, operation.selection_set, fragments, wanted), result.data, counts)
         counts = +counts  # the fields that held values
         if counts:
             audit.record(
