@@ -103,13 +103,13 @@ async def _measure(
     seconds: float,
     concurrency: int,
 ) -> dict[str, tuple[float, float, float]]:
-    """Each role's figures over two alternated rounds of ``seconds / 2``."""
+    """Each role's figures over four alternated rounds of ``seconds / 4``."""
     latencies: dict[str, list[float]] = {role: [] for role in requests}
     for specs in requests.values():
         await _load(client, specs, 0.5, concurrency)  # warm up
-    for _ in range(2):
+    for _ in range(4):  # alternated: a neighbour's load on the machine hits both alike
         for role, specs in requests.items():
-            latencies[role] += await _load(client, specs, seconds / 2, concurrency)
+            latencies[role] += await _load(client, specs, seconds / 4, concurrency)
     return {role: _figures(found, seconds) for role, found in latencies.items()}
 
 

@@ -141,7 +141,8 @@ class Viewer:
         return name in self.public.get(entity, frozenset())
 
     def has_public_view(self, entity: str) -> bool:
-        return bool(self.public.get(entity))
+        """Whether it reads the public view of ``entity``'s records (``data = "none"``: no)."""
+        return self.rules.data != "none" and bool(self.public.get(entity))
 
     # -- SQL --------------------------------------------------------------------------------
 
