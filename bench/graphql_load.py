@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -225,8 +227,12 @@ async def _supervisor_token(settings: HubConfig) -> str:
         await store.dispose()
 
 
-async def run(settings: HubConfig, config_path: Path, seconds: float, concurrency: int) -> None:
-    token = await _supervisor_token(settings)
+@asynccontextmanager
+async def served(
+    config_path: Path, concurrency: int, headers: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the hub (and the hand-written endpoints) served by a child process on the
+    config, once it answers /healthz; the child is stopped after the block."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.graphql_load", "--serve", str(config_path), str(port)],
@@ -237,7 +243,7 @@ async def run(settings: HubConfig, config_path: Path, seconds: float, concurrenc
             base_url=f"http://127.0.0.1:{port}",
             timeout=30,
             limits=httpx.Limits(max_connections=concurrency),
-            headers={"authorization": f"Bearer {token}"},
+            headers=headers,
         ) as client:
             for _ in range(100):
                 try:
@@ -246,50 +252,53 @@ async def run(settings: HubConfig, config_path: Path, seconds: float, concurrenc
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.1)
-            listed = await client.post("/graphql", json={"query": LIST})
-            codes = [n["code"] for n in listed.json()["data"]["projects"]["nodes"]]
-            shapes = {
-                "portal": (
-                    [
-                        {
-                            "method": "POST",
-                            "url": "/graphql",
-                            "json": {"query": PORTAL, "variables": {"code": c}},
-                        }
-                        for c in codes
-                    ],
-                    [
-                        {"method": "GET", "url": "/hand/portal", "params": {"code": c}}
-                        for c in codes
-                    ],
-                ),
-                "list": (
-                    [{"method": "POST", "url": "/graphql", "json": {"query": LIST}}],
-                    [{"method": "GET", "url": "/hand/list"}],
-                ),
-            }
-            print(f"{concurrency} concurrent clients, {seconds:g} s per path, uvicorn on 127.0.0.1")
-            print(f"{'shape':8} {'path':12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-            for shape, (graphql, hand) in shapes.items():
-                for g, h in zip(graphql[:5], hand[:5], strict=True):  # same JSON, checked
-                    got, want = (
-                        (await client.request(**g)).json(),
-                        (await client.request(**h)).json(),
-                    )
-                    assert got == want, f"{shape}: GraphQL and hand-written answers differ"
-                rates = {}
-                for path, requests in (("graphql", graphql), ("hand-written", hand)):
-                    await _load(client, requests, 0.5, concurrency)  # warm up
-                    rate, p50, p99 = _figures(
-                        await _load(client, requests, seconds, concurrency), seconds
-                    )
-                    rates[path] = rate
-                    print(f"{shape:8} {path:12} {rate:8.1f} {p50:8.1f} {p99:8.1f}")
-                ratio = rates["graphql"] / rates["hand-written"]
-                print(f"{shape:8} ratio graphql / hand-written = {ratio:.2f}")
+            yield client
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+async def run(settings: HubConfig, config_path: Path, seconds: float, concurrency: int) -> None:
+    token = await _supervisor_token(settings)
+    async with served(config_path, concurrency, {"authorization": f"Bearer {token}"}) as client:
+        listed = await client.post("/graphql", json={"query": LIST})
+        codes = [n["code"] for n in listed.json()["data"]["projects"]["nodes"]]
+        shapes = {
+            "portal": (
+                [
+                    {
+                        "method": "POST",
+                        "url": "/graphql",
+                        "json": {"query": PORTAL, "variables": {"code": c}},
+                    }
+                    for c in codes
+                ],
+                [{"method": "GET", "url": "/hand/portal", "params": {"code": c}} for c in codes],
+            ),
+            "list": (
+                [{"method": "POST", "url": "/graphql", "json": {"query": LIST}}],
+                [{"method": "GET", "url": "/hand/list"}],
+            ),
+        }
+        print(f"{concurrency} concurrent clients, {seconds:g} s per path, uvicorn on 127.0.0.1")
+        print(f"{'shape':8} {'path':12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        for shape, (graphql, hand) in shapes.items():
+            for g, h in zip(graphql[:5], hand[:5], strict=True):  # same JSON, checked
+                got, want = (
+                    (await client.request(**g)).json(),
+                    (await client.request(**h)).json(),
+                )
+                assert got == want, f"{shape}: GraphQL and hand-written answers differ"
+            rates = {}
+            for path, requests in (("graphql", graphql), ("hand-written", hand)):
+                await _load(client, requests, 0.5, concurrency)  # warm up
+                rate, p50, p99 = _figures(
+                    await _load(client, requests, seconds, concurrency), seconds
+                )
+                rates[path] = rate
+                print(f"{shape:8} {path:12} {rate:8.1f} {p50:8.1f} {p99:8.1f}")
+            ratio = rates["graphql"] / rates["hand-written"]
+            print(f"{shape:8} ratio graphql / hand-written = {ratio:.2f}")
 
 
 def main() -> None:

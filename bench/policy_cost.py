@@ -18,9 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,7 +26,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bench.graph_demo import demo_store
-from bench.graphql_load import _figures, _free_port, _load
+from bench.graphql_load import _figures, _load, served
 from hub import tables
 from hub.auth import create_token
 from hub.config import HubConfig
@@ -115,11 +112,6 @@ async def _measure(
 
 async def run(settings: HubConfig, config: Path, seconds: float, concurrency: int) -> None:
     department, tokens, codes = await _tokens(settings)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bench.graphql_load", "--serve", str(config), str(port)],
-        env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parents[1])},
-    )
 
     def portal(role: str) -> list[dict[str, Any]]:
         headers = {"authorization": f"Bearer {tokens[role]}"}
@@ -134,38 +126,23 @@ async def run(settings: HubConfig, config: Path, seconds: float, concurrency: in
             for c in codes
         ]
 
-    try:
-        async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}",
-            timeout=30,
-            limits=httpx.Limits(max_connections=concurrency),
-        ) as client:
-            for _ in range(100):
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            for role in tokens:
-                answer = (await client.request(**portal(role)[0])).json()
-                assert "errors" not in answer, answer
-            print(f"{concurrency} concurrent clients, {seconds:g} s per role, uvicorn on 127.0.0.1")
-            print(f"portal page of {len(codes)} projects with filings of {department}")
-            print(f"{'token':22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-            pairs = (("department", "supervisor"), ("supervisor", "unaudited"))
-            for first, second in pairs:
-                found = await _measure(
-                    client, {first: portal(first), second: portal(second)}, seconds, concurrency
-                )
-                for role, (rate, p50, p99) in found.items():
-                    label = f"{role} ({department})" if role == "department" else role
-                    print(f"{label:22} {rate:8.1f} {p50:8.1f} {p99:8.1f}")
-                ratio = found[first][0] / found[second][0]
-                print(f"ratio {first} / {second} = {ratio:.2f}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    async with served(config, concurrency) as client:
+        for role in tokens:
+            answer = (await client.request(**portal(role)[0])).json()
+            assert "errors" not in answer, answer
+        print(f"{concurrency} concurrent clients, {seconds:g} s per role, uvicorn on 127.0.0.1")
+        print(f"portal page of {len(codes)} projects with filings of {department}")
+        print(f"{'token':22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        pairs = (("department", "supervisor"), ("supervisor", "unaudited"))
+        for first, second in pairs:
+            found = await _measure(
+                client, {first: portal(first), second: portal(second)}, seconds, concurrency
+            )
+            for role, (rate, p50, p99) in found.items():
+                label = f"{role} ({department})" if role == "department" else role
+                print(f"{label:22} {rate:8.1f} {p50:8.1f} {p99:8.1f}")
+            ratio = found[first][0] / found[second][0]
+            print(f"ratio {first} / {second} = {ratio:.2f}")
 
 
 def main() -> None:
