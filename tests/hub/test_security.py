@@ -10,6 +10,7 @@ code they check.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tomllib
 from collections.abc import AsyncIterator
@@ -20,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from websockets.asyncio.client import connect
 
 from hub import auth, tables
 from hub.cli.query_file import run_query
@@ -32,6 +34,7 @@ from hub.store import Store
 from hub.webhooks import owner_scope
 from tests.asgi import running
 from tests.conftest import create_scratch_database, drop_scratch_database, postgres_admin_url
+from tests.feed_support import SUBSCRIPTION, live_server
 from tests.hub.http.test_ingest import filing as pushed_filing
 from tests.hub.http.test_ingest import hub_config as push_config
 
@@ -680,3 +683,26 @@ async def test_the_demo_writes_a_token_per_role_and_department(hub: Hub, tmp_pat
     assert {k: v for k, v in again.items() if k != "department.GHJ"} == {
         k: v for k, v in tokens.items() if k != "department.GHJ"
     }
+
+
+async def test_a_subscription_over_a_websocket_reads_as_its_token(hub: Hub) -> None:
+    """The token on the websocket's upgrade request decides what its subscription receives."""
+    app = create_app(CONFIG, store=hub.store)
+    async with live_server(app) as address:
+        for role in ("public", "dept:GHJ", "supervisor"):
+            async with connect(
+                f"ws://{address}/graphql",
+                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                additional_headers=hub.headers(role),
+            ) as socket:
+                await socket.send(json.dumps({"type": "connection_init"}))
+                assert json.loads(await socket.recv())["type"] == "connection_ack"
+                variables = {"filter": {"entities": ["outcome"]}, "after": 0}
+                payload = {"query": SUBSCRIPTION, "variables": variables}
+                await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+                nodes = []
+                for _ in RECORDS["outcome"]:
+                    message = json.loads(await asyncio.wait_for(socket.recv(), 10))
+                    assert message["type"] == "next", message
+                    nodes.append(message["payload"]["data"]["changes"])
+            assert change_views(nodes)["outcome"] == feed_expected(role, "outcome"), role
