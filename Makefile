@@ -19,8 +19,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/hub demo --dir demo --scale $(SCALE)
 
+# Two workers for the suite, then the timing tests (marked serial) on a quiet machine.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 -m 'not serial'
+	$(BIN)/python -m pytest -m serial -p no:xdist
 
 # The house rules: mypy (strict for hub/) over the whole tree.
 typecheck: $(STAMP)

@@ -8,16 +8,16 @@ never write to the store.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar, Generic, TypeVar, cast, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from hub.config import ConnectorConfig, HubConfig, StreamConfig
 from hub.errors import ConfigError
-from hub.source import RawRow, SourceColumns
+from hub.source import RawRow, ReadRequest, SourceColumns
 
-__all__ = ["Connector", "OptionsT", "RawRow", "SourceColumns"]
+__all__ = ["Connector", "OptionsT", "RawRow", "ReadRequest", "SourceColumns"]
 
 OptionsT = TypeVar("OptionsT", bound=BaseModel)
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -90,11 +90,6 @@ class Connector(ABC, Generic[OptionsT]):
         assert isinstance(options, model), (type(options), model)
         return options
 
-    @staticmethod
-    def wanted_columns(stream: StreamConfig, columns: Sequence[str]) -> list[str]:
-        """``columns`` and the stream's cursor column, each once, in order."""
-        return list(dict.fromkeys([*columns, *([stream.cursor] if stream.cursor else [])]))
-
     @abstractmethod
     async def check(self) -> str:
         """Reach the source and describe it in one line; raise ``SourceError`` if it cannot."""
@@ -104,16 +99,9 @@ class Connector(ABC, Generic[OptionsT]):
         """The source's columns for ``stream`` (to check the mapping and detect drift)."""
 
     @abstractmethod
-    def read(
-        self,
-        stream: StreamConfig,
-        columns: Sequence[str],
-        *,
-        cursor: Any = None,
-        batch_size: int,
-    ) -> AsyncIterator[list[RawRow]]:
-        """Yield batches of raw rows holding ``columns`` (plus the cursor column), in cursor
-        order when the stream has a cursor, starting at rows whose cursor is ``>= cursor``."""
+    def read(self, request: ReadRequest) -> AsyncIterator[list[RawRow]]:
+        """Yield batches of raw rows holding the request's wanted columns (see
+        ``hub.source.ReadRequest``)."""
 
     async def committed(self, stream: StreamConfig, batch: list[RawRow]) -> None:  # noqa: B027
         """Called once the transaction holding ``batch`` (a list ``read`` yielded) committed,

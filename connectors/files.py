@@ -34,11 +34,12 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
 
-from connectors.base import Connector, RawRow, SourceColumns
+from connectors.base import Connector, RawRow, ReadRequest, SourceColumns
 from hub import tables
 from hub.clock import utcnow
 from hub.config import StreamConfig
 from hub.errors import MappingError, SourceError
+from hub.source import wanted_columns
 from hub.store import Store
 
 log = logging.getLogger(__name__)
@@ -346,17 +347,10 @@ class FileDropConnector(Connector[DropOptionsT]):
         if batch:
             yield batch
 
-    async def read(
-        self,
-        stream: StreamConfig,
-        columns: Sequence[str],
-        *,
-        cursor: Any = None,
-        batch_size: int,
-    ) -> AsyncIterator[list[RawRow]]:
+    async def read(self, request: ReadRequest) -> AsyncIterator[list[RawRow]]:
         # Each file is read once, so a cursor column only dates the changes (their source time);
         # it does not filter rows: a new file may well hold rows older than the last one.
-        wanted = self.wanted_columns(stream, columns)
+        stream, wanted = request.stream, request.wanted
         # Batches of an earlier run that failed will never commit: start afresh.
         self._handed_over, self._last_committed, self._failed = [], None, []
         async for path, stamp, key, checksum in self._pending(stream):
@@ -367,7 +361,7 @@ class FileDropConnector(Connector[DropOptionsT]):
                 self._failed.append(exc.problem)
                 await self.ledger.record(key, checksum, stamp.size, "failed", 0, str(exc))
                 continue
-            batches = self._batches(stream, path, wanted, batch_size)
+            batches = self._batches(stream, path, wanted, request.batch_size)
             last: list[RawRow] | None = None
             try:
                 while (batch := await asyncio.to_thread(next, batches, None)) is not None:
@@ -406,7 +400,7 @@ class FileDropConnector(Connector[DropOptionsT]):
         that are not optional), recording nothing: file name -> problem, for each file that
         would fail."""
         mapped = [m.column for m in stream.fields.values() if m.column and not m.optional]
-        wanted = self.wanted_columns(stream, mapped)
+        wanted = wanted_columns(stream, mapped)
         problems: dict[str, str] = {}
         async for path, *_ in self._pending(stream):
             try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import aclosing
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal, cast
@@ -26,7 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal, cast
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import Connector, RawRow, SourceColumns
+from connectors.base import Connector, RawRow, ReadRequest, SourceColumns
 from hub.config import StreamConfig
 from hub.errors import MappingError, SourceError
 
@@ -308,17 +308,11 @@ class HttpConnector(Connector[HttpOptions]):
                 names = _flat_names(record) | names
         return SourceColumns(names) if names else SourceColumns.named_by(stream)
 
-    async def read(
-        self,
-        stream: StreamConfig,
-        columns: Sequence[str],
-        *,
-        cursor: Any = None,
-        batch_size: int,
-    ) -> AsyncIterator[list[RawRow]]:
-        wanted = self.wanted_columns(stream, columns)
-        size = self.stream_options(stream, HttpStreamOptions).page_size or batch_size
-        async for records in self.pages(stream, size, cursor):
+    async def read(self, request: ReadRequest) -> AsyncIterator[list[RawRow]]:
+        wanted = request.wanted
+        options = self.stream_options(request.stream, HttpStreamOptions)
+        size = options.page_size or request.batch_size
+        async for records in self.pages(request.stream, size, request.cursor):
             yield [{name: _value(record, name) for name in wanted} for record in records]
 
     async def close(self) -> None:

@@ -7,12 +7,12 @@ a pulled batch. Since nothing is pulled, a push connector has no schedule and no
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from connectors.base import Connector, RawRow, SourceColumns
+from connectors.base import Connector, RawRow, ReadRequest, SourceColumns
 from hub.config import CodeTable, StreamConfig
 from hub.errors import ConfigError
 
@@ -53,14 +53,7 @@ class PushConnector(Connector[PushOptions]):
     async def columns(self, stream: StreamConfig) -> SourceColumns:
         return SourceColumns.named_by(stream)
 
-    async def read(
-        self,
-        stream: StreamConfig,
-        columns: Sequence[str],
-        *,
-        cursor: Any = None,
-        batch_size: int,
-    ) -> AsyncIterator[list[RawRow]]:
+    async def read(self, request: ReadRequest) -> AsyncIterator[list[RawRow]]:
         # Pushed records arrive through /ingest; pulling a push connector finds nothing.
         empty: tuple[list[RawRow], ...] = ()
         for batch in empty:

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import FromClause
 
-from connectors.base import Connector, RawRow, SourceColumns
+from connectors.base import Connector, RawRow, ReadRequest, SourceColumns
 from hub.config import StreamConfig
 from hub.dburl import async_url, redact
 from hub.errors import HubError, MappingError, SourceError
@@ -158,17 +158,11 @@ class SqlConnector(Connector[SqlOptions]):
     def _actual(self, stream: StreamConfig, name: str) -> str:
         return self._actual_names.get(stream.stream_name, {}).get(name.lower(), name)
 
-    async def read(
-        self,
-        stream: StreamConfig,
-        columns: Sequence[str],
-        *,
-        cursor: Any = None,
-        batch_size: int,
-    ) -> AsyncIterator[list[RawRow]]:
+    async def read(self, request: ReadRequest) -> AsyncIterator[list[RawRow]]:
+        stream, cursor, batch_size = request.stream, request.cursor, request.batch_size
         if stream.stream_name not in self._actual_names:
             await self.columns(stream)
-        wanted = self.wanted_columns(stream, columns)
+        wanted = request.wanted
         actual = {name: self._actual(stream, name) for name in wanted}
         source = self._from(stream, list(actual.values()))
         selected = [source.c[actual[name]].label(name) for name in wanted]

@@ -64,9 +64,22 @@ class BatchWriter:
         entity: Entity,
         fields: Sequence[str],
         authority: Mapping[str, str] | None = None,
+        allowed: Mapping[str, tuple[str, frozenset[str]]] | None = None,
     ) -> None:
         self.entity = entity
         self.fields = tuple(fields)
+        # Fields whose values the config enumerates (``HubConfig.allowed_values``).
+        self.allowed = [
+            (self.fields.index(name), name, where, values)
+            for name, (where, values) in (allowed or {}).items()
+            if name in self.fields
+        ]
+        # The entity's required links whose local field the stream maps: their rows must exist.
+        self.required_links = [
+            (self.fields.index(link.local_field), link)
+            for link in map(entity.link, entity.required_links)
+            if link.local_field in self.fields
+        ]
         # Position of each field another connector is authoritative for -> that connector.
         self.authority = {
             i: (name, (authority or {})[name])
@@ -115,6 +128,40 @@ class BatchWriter:
             ]
         return reasons
 
+    def _invalid(self, values: tuple[Any, ...], linked: Sequence[set[Any]]) -> list[str]:
+        """Why the record's values cannot stand: a value outside the config's list, a required
+        link naming no stored row."""
+        reasons = [
+            f"field {name!r}: {values[i]!r} is not one of {where}; known: "
+            f"{', '.join(sorted(known))}"
+            for i, name, where, known in self.allowed
+            if values[i] is not None and values[i] not in known
+        ]
+        reasons += [
+            f"field {link.local_field!r}: no {link.target} {values[i]!r} in the store; a "
+            f"{self.entity.name} needs its {link.target} (sync that first)"
+            for (i, link), present in zip(self.required_links, linked, strict=True)
+            if values[i] is not None and values[i] not in present
+        ]
+        return reasons
+
+    async def _linked(
+        self, conn: AsyncConnection, records: Sequence[MappedRecord]
+    ) -> list[set[Any]]:
+        """Per required link, the values of the batch that name a live row of its target."""
+        found: list[set[Any]] = []
+        for index, link in self.required_links:
+            target = tables.entity_tables[link.target]
+            remote = target.c[link.remote_field]
+            wanted = sorted({v for r in records if (v := r.values[index]) is not None})
+            present: set[Any] = set()
+            for start in range(0, len(wanted), LOOKUP_CHUNK):
+                chunk = wanted[start : start + LOOKUP_CHUNK]
+                query = select(remote).where(remote.in_(chunk), target.c.deleted_at.is_(None))
+                present.update((await conn.execute(query)).scalars())
+            found.append(present)
+        return found
+
     async def apply(
         self,
         transaction: Transaction,
@@ -127,6 +174,8 @@ class BatchWriter:
             return outcome
         conn = transaction.conn
         stored = await _stored_rows(conn, self.table, self.fields, [r.values[0] for r in records])
+        linked = await self._linked(conn, records)
+        checked = bool(self.allowed or self.required_links)
         inserts: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         changes: list[ChangeRecord] = []
@@ -138,6 +187,9 @@ class BatchWriter:
             key = values[0]
             project_code = values[self.project_index] if self.project_index is not None else None
             previous = stored.get(key)
+            if checked and (invalid := self._invalid(values, linked)):
+                outcome.incomplete[key] = invalid
+                continue
             if (previous is None and self._unmapped_required) or None in values:
                 missing = self._missing(values, previous is None)
                 if missing:

@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from hub.entities import ENTITIES
+from hub.entities import ENTITIES, Stage
 from hub.errors import ConfigError, UnknownNameError
 from hub.schedules import parse_duration, parse_schedule
 
@@ -230,6 +230,8 @@ class ServerConfig(_Strict):
     # Bytes of a /graphql request body (413 beyond).
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     request_timeout_seconds: float = Field(default=30.0, gt=0)
+    # GraphQL operations executing at once; more wait their turn (hub.http.graphql_http).
+    max_concurrent_operations: int = Field(default=4, ge=1)
     # How long SIGTERM waits for open requests and websockets before closing them.
     shutdown_timeout_seconds: float = Field(default=5.0, gt=0)
     # When true, /graphql and /export need a bearer token (hub.auth); otherwise anonymous.
@@ -324,12 +326,14 @@ class RoleConfig(_Strict):
     audit_log: bool = False
     # Register and manage the webhooks of its own department.
     webhooks: bool = False
+    # Give the cause that holds a project up (annotateProject).
+    supervise: bool = False
 
 
 BUILTIN_ROLES: dict[str, dict[str, Any]] = {
     "public": {},
     "department": {"data": "department", "sensitive": True, "webhooks": True},
-    "supervisor": {"data": "all", "sensitive": True, "audit_reads": True},
+    "supervisor": {"data": "all", "sensitive": True, "audit_reads": True, "supervise": True},
     "operator": {"operations": True, "webhooks": True},
     "auditor": {"audit_log": True},
 }
@@ -352,6 +356,7 @@ DEFAULT_PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
         "time_limit_days",
     ),
     "process_event": (),
+    "project_annotation": ("key", "project_code", "cause", "noted_at"),
     "outcome": (
         "key",
         "filing_key",
@@ -396,6 +401,103 @@ class SecurityConfig(_Strict):
         return value
 
 
+class IdleCause(_Strict):
+    """A cause in the taxonomy of idle projects (项目滞后原因): its code, as annotations name
+    it, and its name."""
+
+    code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,31}$")
+    name: str
+    land: bool = False  # the seed reports land (用地落实) apart from the other causes
+
+
+# The seed's categories: 67.96% of the idle projects were held up by the first seven, 4.85% by
+# land.
+DEFAULT_CAUSES = (
+    IdleCause(code="TENDERING", name="招标"),
+    IdleCause(code="REPORT_WRITING", name="报告编写"),
+    IdleCause(code="DESIGN", name="施工图设计"),
+    IdleCause(code="EXPERT_REVIEW", name="专家论证"),
+    IdleCause(code="ORGANISATION", name="组织报建"),
+    IdleCause(code="SCHEME_CHANGE", name="方案更改"),
+    IdleCause(code="SLOW_EARLY_WORK", name="前期进度慢"),
+    IdleCause(code="LAND", name="用地落实", land=True),
+    IdleCause(code="FUNDING", name="资金"),
+    IdleCause(code="OTHER", name="其他"),
+)
+
+Waiting = Literal["OPEN", "SUPPLEMENT", "REJECTED", "NOT_FILED"]
+
+
+class CauseRule(_Strict):
+    """Infers a cause from the project's next required matter (hub.idle): every condition given
+    must hold; the first rule that matches wins. ``waiting`` is how the project stands with
+    that matter: a filing OPEN, waiting for its SUPPLEMENT (补齐补正), REJECTED and not filed
+    again, or NOT_FILED though its prerequisites are approved."""
+
+    cause: str
+    matters: tuple[str, ...] = ()  # matter codes
+    name_contains: tuple[str, ...] = ()  # any of these in the matter's name
+    stages: tuple[Stage, ...] = ()
+    waiting: tuple[Waiting, ...] = ()
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> CauseRule:
+        if not (self.matters or self.name_contains or self.stages or self.waiting):
+            raise ValueError(
+                f"the rule for {self.cause} has no condition; give matters, name_contains, "
+                "stages or waiting"
+            )
+        return self
+
+
+def _rule(cause: str, *names: str, **conditions: Any) -> CauseRule:
+    return CauseRule(cause=cause, name_contains=names, **conditions)
+
+
+DEFAULT_RULES = (
+    _rule("TENDERING", "招标"),
+    _rule("ORGANISATION", waiting=("SUPPLEMENT",)),  # the owner is slow to complete the file
+    _rule("LAND", "用地", "土地", "选址", "划拨", "出让"),
+    _rule("EXPERT_REVIEW", "抗震设防", "地震安全性", "超限", "专家"),
+    _rule("REPORT_WRITING", "报告", "影响评价", "评估", "预评价", "水土保持方案"),
+    _rule("DESIGN", "施工图", "设计审查", "设计审核", "初步设计", "设计审批"),
+    _rule("SCHEME_CHANGE", "方案", "变更", "调整"),
+    _rule("FUNDING", "概算", "预算", "资金", "投资计划", "年度计划"),
+    _rule("SLOW_EARLY_WORK", stages=(Stage.LAND_PLANNING,)),
+)
+
+
+class IdleConfig(_Strict):
+    """Idle projects (项目滞后): the window, the cause taxonomy and the inference rules."""
+
+    months: int = Field(default=2, ge=1)  # the default of idle(months:)
+    # A project between its construction permit and completion acceptance is building, with
+    # nothing to file: not idle unless this is true.
+    count_under_construction: bool = False
+    causes: tuple[IdleCause, ...] = DEFAULT_CAUSES
+    rules: tuple[CauseRule, ...] = DEFAULT_RULES
+    default_cause: str = "OTHER"  # when no rule matches, or there is no next matter
+
+    @model_validator(mode="after")
+    def _known_causes(self) -> IdleConfig:
+        codes = [c.code for c in self.causes]
+        repeated = sorted({c for c in codes if codes.count(c) > 1})
+        if repeated:
+            raise ValueError(f"cause codes must be unique; repeated: {', '.join(repeated)}")
+        named = [("default_cause", self.default_cause)]
+        named += [(f"rules[{i}].cause", r.cause) for i, r in enumerate(self.rules)]
+        for where, cause in named:
+            if cause not in codes:
+                raise ValueError(
+                    f"{where} names unknown cause {cause!r}; known: {', '.join(codes)}"
+                )
+        return self
+
+    @property
+    def cause_codes(self) -> frozenset[str]:
+        return frozenset(c.code for c in self.causes)
+
+
 class HubConfig(_Strict):
     store: StoreConfig = StoreConfig()
     server: ServerConfig = ServerConfig()
@@ -405,6 +507,8 @@ class HubConfig(_Strict):
     supervision: SupervisionConfig = SupervisionConfig()
     security: SecurityConfig = SecurityConfig()
     roles: dict[str, RoleConfig] = {}
+
+    idle: IdleConfig = IdleConfig()
     connectors: list[ConnectorConfig] = []
     # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
     authority: dict[str, str | dict[str, str]] = {}
@@ -466,6 +570,13 @@ class HubConfig(_Strict):
         if isinstance(rule, str):
             return {name: rule for name in ENTITIES[entity_name].by_name}
         return dict(rule)
+
+    def allowed_values(self, entity_name: str) -> dict[str, tuple[str, frozenset[str]]]:
+        """Fields of ``entity_name`` whose values the config lists, with where it lists them:
+        an annotation's cause is a code of the ``[idle]`` taxonomy."""
+        if entity_name == "project_annotation":
+            return {"cause": ("the causes of [idle] in the config", self.idle.cause_codes)}
+        return {}
 
     def resolve_url(self, url: str) -> str:
         """Make a relative SQLite path in ``url`` relative to the config file's folder."""

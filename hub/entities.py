@@ -144,6 +144,9 @@ class Entity:
     # Fields the hub concludes and logs for the entity without storing them on its rows (a
     # filing's time-limit state): the change feed can be filtered by them like any field.
     derived_fields: tuple[str, ...] = ()
+    # Links whose row must be in the store: a record naming none is rejected with the reason
+    # (a filing may arrive before its project; an annotation of a project may not).
+    required_links: tuple[str, ...] = ()
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
     links_by_name: Mapping[str, Link] = field(init=False, repr=False, compare=False)
 
@@ -153,6 +156,8 @@ class Entity:
         for snapshot in self.snapshots:  # a misdeclared snapshot fails at import
             self.field(snapshot.field)
             self.link(snapshot.link)
+        for name in self.required_links:
+            self.link(name)
 
     def field(self, name: str) -> Field:
         try:
@@ -225,7 +230,10 @@ PROJECT = Entity(
         Field("registered_at", Kind.DATETIME),
         _enum("status", ProjectStatus),
     ),
-    links=(Link("filings", "filing", "code", "project_code", many=True),),
+    links=(
+        Link("filings", "filing", "code", "project_code", many=True),
+        Link("annotations", "project_annotation", "code", "project_code", many=True),
+    ),
 )
 
 FILING = Entity(
@@ -296,8 +304,29 @@ OUTCOME = Entity(
     links=(Link("filing", "filing", "filing_key", "key"),),
 )
 
+# What a supervisor or the owner says holds a project up (hub.idle): a cause of the [idle]
+# taxonomy, a note, who said it and when. Departments' systems sync them; supervisors push them
+# or use the graph's annotateProject.
+PROJECT_ANNOTATION = Entity(
+    name="project_annotation",
+    table="project_annotations",
+    key="key",
+    project_field="project_code",
+    fields=(
+        _text("key", required=True, length=64),
+        Field("project_code", Kind.PROJECT_CODE, required=True, length=32),
+        _text("cause", required=True, length=32),  # a code of the [idle] causes
+        _text("note", length=2000),
+        _text("author", length=100),
+        Field("noted_at", Kind.DATETIME, required=True),
+    ),
+    links=(Link("project", "project", "project_code", "code"),),
+    required_links=("project",),
+)
+
 ENTITIES: Mapping[str, Entity] = {
-    e.name: e for e in (DEPARTMENT, MATTER, PROJECT, FILING, PROCESS_EVENT, OUTCOME)
+    e.name: e
+    for e in (DEPARTMENT, MATTER, PROJECT, FILING, PROCESS_EVENT, OUTCOME, PROJECT_ANNOTATION)
 }
 
 

@@ -165,6 +165,8 @@ class Viewer:
             return self.filing_full(t)
         if entity == "project":
             return exists().where(_f.c.project_code == t.c.code, self.filing_full(_f))
+        if entity == "project_annotation":  # those of a project shown in full
+            return exists().where(_f.c.project_code == t.c.project_code, self.filing_full(_f))
         # process events and outcomes: those of a filing shown in full
         return exists().where(_f.c.key == t.c.filing_key, self.filing_full(_f))
 

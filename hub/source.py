@@ -17,6 +17,27 @@ RawRow = Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
+class ReadRequest:
+    """What the engine asks of a source: ``stream``'s ``columns`` in batches of ``batch_size``,
+    in cursor order when the stream has a cursor, from rows whose cursor is ``>= cursor``."""
+
+    stream: StreamConfig
+    columns: Sequence[str]
+    batch_size: int
+    cursor: Any = None
+
+    @property
+    def wanted(self) -> list[str]:
+        """The columns and the stream's cursor column, each once, in order."""
+        return wanted_columns(self.stream, self.columns)
+
+
+def wanted_columns(stream: StreamConfig, columns: Sequence[str]) -> list[str]:
+    """``columns`` and ``stream``'s cursor column, each once, in order."""
+    return list(dict.fromkeys([*columns, *([stream.cursor] if stream.cursor else [])]))
+
+
+@dataclass(frozen=True, slots=True)
 class SourceColumns:
     """What the source says about a stream before reading: its column names and type names."""
 
@@ -49,16 +70,8 @@ class Source(Protocol):
     async def columns(self, stream: StreamConfig) -> SourceColumns:
         """The source's columns for ``stream`` (to check the mapping and detect drift)."""
 
-    def read(
-        self,
-        stream: StreamConfig,
-        columns: Sequence[str],
-        *,
-        cursor: Any = None,
-        batch_size: int,
-    ) -> AsyncIterator[list[RawRow]]:
-        """Yield batches of raw rows holding ``columns`` (plus the cursor column), in cursor
-        order when the stream has a cursor, starting at rows whose cursor is ``>= cursor``."""
+    def read(self, request: ReadRequest) -> AsyncIterator[list[RawRow]]:
+        """Yield batches of raw rows holding the request's wanted columns."""
 
     async def committed(self, stream: StreamConfig, batch: list[RawRow]) -> None:
         """Called once the transaction holding ``batch`` committed, batches in read order."""

@@ -48,7 +48,7 @@ from hub.mapping import (
 )
 from hub.pipeline import read_ahead
 from hub.runs import RowResult, RunLog, RunReport, StreamStats
-from hub.source import RawRow, Source
+from hub.source import RawRow, ReadRequest, Source
 from hub.source_check import SourceCheck
 from hub.store import Store
 
@@ -192,9 +192,8 @@ class SyncEngine:
         keys_only = await self.source_check.check(connector, keys_only, value_maps)
         mapper = RecordMapper(keys_only, value_maps, connector.config.timezone)
         present: set[Any] = set()
-        async for rows in connector.read(
-            keys_only, mapper.columns, batch_size=connector.config.batch_size
-        ):
+        request = ReadRequest(keys_only, mapper.columns, connector.config.batch_size)
+        async for rows in connector.read(request):
             stats.read += len(rows)
             for row in rows:
                 values, _ = mapper.map(row)
@@ -278,7 +277,10 @@ class SyncEngine:
             stream=stream,
             mapper=mapper,
             writer=BatchWriter(
-                mapper.entity, mapper.fields, self.config.authority_for(stream.entity)
+                mapper.entity,
+                mapper.fields,
+                self.config.authority_for(stream.entity),
+                self.config.allowed_values(stream.entity),
             ),
             provenance=Provenance(connector.name, connector.config.department, run_id),
             zone=ZoneInfo(connector.config.timezone),
@@ -304,7 +306,7 @@ class SyncEngine:
             stored = await self._load_cursor(connector.name, stream.stream_name)
             cursor = step_back(stored, stream.overlap)
         batches = connector.read(
-            stream, plan.mapper.columns, cursor=cursor, batch_size=connector.config.batch_size
+            ReadRequest(stream, plan.mapper.columns, connector.config.batch_size, cursor)
         )
         # A pipeline: the source reads ahead while a batch is mapped, and a batch is mapped
         # while the one before commits. Commits stay one at a time, in read order.

@@ -78,6 +78,7 @@ projects = entity_tables["project"]
 filings = entity_tables["filing"]
 process_events = entity_tables["process_event"]
 outcomes = entity_tables["outcome"]
+project_annotations = entity_tables["project_annotation"]
 
 Index(None, matters.c.department_code)
 Index(None, projects.c.district)
@@ -87,6 +88,7 @@ Index(None, filings.c.department_code)
 Index(None, process_events.c.filing_key, process_events.c.occurred_at)
 Index(None, outcomes.c.filing_key)
 Index(None, outcomes.c.project_code)
+Index(None, project_annotations.c.project_code, project_annotations.c.noted_at)
 
 changes = Table(
     "changes",

@@ -49,6 +49,7 @@ def build_schema(
     None (the default) takes ``HUB_ACCELERATE`` from the environment (on unless 0)."""
     from strawberry.tools import merge_types
 
+    from schema.annotate import AnnotateMutation
     from schema.audit import ReadAudit
     from schema.changes import ChangesMutation, ChangesQuery, ChangesSubscription
     from schema.engine.fast_fields import FastFieldExecutor
@@ -66,7 +67,7 @@ def build_schema(
     options.setdefault("execution_context_class", time_sliced(executor))
     return schema_class(
         query=merge_types("Query", (Query, ChangesQuery)),
-        mutation=ChangesMutation,
+        mutation=merge_types("Mutation", (ChangesMutation, AnnotateMutation)),
         subscription=ChangesSubscription,
         extensions=[*guard_extensions(server or ServerConfig()), ReadAudit],
         **options,

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.audit import AuditLog
-from hub.config import ServerConfig
+from hub.config import IdleConfig, ServerConfig
+from hub.idle import IdleRule
 from hub.policy import SYSTEM, Viewer
 from hub.sla import Supervision
 from hub.store import Store
@@ -30,6 +31,7 @@ class Context:
     response: Any = None
     connector_departments: Mapping[str, str | None] = field(default_factory=dict)
     supervision: Supervision | None = None
+    idle_config: IdleConfig = field(default_factory=IdleConfig)
     # Who the request acts as (hub.policy); the hub itself when built without one.
     viewer: Viewer = SYSTEM
     # Where audited reads are queued (hub.audit); None: not audited (the hub's own reads).
@@ -47,15 +49,18 @@ class Context:
         supervision: Supervision | None = None,
         viewer: Viewer = SYSTEM,
         audit: AuditLog | None = None,
+        idle: IdleConfig | None = None,
     ) -> Context:
         server = server or ServerConfig()
         supervision = supervision or Supervision.standard(store)
+        idle = idle or IdleConfig()
         return cls(
             store=store,
-            loaders=Loaders(store, supervision.clock, viewer),
+            loaders=Loaders(store, supervision.clock, IdleRule(store, idle), viewer),
             viewer=viewer,
             audit=audit,
             supervision=supervision,
+            idle_config=idle,
             default_page_size=server.default_page_size,
             max_page_size=server.max_page_size,
             request=request,
@@ -71,7 +76,7 @@ class Context:
 
     @property
     def filter_scope(self) -> FilterScope:
-        return FilterScope(self.clock, self.viewer)
+        return FilterScope(self.clock, self.loaders.idle_rule, self.viewer)
 
     def page_size(self, first: int | None) -> int:
         """The page size for a connection's ``first`` argument (an error when out of range)."""

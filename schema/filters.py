@@ -19,8 +19,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hub import tables
 from hub.entities import ENTITIES
+from hub.errors import HubError
+from hub.idle import IdleRule, check_question
 from hub.policy import SYSTEM, Viewer
 from hub.sla import Supervision
+from schema.errors import UserInputError
 from schema.live import live
 from schema.operators import (
     DateFilter,
@@ -58,11 +61,13 @@ FILING_STAGE = select(m.c.stage).where(m.c.code == f.c.matter_code).scalar_subqu
 
 @dataclass(frozen=True, slots=True)
 class FilterScope:
-    """What a filter needs besides its input: the clock that judges ``sla`` conditions, and
-    the viewer, whose view of each field the conditions compare (``hub.policy``): a field it
-    reads masked or null matches as such, so a filter cannot probe what it may not read."""
+    """What a filter needs besides its input: the clock that judges ``sla`` conditions, the
+    rule that judges ``idle`` ones (the default ``[idle]`` config when not given), and the
+    viewer, whose view of each field the conditions compare (``hub.policy``): a field it reads
+    masked or null matches as such, so a filter cannot probe what it may not read."""
 
     supervision: Supervision
+    idle: IdleRule | None = None
     viewer: Viewer = SYSTEM
 
     def field(self, entity: str, name: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -74,6 +79,47 @@ class FilterScope:
     def related(self, entity: str, table: Any) -> ColumnElement[bool]:
         """The rows of ``table`` (of ``entity``) a relation condition may look at."""
         return self.viewer.rows(entity, table)
+
+    @property
+    def idle_rule(self) -> IdleRule:
+        return self.idle or IdleRule(self.supervision.clock.store)
+
+    def idle_question(self, as_of: date | None, months: int | None) -> tuple[date, int]:
+        """The as-of day (default: the business day) and window (default: ``[idle] months``)
+        of an idle question, checked: a clear error for a future day or no months."""
+        day = self.supervision.business_day(as_of)
+        window = self.idle_rule.config.months if months is None else months
+        try:
+            check_question(day, window)
+        except HubError as exc:
+            raise UserInputError(str(exc), code="INVALID_IDLE_QUESTION") from None
+        return day, window
+
+
+@strawberry.input(description="Projects idle as of a day (hub.idle's rule), by their cause.")
+class IdleFilter:
+    as_of: date | None = strawberry.field(
+        default=None, description="The business day (default: the configured day, else today)."
+    )
+    months: int | None = strawberry.field(
+        default=None, description="No activity for more than this (default: [idle] months, 2)."
+    )
+    cause: StringFilter | None = strawberry.field(
+        default=None, description="The cause's code (annotated, else inferred)."
+    )
+    cause_source: StringFilter | None = strawberry.field(
+        default=None, description="ANNOTATED or INFERRED."
+    )
+
+    def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
+        as_of, months = scope.idle_question(self.as_of, self.months)
+        idle = scope.idle_rule.table(as_of, months)
+        terms = [
+            compare(idle.c[name], operators)
+            for name, operators in (("cause", self.cause), ("cause_source", self.cause_source))
+            if operators is not None
+        ]
+        return p.c.code.in_(select(idle.c.code).where(and_(true(), *terms)))
 
 
 @strawberry.input(description="Filings by their time limit as of a business day.")
@@ -155,6 +201,9 @@ class ProjectFilter:
     has_filing: FilingFilter | None = strawberry.field(
         default=None, description="The project has at least one filing matching this."
     )
+    idle: IdleFilter | None = strawberry.field(
+        default=None, description="The project is idle as of a day (no activity for months)."
+    )
     and_: list[ProjectFilter] | None = _and()
     or_: list[ProjectFilter] | None = _or()
     not_: ProjectFilter | None = _not()
@@ -184,6 +233,8 @@ class ProjectFilter:
                     self.has_filing.to_sql(scope),
                 )
             )
+        if self.idle is not None:
+            extra.append(self.idle.to_sql(scope))
         return _combine(self, "project", PROJECT_COLUMNS, extra, scope)
 
 

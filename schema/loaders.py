@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, Select, Table, and_, case, exists, false, func, literal, or_, select
@@ -22,12 +22,14 @@ from strawberry.dataloader import DataLoader
 
 from hub import tables
 from hub.calendar import standard_calendar
-from hub.entities import DEPARTMENT, FILING, Link
+from hub.entities import DEPARTMENT, FILING, PROJECT, Link
+from hub.idle import IdleRule
 from hub.policy import SYSTEM, Viewer
 from hub.sla import FilingClock
 from hub.store import Store
 from schema.live import live
 from schema.prefetch import field_key
+from schema.types.annotation import ProjectAnnotation
 from schema.types.department import Department
 from schema.types.filing import Filing
 from schema.types.filing_sla import FilingSla
@@ -35,6 +37,7 @@ from schema.types.matter import Matter
 from schema.types.outcome import Outcome
 from schema.types.process_event import ProcessEvent
 from schema.types.project import Project
+from schema.types.project_idle import ProjectIdle
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
@@ -55,11 +58,16 @@ class Loaders:
     """The per-request DataLoaders of the schema."""
 
     def __init__(
-        self, store: Store, clock: FilingClock | None = None, viewer: Viewer = SYSTEM
+        self,
+        store: Store,
+        clock: FilingClock | None = None,
+        idle: IdleRule | None = None,
+        viewer: Viewer = SYSTEM,
     ) -> None:
         self.store = store
         self.viewer = viewer  # every statement reads as it (hub.policy)
         self.clock = clock or FilingClock(store, standard_calendar())
+        self.idle_rule = idle or IdleRule(store)
         t = tables
         self.department: DataLoader[str, Department | None] = DataLoader(
             self._by_key(t.departments, Department.from_row)
@@ -90,6 +98,19 @@ class Loaders:
         )
         self.history: DataLoader[tuple[str, str], list[Row[Any]]] = DataLoader(self._history)
         self.sla: DataLoader[tuple[date, str], FilingSla] = DataLoader(self._sla)
+        self.annotation: DataLoader[str, ProjectAnnotation | None] = DataLoader(
+            self._by_key(t.project_annotations, ProjectAnnotation.from_row)
+        )
+        self.annotations_by_project: DataLoader[str, list[ProjectAnnotation]] = DataLoader(
+            self._grouped(
+                PROJECT.link("annotations"),
+                ProjectAnnotation.from_row,
+                t.project_annotations.c.noted_at,
+                t.project_annotations.c.key,
+            )
+        )
+        self.last_activity: DataLoader[str, datetime | None] = DataLoader(self._last_activity)
+        self.idle: DataLoader[tuple[date, int, str], ProjectIdle | None] = DataLoader(self._idle)
         self._per_field: dict[tuple[str, ...], DataLoader[Any, Any]] = {}
 
     def per_field(self, info: Info, make_load: Callable[[], LoadFn]) -> DataLoader[Any, Any]:
@@ -140,6 +161,21 @@ class Loaders:
             for key, clock in (await self.clock.of(filing_keys, as_of)).items():
                 found[(as_of, key)] = FilingSla.of(clock)
         return [found.get(k) or FilingSla.not_submitted(k[0]) for k in keys]
+
+    async def _last_activity(self, codes: list[str]) -> list[datetime | None]:
+        found = await self.idle_rule.last_activity(codes)
+        return [found.get(code) for code in codes]
+
+    async def _idle(self, keys: list[tuple[date, int, str]]) -> list[ProjectIdle | None]:
+        """Idle states by (as-of day, months, project code): one statement per question."""
+        by_question: dict[tuple[date, int], list[str]] = defaultdict(list)
+        for as_of, months, code in keys:
+            by_question[(as_of, months)].append(code)
+        found: dict[tuple[date, int, str], ProjectIdle] = {}
+        for (as_of, months), codes in by_question.items():
+            for code, state in (await self.idle_rule.of(codes, as_of, months)).items():
+                found[(as_of, months, code)] = ProjectIdle.of(state)
+        return [found.get(key) for key in keys]
 
     def _by_key(self, table: Table, build: Callable[[Any], T]) -> LoadFn:
         (key,) = table.primary_key.columns

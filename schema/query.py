@@ -22,6 +22,7 @@ from schema.filters import (
     ProjectFilter,
     condition,
 )
+from schema.idle_stats import idle_stats
 from schema.lists import FILINGS, OUTCOMES, PROCESS_EVENTS, PROJECTS, RootList
 from schema.live import live
 from schema.nested import prefetch_project_filings
@@ -36,6 +37,7 @@ from schema.types.conflict import Conflict
 from schema.types.department import Department
 from schema.types.enums import Stage
 from schema.types.filing import Filing
+from schema.types.idle_stats import IdleGroup, IdleStats
 from schema.types.lead_time import LeadTimeGroup, LeadTimeStats
 from schema.types.matter import Matter
 from schema.types.outcome import Outcome
@@ -252,6 +254,25 @@ class Query:
         where = condition(filter, context.filter_scope)
         calendar = context.clock.clock.calendar
         return await lead_time_stats(context.store, calendar, from_, to, group_by, where)
+
+    @strawberry.field(
+        description="Idle projects as of a business day (default: the configured day) with no "
+        "activity for more than `months` months (default [idle] months, 2), grouped by the "
+        "given keys (none: one row of totals): count, share, annotated and inferred causes. "
+        "One SQL statement."
+    )
+    async def idle_stats(
+        self,
+        info: strawberry.Info[Context, None],
+        group_by: list[IdleGroup],
+        as_of: date | None = None,
+        months: int | None = None,
+        filter: ProjectFilter | None = None,
+    ) -> list[IdleStats]:
+        context = info.context
+        return await idle_stats(
+            context.filter_scope, context.idle_config, group_by, filter, as_of, months
+        )
 
     @strawberry.field(description="Projects grouped by the given keys, counted and summed in SQL.")
     async def project_stats(

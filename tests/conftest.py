@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.dburl import async_url
 from hub.store import Store
+from tests.demo_support import SyncedDemo, synced_demo_at
 
 POSTGRES_ENV = "HUB_TEST_POSTGRES_URL"
 MARIADB_ENV = "HUB_TEST_MARIADB_URL"
@@ -153,6 +154,14 @@ async def store(store_url: str) -> AsyncIterator[Store]:
     await instance.migrate()
     yield instance
     await instance.dispose()
+
+
+@pytest.fixture(scope="session")
+async def synced_demo(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SyncedDemo]:
+    """The demo at the seed's scale, built and synced once for the whole session: for tests that
+    read it (a test that writes builds its own with ``synced_demo_at``)."""
+    async with synced_demo_at(tmp_path_factory.mktemp("demo")) as demo:
+        yield demo
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from tests import department_source as src
 from tests.conftest import REDIS_ENV, service_url
 from tests.feed_support import HUB_TOML, Subscriber, free_port
 
-pytestmark = [pytest.mark.anyio, pytest.mark.postgres, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.postgres, pytest.mark.slow, pytest.mark.serial]
 HUB = Path(sys.executable).with_name("hub")
 
 

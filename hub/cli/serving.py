@@ -148,9 +148,17 @@ def demo(
 
 
 @app.command()
-def schema() -> None:
+def schema(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", envvar="HUB_CONFIG", help="A hub.toml to validate first."),
+    ] = None,
+) -> None:
     """Print the GraphQL schema (SDL)."""
     from schema import build_schema
+
+    if config is not None:
+        load_settings(config)
 
     typer.echo(build_schema().as_str())
 

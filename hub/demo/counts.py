@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from hub.calendar import WorkingCalendar, standard_calendar
+from hub.demo.annotations import plan
 from hub.demo.catalogue import DEPARTMENT_COUNT, MATTER_COUNT
 from hub.demo.dataset import AS_OF, ORPHAN_FILINGS, Dataset, filing_count, generate, project_count
 from hub.demo.filings import OPEN, Filing
@@ -45,6 +46,7 @@ class DemoCounts:
     overdue_filings: int  # open or closed, by hub.sla's rule (``is_overdue``)
     open_overdue_filings: int  # open filings already past their limit (办理环节超时)
     idle_projects: int  # not under construction or completed, no activity for over two months
+    annotations: int  # the platform's causes of idle projects (hub.demo.annotations)
 
     def store(self) -> dict[str, int]:
         """Rows per entity the store holds after a full sync of every demo connector."""
@@ -55,6 +57,7 @@ class DemoCounts:
             "filing": self.filings + self.orphan_filings,
             "process_event": self.process_events,
             "outcome": self.outcomes,
+            "project_annotation": self.annotations,
         }
 
 
@@ -85,6 +88,7 @@ def count(data: Dataset) -> DemoCounts:
         overdue_filings=len(overdue),
         open_overdue_filings=sum(1 for f in overdue if f.status in OPEN),
         idle_projects=sum(1 for p in data.projects if _idle(p.status, p.last_activity, data.as_of)),
+        annotations=len(plan(data)[0]),
     )
     assert counts.departments == DEPARTMENT_COUNT and counts.matters == MATTER_COUNT
     assert counts.projects == project_count(data.scale)

@@ -32,6 +32,7 @@ from typing import Any
 
 from hub.calendar import WorkingCalendar
 from hub.demo.catalogue import Catalogue, Department, Matter
+from hub.demo.idle import settle_quiet
 from hub.demo.names import BRANDS, person
 from hub.demo.projects import Activity, Project
 from hub.entities import (
@@ -531,7 +532,8 @@ class FilingPlanner:
             return rng.randint(45, 180)
         if project.status in (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED):
             return rng.randint(0, 400)
-        return rng.randint(0, 30) if rng.random() < 0.5 else rng.randint(45, 400)
+        quiet = rng.randint(0, 30) if rng.random() < 0.5 else rng.randint(45, 400)
+        return settle_quiet(project, quiet)
 
     def _supplements(self, matter: Matter, start: int, loops: int, out: list[Any]) -> int:
         rng = self.rng

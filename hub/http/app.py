@@ -29,7 +29,12 @@ from hub.auth import deny
 from hub.config import HubConfig
 from hub.http.access import viewer_for
 from hub.http.export import ExportEndpoint
-from hub.http.graphql_http import http_status_for, run_with_timeout, within_body_limit
+from hub.http.graphql_http import (
+    Admission,
+    http_status_for,
+    run_with_timeout,
+    within_body_limit,
+)
 from hub.http.ingest import IngestEndpoint
 from hub.http.metrics import MetricsEndpoint
 from hub.http.request_ids import RequestIdMiddleware
@@ -59,6 +64,7 @@ class HubGraphQL(AcceleratedView[Context, None]):
             **options,
         )
         self.config = config
+        self.admission = Admission(config.server.max_concurrent_operations)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
@@ -105,11 +111,13 @@ class HubGraphQL(AcceleratedView[Context, None]):
             supervision=request.app.state.supervision,
             viewer=request.state.viewer,
             audit=request.app.state.audit,
+            idle=self.config.idle,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         return await run_with_timeout(
-            super().execute_operation(*args, **kwargs), self.config.server.request_timeout_seconds
+            self.admission.run(super().execute_operation(*args, **kwargs)),
+            self.config.server.request_timeout_seconds,
         )
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:

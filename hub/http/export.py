@@ -130,7 +130,7 @@ class ExportEndpoint:
                     return refuse(viewer, "export the audit log")
                 plan, fields = audit_log_plan(), []
             else:
-                scope = FilterScope(request.app.state.supervision, viewer)
+                scope = FilterScope(request.app.state.supervision, viewer=viewer)
                 plan = export_plan(self.schema, name, filter_json, order_json, scope)
                 fields = exported_sensitive(viewer, name)
         except UserInputError as exc:

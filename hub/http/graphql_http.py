@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any
 
 from graphql import GraphQLError
@@ -54,6 +54,23 @@ async def within_body_limit(
         return replay.pop() if replay else await receive()
 
     return replaying
+
+
+class Admission:
+    """At most ``limit`` GraphQL operations execute at once; the others wait their turn, inside
+    their request timeout. Executing operations take the event loop in turns, so each one let in
+    lengthens every turn for all the rest — a push waiting to be stored included — while one
+    waiting here costs nothing."""
+
+    def __init__(self, limit: int) -> None:
+        self._slots = asyncio.Semaphore(limit)
+
+    async def run(self, operation: Coroutine[Any, Any, Any]) -> Any:
+        try:
+            async with self._slots:
+                return await operation
+        finally:
+            operation.close()  # not started when the timeout struck while it waited
 
 
 async def run_with_timeout(operation: Awaitable[Any], seconds: float) -> Any:

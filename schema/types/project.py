@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from hub import entities
+from hub.sla import china_today
 from schema.filters import FilingFilter
 from schema.nested import project_filings, snapshot_filings
 from schema.ordering import FilingOrder
 from schema.pagination import Connection
 from schema.snapshot import Snapshot
 from schema.supervision_stats import project_lead_time
+from schema.types.annotation import ProjectAnnotation
 from schema.types.district import District
 from schema.types.enums import Funding, ProjectCategory, ProjectStatus, Stage, to_enum
 from schema.types.filing import Filing
 from schema.types.history import HistoryEntry, ProjectField, history
+from schema.types.project_idle import ProjectIdle
 from schema.types.provenance import Provenance, provenance_field
 from schema.types.scalars import columns, utc
 
@@ -108,6 +111,33 @@ class Project:
         context = info.context
         calendar = context.clock.clock.calendar
         return await project_lead_time(context.store, calendar, self.code, from_, to)
+
+    @strawberry.field(
+        description="The China-time day of the project's latest activity: a submission, "
+        "acceptance or completion of any of its filings, a step of their process or an "
+        "outcome's issue; null while it has no filing."
+    )
+    async def last_activity_on(self, info: strawberry.Info[Context, None]) -> date | None:
+        at = await info.context.loaders.last_activity.load(self.code)
+        return None if at is None else china_today(at)
+
+    @strawberry.field(
+        description="Whether the project is idle as of a business day (default: the "
+        "configured day): no activity for more than `months` months (default [idle] months, "
+        "2) and not finished, withdrawn or building; null when it is not idle."
+    )
+    async def idle(
+        self,
+        info: strawberry.Info[Context, None],
+        as_of: date | None = None,
+        months: int | None = None,
+    ) -> ProjectIdle | None:
+        day, window = info.context.filter_scope.idle_question(as_of, months)
+        return await info.context.loaders.idle.load((day, window, self.code))
+
+    @strawberry.field(description="Annotations of the project (causes of delay), oldest first.")
+    async def annotations(self, info: strawberry.Info[Context, None]) -> list[ProjectAnnotation]:
+        return await info.context.loaders.annotations_by_project.load(self.code)
 
     @strawberry.field(description="The recorded changes of this project, oldest first.")
     async def history(

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any, get_args
 
 import pytest
 from pydantic import BaseModel, ConfigDict
 
-from connectors.base import Connector, RawRow, SourceColumns
+from connectors.base import Connector, RawRow, ReadRequest, SourceColumns
 from connectors.registry import KINDS, connector_class
 from hub.config import StreamConfig, parse_config
 from hub.errors import ConfigError
@@ -27,9 +27,7 @@ class GreetingConnector(Connector[GreetingOptions]):
     async def columns(self, stream: StreamConfig) -> SourceColumns:
         return SourceColumns.named_by(stream)
 
-    async def read(
-        self, stream: StreamConfig, columns: Sequence[str], *, cursor: Any = None, batch_size: int
-    ) -> AsyncIterator[list[RawRow]]:
+    async def read(self, request: ReadRequest) -> AsyncIterator[list[RawRow]]:
         yield [{"code": self.options.greeting}]
 
 

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 import connectors.csv as csv_connector
-from connectors.base import Connector
+from connectors.base import Connector, ReadRequest
 from connectors.registry import build_connector
 from hub import tables
 from hub.config import HubConfig, parse_config
@@ -483,9 +483,8 @@ async def peak_memory_of_reading(folder: Path, store: Store, rows: int) -> tuple
     read = 0
     tracemalloc.start()
     try:
-        async for batch in connector.read(
-            config.connectors[0].streams[0], list(CHINESE.values()), batch_size=200
-        ):
+        request = ReadRequest(config.connectors[0].streams[0], list(CHINESE.values()), 200)
+        async for batch in connector.read(request):
             read += len(batch)
         _, peak = tracemalloc.get_traced_memory()
     finally:

@@ -13,6 +13,7 @@ from connectors.sql import SqlConnector
 from hub import tables
 from hub.dburl import async_url
 from hub.errors import ConfigError, MappingError, SourceError
+from hub.source import ReadRequest
 from hub.store import Store
 from hub.sync import SyncEngine
 from tests import department_source as src
@@ -89,14 +90,9 @@ async def test_reads_in_batches_of_the_configured_size(source_url: str) -> None:
     connector = build_connector(config.connectors[0], config)
     stream = config.connectors[0].streams[0]
     try:
-        sizes = [len(b) async for b in connector.read(stream, ["XMDM"], batch_size=4)]
-        later = [
-            row
-            async for b in connector.read(
-                stream, ["XMDM"], cursor="2014-03-01 08:00:08", batch_size=4
-            )
-            for row in b
-        ]
+        sizes = [len(b) async for b in connector.read(ReadRequest(stream, ["XMDM"], 4))]
+        from_cursor = ReadRequest(stream, ["XMDM"], 4, cursor="2014-03-01 08:00:08")
+        later = [row async for b in connector.read(from_cursor) for row in b]
     finally:
         await connector.close()
     assert sizes == [4, 4, 2]

@@ -21,7 +21,7 @@ from tests.feed_support import free_port
 from tests.schema.seed import seed_catalogue, seed_projects
 from tests.test_instances import healthy
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.serial]
 HUB = Path(sys.executable).with_name("hub")
 TIMEOUT_SECONDS = 5.0  # past the first slice (a second of CPU), long enough to ask often
 CONFIG = """

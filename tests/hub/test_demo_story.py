@@ -6,11 +6,8 @@ recomputed here with plain SQL and ``chinese_calendar``, not with hub code."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from statistics import mean
 from typing import Any
 
@@ -19,12 +16,12 @@ from sqlalchemy import select, text
 
 from hub import tables
 from hub.calendar import standard_calendar
-from hub.demo import build_demo
 from hub.sla import FilingClock, SlaState, Supervision
 from hub.store import Store
 from schema import build_schema
 from schema.context import Context
-from tests.hub.test_demo import sync_demo
+from tests.demo_support import SyncedDemo
+from tests.docs_examples import section_examples
 from tests.hub.test_sla import working
 
 pytestmark = pytest.mark.anyio
@@ -49,10 +46,8 @@ async def filing_keys(store: Store, sql: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-async def demo_store(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Store]:
-    store, _ = await sync_demo(build_demo(tmp_path_factory.mktemp("story"), scale=1.0))
-    yield store
-    await store.dispose()
+def demo_store(synced_demo: SyncedDemo) -> Store:
+    return synced_demo.store
 
 
 @pytest.fixture(scope="module")
@@ -250,17 +245,11 @@ def _reference_clock(
     return state, elapsed, suspended, step
 
 
-def readme_queries(heading: str) -> list[str]:
-    """The GraphQL examples of one README section."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index(heading) :]
-    section = section[: section.index("\n### ", len(heading))]
-    return re.findall(r"```graphql\n(.*?)```", section, re.S)
-
-
 async def test_the_readme_supervision_queries_answer_the_seed_figures(demo_store: Store) -> None:
     """The README's queries, run through the schema on the demo, give the figures it quotes."""
-    by_department, board, matters, totals = readme_queries("### The seed's questions on the demo")
+    by_department, board, matters, totals = section_examples(
+        "docs/supervision.md", "The seed's questions", "graphql"
+    )
     schema = build_schema()
     supervision = Supervision(FilingClock(demo_store, standard_calendar()), DEMO_DAY)
 
@@ -300,7 +289,9 @@ async def test_the_readme_supervision_queries_answer_the_seed_figures(demo_store
 
 
 async def test_the_readme_lead_time_query_shows_the_reform(demo_store: Store) -> None:
-    steps, lead_times = readme_queries("### Where the working days go")
+    steps, lead_times = section_examples(
+        "docs/supervision.md", "Where the working days go", "graphql"
+    )
     schema = build_schema()
     context = Context.create(demo_store)
     assert (await schema.execute(steps, context_value=context)).errors is None

@@ -25,7 +25,7 @@ def blocks(language: str) -> list[str]:
 
 
 def test_the_doc_has_its_examples_and_sections() -> None:
-    assert len(blocks("graphql")) >= 5 and blocks("toml") and len(blocks("shell")) >= 3
+    assert len(blocks("graphql")) >= 5 and blocks("toml") and len(blocks("sh")) >= 3
     for heading in (
         "## Roles",
         "## What anonymous callers can do",
@@ -63,7 +63,7 @@ async def test_its_queries_answer_as_their_roles_say(hub: Hub) -> None:  # noqa:
 
 
 def shell_lines(command: str) -> list[list[str]]:
-    lines = [shlex.split(line) for block in blocks("shell") for line in block.strip().splitlines()]
+    lines = [shlex.split(line) for block in blocks("sh") for line in block.strip().splitlines()]
     assert {words[0] for words in lines} == {"hub", "curl"}
     return [words for words in lines if words[0] == command]
 

@@ -5,6 +5,8 @@ system. Pinyin-initial names (BM_JBXX 部门基本信息, SX_ML 事项目录, SB
 
 from __future__ import annotations
 
+from hub.config import DEFAULT_CAUSES
+from hub.demo.annotations import CauseCode, plan
 from hub.demo.dataset import Dataset
 from hub.demo.sources.common import (
     BadRow,
@@ -168,6 +170,20 @@ BAD_ROWS = (
     ),
 )
 
+# 督办 滞后原因: the supervision module's causes of idle projects (hub.demo.annotations).
+CAUSES = Codes(
+    "idle_cause",
+    {
+        member: (f"{n:02d}", cause.name)
+        for n, (member, cause) in enumerate(zip(CauseCode, DEFAULT_CAUSES, strict=True), start=1)
+    },
+)
+
+
+def _annotations(data: Dataset, system: str) -> list[Record]:
+    return [Record(None, a) for a in plan(data)[0]]
+
+
 _XT = "XT-"
 _FILING = key("SBBH", "VARCHAR(20)", _XT, filing_number, "filing_key")
 _PROJECT = Column("XMDM", "VARCHAR(32)", filing_project, "project_code")
@@ -268,6 +284,21 @@ SYSTEM = System(
             ),
             entity="process_event",
             cursor="GXSJ",
+        ),
+        Table(
+            "DB_ZHYY",
+            (
+                key("ZHBH", "VARCHAR(20)", _XT, lambda r: f"ZH{r.item.native_id:06d}"),
+                own("XMDM", "VARCHAR(32)", "project_code"),
+                coded("YYDM", "VARCHAR(2)", "cause", CAUSES),
+                own("SM", "VARCHAR(2000)", "note"),
+                own("DBR", "VARCHAR(50)", "author"),
+                own("DBSJ", "VARCHAR(19)", "noted_at", iso),
+                updated("GXSJ"),
+            ),
+            entity="project_annotation",
+            cursor="GXSJ",
+            records=_annotations,
         ),
         Table(
             "SB_JG",
