@@ -248,6 +248,23 @@ async def seed(store: Store) -> None:
         ):
             await conn.execute(table.insert(), rows)
         await conn.execute(
+            t.project_annotations.insert(),
+            [
+                _row(
+                    {
+                        "key": f"A{n}",
+                        "project_code": code,
+                        "cause": "LAND",
+                        "note": f"note {n}",
+                        "author": "督办员",
+                        "noted_at": DAY,
+                    },
+                    src_key=f"A{n}",
+                )
+                for n, code in ((1, P1), (2, P2))
+            ],
+        )
+        await conn.execute(
             t.rejects.insert(),
             [
                 {
@@ -505,6 +522,23 @@ async def test_filters_sorts_and_aggregates_cannot_probe_hidden_values(hub: Hub)
         error = (await hub.gql(role, by_money))["errors"][0]
         assert error["extensions"]["code"] == "FORBIDDEN"
     assert "errors" not in await hub.gql("supervisor", by_money)
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_project_annotations_are_shown_with_their_project(hub: Hub, role: str) -> None:
+    query = "{ projects { nodes { code annotations { key cause { code } note author } } } }"
+    nodes = (await hub.gql(role, query))["data"]["projects"]["nodes"]
+    found = {a["key"]: a for node in nodes for a in node["annotations"]}
+    full = {"A1": P1, "A2": P2}
+    for key, code in full.items():
+        shown = role == "supervisor" or code in FULL.get(role, ())
+        note = f"note {key[1]}" if shown else None
+        assert found[key] == {
+            "key": key,
+            "cause": {"code": "LAND"},
+            "note": note,
+            "author": "督办员" if shown else None,
+        }, (role, key)
 
 
 async def test_history_values_are_masked_like_the_record(hub: Hub) -> None:
