@@ -381,6 +381,8 @@ class SecurityConfig(_Strict):
     fields. Tokens carry a role (``hub token create --role``)."""
 
     anonymous: str = "public"
+    # The role of `hub query` without --token: whoever runs it holds the store's credentials.
+    cli: str = "supervisor"
     # Serve the GraphiQL page to callers without a token (the page holds no data).
     graphiql_anonymous: bool = True
     public_fields: dict[str, tuple[str, ...]] = DEFAULT_PUBLIC_FIELDS
@@ -536,10 +538,11 @@ class HubConfig(_Strict):
 
     @model_validator(mode="after")
     def _unique_connectors(self) -> HubConfig:
-        try:
-            self.role(self.security.anonymous)
-        except UnknownNameError as exc:
-            raise ValueError(f"security.anonymous: {exc}") from None
+        for key in ("anonymous", "cli"):
+            try:
+                self.role(getattr(self.security, key))
+            except UnknownNameError as exc:
+                raise ValueError(f"security.{key}: {exc}") from None
         names = [c.name for c in self.connectors]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:

@@ -78,11 +78,12 @@ async def run_query(
     token: str | None = None,
 ) -> dict[str, Any]:
     """The GraphQL response (``data`` and ``errors``) of ``text`` on ``store``, as ``token``'s
-    role reads it (none: the anonymous role), the same as over HTTP."""
+    role reads it over HTTP (none: ``[security] cli``, the supervisor by default, audited as
+    ``cli``)."""
     schema = build_schema(settings.server)
     policy = Policy(settings)
     if token is None:
-        viewer = await policy.viewer(store)
+        viewer = await policy.viewer(store, settings.security.cli, token="cli")
     else:
         principal = await principal_of(store, token)
         if principal is None:

@@ -174,7 +174,10 @@ def query(
     ] = "json",
     token: Annotated[
         str | None,
-        typer.Option(envvar="HUB_TOKEN", help="Read as this token's role (default: anonymous)."),
+        typer.Option(
+            envvar="HUB_TOKEN",
+            help="Read as this token's role (default: [security] cli, the supervisor).",
+        ),
     ] = None,
     config: ConfigPath = Path("hub.toml"),
 ) -> None:

@@ -31,11 +31,7 @@ def seeded(tmp_path: Path) -> Path:
 
     asyncio.run(fill())
     config = tmp_path / "hub.toml"
-    # owner { name } is not public: the queries read as a supervisor.
-    config.write_text(
-        '[store]\nurl = "sqlite+aiosqlite:///hub.db"\n[security]\nanonymous = "supervisor"\n',
-        encoding="utf-8",
-    )
+    config.write_text('[store]\nurl = "sqlite+aiosqlite:///hub.db"\n', encoding="utf-8")
     (tmp_path / "page.graphql").write_text(QUERY, encoding="utf-8")
     return config
 
