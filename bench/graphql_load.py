@@ -301,17 +301,24 @@ async def run(settings: HubConfig, config_path: Path, seconds: float, concurrenc
             print(f"{shape:8} ratio graphql / hand-written = {ratio:.2f}")
 
 
-def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
-        serve(sys.argv[2], int(sys.argv[3]))
-        return
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def load_arguments(doc: str | None) -> argparse.Namespace:
+    """--scale, --seconds and --concurrency of a load benchmark (its docstring's first
+    paragraph as the help)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
+    print(f"building and syncing the demo at scale {args.scale:g} ...")
+    return args
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], int(sys.argv[3]))
+        return
+    args = load_arguments(__doc__)
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
-        print(f"building and syncing the demo at scale {args.scale:g} ...")
         settings = asyncio.run(demo_store(Path(folder), args.scale))
         asyncio.run(run(settings, Path(folder) / "hub.toml", args.seconds, args.concurrency))
 

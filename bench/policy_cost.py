@@ -16,7 +16,6 @@ and matter; the owner's credit code included) with:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import tempfile
 from pathlib import Path
@@ -26,7 +25,7 @@ import httpx
 from sqlalchemy import func, select
 
 from bench.graph_demo import demo_store
-from bench.graphql_load import _figures, _load, served
+from bench.graphql_load import _figures, _load, load_arguments, served
 from hub import tables
 from hub.auth import create_token
 from hub.config import HubConfig
@@ -146,13 +145,8 @@ async def run(settings: HubConfig, config: Path, seconds: float, concurrency: in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
+    args = load_arguments(__doc__)
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
-        print(f"building and syncing the demo at scale {args.scale:g} ...")
         settings = asyncio.run(demo_store(Path(folder), args.scale))
         config = Path(folder) / "hub.toml"
         config.write_text(config.read_text(encoding="utf-8") + UNAUDITED, encoding="utf-8")
