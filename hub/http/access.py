@@ -44,6 +44,13 @@ async def viewer_for(request: HTTPConnection) -> Viewer | Response:
     )
 
 
+async def authorize(request: HTTPConnection) -> Response | None:
+    """None when the request may read at all (as ``viewer_for`` decides), else the 401 to
+    send: the check of a door that answers everyone who may read alike."""
+    found = await viewer_for(request)
+    return found if isinstance(found, Response) else None
+
+
 def refuse(viewer: Viewer, what: str) -> Response:
     """For a door the viewer's role lacks: 401 for anonymous callers (a token may help),
     else 403 naming the role."""

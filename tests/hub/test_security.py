@@ -744,3 +744,18 @@ async def test_a_subscription_over_a_websocket_reads_as_its_token(hub: Hub) -> N
                     assert message["type"] == "next", message
                     nodes.append(message["payload"]["data"]["changes"])
             assert change_views(nodes)["outcome"] == feed_expected(role, "outcome"), role
+
+
+async def test_authorize_is_the_yes_or_no_of_viewer_for(hub: Hub) -> None:
+    from starlette.requests import Request
+
+    from hub.http.access import authorize
+
+    def request(headers: dict[str, str]) -> Request:
+        raw = [(k.encode(), v.encode()) for k, v in headers.items()]
+        return Request({"type": "http", "headers": raw, "app": hub.app})
+
+    assert await authorize(request({})) is None  # anonymous reads the public view
+    assert await authorize(request(hub.headers("dept:GHJ"))) is None
+    refused = await authorize(request({"authorization": "Bearer nope"}))
+    assert refused is not None and refused.status_code == 401
