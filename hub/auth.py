@@ -33,7 +33,7 @@ from starlette.responses import JSONResponse
 
 from hub import tables
 from hub.clock import utcnow
-from hub.errors import HubError, UnknownNameError
+from hub.errors import ErrorCode, HubError, UnknownNameError, error_body
 from hub.store import Store
 
 TOKEN_PREFIX = "xth_"
@@ -162,12 +162,17 @@ def deny(principal: Principal | None, scope: str) -> JSONResponse:
     """401 when there is no valid token, else 403: the token lacks ``scope``."""
     if principal is None:
         return JSONResponse(
-            {"error": "a valid bearer token is required (Authorization: Bearer <token>)"},
+            error_body(
+                "a valid bearer token is required (Authorization: Bearer <token>)",
+                ErrorCode.UNAUTHENTICATED,
+            ),
             status_code=401,
             headers={"WWW-Authenticate": f'Bearer realm="{REALM}"'},
         )
     return JSONResponse(
-        {"error": f"token {principal.name!r} lacks the scope {scope!r}"},
+        error_body(
+            f"token {principal.name!r} lacks the scope {scope!r}", ErrorCode.FORBIDDEN, scope=scope
+        ),
         status_code=403,
         headers={
             "WWW-Authenticate": f'Bearer realm="{REALM}", error="insufficient_scope", '
@@ -179,7 +184,7 @@ def deny(principal: Principal | None, scope: str) -> JSONResponse:
 def forbid(problem: str) -> JSONResponse:
     """403: the token has the scope but may not act on this target (``problem`` says why)."""
     return JSONResponse(
-        {"error": problem},
+        error_body(problem, ErrorCode.FORBIDDEN),
         status_code=403,
         headers={"WWW-Authenticate": f'Bearer realm="{REALM}", error="insufficient_scope"'},
     )

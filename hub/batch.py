@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, bindparam, null, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
+from hub.bulk import Bulk, insert_many
 from hub.changelog import ChangeRecord, Provenance, Transaction
 from hub.entities import Entity, Snapshot
 from hub.mapping import json_safe
@@ -100,10 +101,11 @@ class BatchWriter:
                     "src_connector": bindparam("b_src_connector"),
                     "src_key": bindparam("b_src_key"),
                     "synced_at": bindparam("b_synced_at"),
-                    "deleted_at": None,
+                    "deleted_at": null(),
                 }
             )
         )
+        self._updates = Bulk(self._update)
         self._snapshots = tuple(s for s in entity.snapshots if s.field not in self.fields)
         # A stream may feed only some fields of records another stream creates; a record new to
         # the store needs every required field, and no stored record may lose one.
@@ -236,9 +238,9 @@ class BatchWriter:
         if inserts:
             for snapshot in self._snapshots:
                 await self._take_snapshot(conn, snapshot, inserts)
-            await conn.execute(self.table.insert(), inserts)
+            await insert_many(conn, self.table, inserts)
         if updates:
-            await conn.execute(self._update, updates)
+            await self._updates.execute(conn, updates)
         if conflicts:
             outcome.conflicts = await self._record_conflicts(conn, conflicts)
         outcome.changes = await transaction.append(changes, provenance, now)
@@ -300,7 +302,7 @@ class BatchWriter:
             if (c["entity_key"], c["field"], c["connector"], repr(c["offered_value"])) not in known
         ]
         if new:
-            await conn.execute(table.insert(), new)
+            await insert_many(conn, table, new)
         return len(new)
 
     async def _take_snapshot(

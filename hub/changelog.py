@@ -3,7 +3,8 @@
 Everything that adds to the change log (the batch writer, reconcile, the derived events of the
 supervision layer) builds ``ChangeRecord``s with the constructors here and hands them to
 ``append``, which takes the change-log lock (``Store.serialize_changes``, the commit ordering of
-the gap-free feed) and inserts them with one executemany. ``ChangeLog.write`` is the
+the gap-free feed), chains each row's hash to the one before (``hub.log_chain``) and inserts
+them with one executemany. ``ChangeLog.write`` is the
 transaction that ends with "commit, then wake the feed".
 """
 
@@ -18,13 +19,16 @@ from typing import Any, NamedTuple
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
+from hub.bulk import insert_many
+from hub.log_chain import chain
 from hub.mapping import json_safe
 from hub.store import Store
 
 CommitHook = Callable[[], Awaitable[None]]
 # Every op the log holds: the record-level and field-level ones, and the hub's own conclusions
-# (``derived``): ``sla``, a filing's time-limit alert (hub.sla_alerts).
-OPS = frozenset({"created", "updated", "deleted", "restored", "sla"})
+# (``derived``): ``sla``, a filing's time-limit alert (hub.sla_alerts), and ``finding``, a
+# data-check finding opened or closed (hub.checks.runner).
+OPS = frozenset({"created", "updated", "deleted", "restored", "sla", "finding"})
 # Builds a ChangeRecord without NamedTuple's Python-level __new__ (half the cost of a record).
 _record = tuple.__new__
 
@@ -148,7 +152,8 @@ async def append(
         for op, entity, key, project_code, field, old, new, source_time in records
     ]
     await store.serialize_changes(conn)
-    await conn.execute(tables.changes.insert(), rows)
+    await chain(conn, rows)  # under the lock: the newest row stays the newest until commit
+    await insert_many(conn, tables.changes, rows)
     return len(rows)
 
 

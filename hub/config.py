@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -262,12 +263,15 @@ class BusConfig(_Strict):
 
 
 class WebhookConfig(_Strict):
-    """Webhook delivery: per-request timeout, retries with exponential backoff."""
+    """Webhook delivery: per-request timeout, retries with exponential backoff, and the
+    networks that targets may be in besides public ones (hub.webhooks.targets)."""
 
     timeout_seconds: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=8, ge=1)  # then the webhook is "failing" (still retried)
     backoff_seconds: float = Field(default=1.0, gt=0)
     max_backoff_seconds: float = Field(default=3600.0, gt=0)
+    # Loopback, private, link-local ... addresses a target may resolve to, e.g. "10.1.0.0/16".
+    allow_cidrs: tuple[IPvAnyNetwork, ...] = ()
 
 
 def check_disjoint(holidays: Iterable[date], working_days: Iterable[date]) -> None:
@@ -326,14 +330,23 @@ class RoleConfig(_Strict):
     audit_log: bool = False
     # Register and manage the webhooks of its own department.
     webhooks: bool = False
-    # Give the cause that holds a project up (annotateProject).
+    # Give the cause that holds a project up (annotateProject); the weekly report (weeklyReport,
+    # /reports) and the console's board, report and project pages.
     supervise: bool = False
+    # Verify a presented certificate (verifyCertificate, POST /verify); audited.
+    verify: bool = False
 
 
 BUILTIN_ROLES: dict[str, dict[str, Any]] = {
     "public": {},
-    "department": {"data": "department", "sensitive": True, "webhooks": True},
-    "supervisor": {"data": "all", "sensitive": True, "audit_reads": True, "supervise": True},
+    "department": {"data": "department", "sensitive": True, "webhooks": True, "verify": True},
+    "supervisor": {
+        "data": "all",
+        "sensitive": True,
+        "audit_reads": True,
+        "supervise": True,
+        "verify": True,
+    },
     "operator": {"operations": True, "webhooks": True},
     "auditor": {"audit_log": True},
 }
@@ -401,6 +414,18 @@ class SecurityConfig(_Strict):
             if unknown:
                 raise ValueError(f"unknown field(s) of {entity_name}: {', '.join(unknown)}")
         return value
+
+
+class ReportsConfig(_Strict):
+    """The weekly reports (周报): where they are kept, and whether the report job builds each
+    week's on Monday morning (China time)."""
+
+    # A folder; relative to the config file's. Default: "reports" next to a SQLite store, else
+    # next to the config file.
+    directory: str | None = None
+    enabled: bool = True
+    # When the job runs on Mondays, China time ("HH:MM"), and once at start for a missing week.
+    monday_at: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class IdleCause(_Strict):
@@ -500,6 +525,103 @@ class IdleConfig(_Strict):
         return frozenset(c.code for c in self.causes)
 
 
+class KeyConfig(_Strict):
+    """A department's signing key (hub.authenticity): its id (what an outcome's
+    ``signing_key_id`` names), algorithm, public key, and when it may be used. Several per
+    department rotate: each signs the outcomes issued in its validity period."""
+
+    id: str = Field(min_length=1, max_length=64)
+    algorithm: str
+    public_key: str
+    valid_from: date | None = None
+    valid_until: date | None = None  # the last day it may sign on
+    revoked_at: datetime | None = None  # from then on nothing it signed is trusted
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> KeyConfig:
+        from hub.signatures import algorithm  # the crypto libraries load only with keys
+
+        try:
+            algorithm(self.algorithm).check_public_key(self.public_key)
+        except (LookupError, ValueError) as exc:
+            raise ValueError(f"key {self.id!r}: {exc}") from None
+        return self
+
+
+class AuthenticityConfig(_Strict):
+    """The hub's own signing of the change log's head (hub.log_chain), and the tolerances of
+    the cross-certificate checks (hub.checks)."""
+
+    # Ed25519 private key (32 bytes, hex or base64), e.g. "${HUB_LOG_KEY}"; unset: heads unsigned.
+    log_key: str | None = None
+    # Verifiers without the private key check the heads against this public key.
+    log_public_key: str | None = None
+    head_interval_minutes: float = Field(default=60.0, gt=0)
+    # Land and floor areas along the approval chain may differ by this share of the larger one.
+    area_tolerance: float = Field(default=0.01, ge=0, le=1)
+
+
+def _known_rules(names: Iterable[str]) -> None:
+    """A ``ValueError`` (which pydantic reports with its key path) for an unknown rule name."""
+    from hub.checks.registry import check_names
+
+    try:
+        check_names(set(names))
+    except UnknownNameError as exc:
+        raise ValueError(str(exc)) from None
+
+
+class ChecksConfig(_Strict):
+    """Data checks (数据检查, hub.checks): rules switched off or re-graded, how often the checks
+    job runs, and how long each source may go without a successful sync before it is stale."""
+
+    enabled: bool = True
+    interval_minutes: float = Field(default=60.0, gt=0)
+    run_after_sync: bool = True
+    disabled: list[str] = []
+    severity: dict[str, Literal["ERROR", "WARNING", "INFO"]] = {}
+    # A source is stale without a successful sync for this long; per connector in stale_after_for.
+    stale_after: str = "2d"
+    stale_after_for: dict[str, str] = {}
+    # The matters whose approval is a construction permit (施工许可) and a completion acceptance
+    # (竣工验收): a project UNDER_CONSTRUCTION or COMPLETED needs one of the first, a COMPLETED
+    # one also one of the second (rule project_status_contradicts_permits; empty: not checked).
+    construction_permit_matters: list[str] = []
+    completion_acceptance_matters: list[str] = []
+
+    @field_validator("disabled")
+    @classmethod
+    def _known_disabled(cls, value: list[str]) -> list[str]:
+        _known_rules(value)
+        return value
+
+    @field_validator("severity")
+    @classmethod
+    def _known_graded(cls, value: dict[str, str]) -> dict[str, str]:
+        _known_rules(value)
+        return value
+
+    @field_validator("stale_after")
+    @classmethod
+    def _valid_stale_after(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @field_validator("stale_after_for")
+    @classmethod
+    def _valid_stale_after_for(cls, value: dict[str, str]) -> dict[str, str]:
+        for duration in value.values():
+            parse_duration(duration)
+        return value
+
+    def stale_after_of(self, connector: str) -> str:
+        """How long ``connector`` may go without a successful sync, as configured ("2d")."""
+        return self.stale_after_for.get(connector, self.stale_after)
+
+    def stale_interval(self, connector: str) -> timedelta:
+        return parse_duration(self.stale_after_of(connector))
+
+
 class HubConfig(_Strict):
     store: StoreConfig = StoreConfig()
     server: ServerConfig = ServerConfig()
@@ -509,8 +631,14 @@ class HubConfig(_Strict):
     supervision: SupervisionConfig = SupervisionConfig()
     security: SecurityConfig = SecurityConfig()
     roles: dict[str, RoleConfig] = {}
+    reports: ReportsConfig = ReportsConfig()
 
     idle: IdleConfig = IdleConfig()
+    authenticity: AuthenticityConfig = AuthenticityConfig()
+    # department code -> its signing keys ([[keys.GHJ]] tables in hub.toml)
+    keys: dict[str, list[KeyConfig]] = {}
+
+    checks: ChecksConfig = ChecksConfig()
     connectors: list[ConnectorConfig] = []
     # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
     authority: dict[str, str | dict[str, str]] = {}
@@ -547,6 +675,17 @@ class HubConfig(_Strict):
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"connector names must be unique; repeated: {', '.join(duplicates)}")
+        ids = [key.id for keys in self.keys.values() for key in keys]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"key ids must be unique across departments; repeated: {repeated}")
+
+        stale = sorted(set(self.checks.stale_after_for) - set(names))
+        if stale:
+            raise ValueError(
+                f"checks.stale_after_for names unknown connector {stale[0]!r}; "
+                f"known: {', '.join(names) or '(none)'}"
+            )
         for entity_name, rule in self.authority.items():
             if entity_name not in ENTITIES:
                 raise ValueError(f"authority names unknown entity {entity_name!r}")
@@ -587,6 +726,16 @@ class HubConfig(_Strict):
         if not sep or not prefix.startswith("sqlite") or rest.startswith("/") or not self.path:
             return url
         return f"{prefix}:///{Path(self.path).parent / rest}"
+
+    def reports_directory(self) -> Path:
+        """Where the weekly reports are kept (``[reports] directory``, see ``ReportsConfig``)."""
+        base = Path(self.path).parent if self.path else Path.cwd()
+        if self.reports.directory is not None:
+            return base / self.reports.directory
+        prefix, sep, rest = self.resolve_url(self.store.url).partition(":///")
+        if sep and prefix.startswith("sqlite") and rest and not rest.startswith(":memory:"):
+            return Path(rest).parent / "reports"
+        return base / "reports"
 
     def connector(self, name: str) -> ConnectorConfig:
         for candidate in self.connectors:

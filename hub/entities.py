@@ -97,7 +97,8 @@ class Field:
     kind: Kind
     required: bool = False
     choices: type[enum.Enum] | None = None
-    length: int = 200
+    length: int = 200  # text: the most characters the store keeps
+    minimum: float | None = None  # numbers: the least value that makes sense (0: no negatives)
 
     @property
     def choice_values(self) -> frozenset[str]:
@@ -173,6 +174,10 @@ class Entity:
             raise UnknownNameError(f"link of {self.name}", name, self.links_by_name) from None
 
 
+# The derived field of a data-check finding opened or closed about a record (hub.checks.runner).
+FINDING_FIELD = "finding"
+
+
 def _text(name: str, required: bool = False, length: int = 200) -> Field:
     return Field(name, Kind.TEXT, required=required, length=length)
 
@@ -185,6 +190,7 @@ DEPARTMENT = Entity(
     name="department",
     table="departments",
     key="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("code", required=True, length=32),
         _text("name", required=True),
@@ -198,13 +204,14 @@ MATTER = Entity(
     name="matter",
     table="matters",
     key="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("code", required=True, length=64),
         _text("name", required=True),
         _text("department_code", required=True, length=32),
         _enum("stage", Stage, required=True),
         _enum("time_limit_class", TimeLimitClass),
-        Field("time_limit_days", Kind.INT),
+        Field("time_limit_days", Kind.INT, minimum=0),
         Field("prerequisites", Kind.JSON),
     ),
     links=(
@@ -218,6 +225,7 @@ PROJECT = Entity(
     table="projects",
     key="code",
     project_field="code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         Field("code", Kind.PROJECT_CODE, required=True, length=32),
         _text("name", required=True, length=400),
@@ -226,7 +234,7 @@ PROJECT = Entity(
         _text("owner_name", length=400),
         Field("owner_credit_code", Kind.CREDIT_CODE, length=18),
         Field("district", Kind.DIVISION, length=6),
-        Field("total_investment", Kind.FLOAT),
+        Field("total_investment", Kind.FLOAT, minimum=0),
         Field("registered_at", Kind.DATETIME),
         _enum("status", ProjectStatus),
     ),
@@ -241,7 +249,7 @@ FILING = Entity(
     table="filings",
     key="key",
     project_field="project_code",
-    derived_fields=("sla_state",),  # hub.sla_alerts
+    derived_fields=("sla_state", FINDING_FIELD),  # hub.sla_alerts, hub.checks.runner
     fields=(
         _text("key", required=True, length=64),
         Field("project_code", Kind.PROJECT_CODE, required=True, length=32),
@@ -251,7 +259,7 @@ FILING = Entity(
         Field("accepted_at", Kind.DATETIME),
         Field("completed_at", Kind.DATETIME),
         _enum("status", FilingStatus, required=True),
-        Field("time_limit_days", Kind.INT),
+        Field("time_limit_days", Kind.INT, minimum=0),
         Field("materials", Kind.JSON),
     ),
     links=(
@@ -270,6 +278,7 @@ PROCESS_EVENT = Entity(
     table="process_events",
     key="key",
     project_field="project_code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("key", required=True, length=64),
         _text("filing_key", required=True, length=64),
@@ -288,6 +297,7 @@ OUTCOME = Entity(
     table="outcomes",
     key="key",
     project_field="project_code",
+    derived_fields=(FINDING_FIELD,),
     fields=(
         _text("key", required=True, length=64),
         _text("filing_key", required=True, length=64),
@@ -300,6 +310,13 @@ OUTCOME = Entity(
         _text("issuer"),
         _text("holder", length=400),
         Field("attributes", Kind.JSON),
+        # Authenticity (hub.authenticity): what the issuer signed, and with which key. Plain
+        # text, checked after the record is stored, so that a malformed value still stores it.
+        Field("holder_credit_code", Kind.CREDIT_CODE, length=18),
+        _text("document_sha256", length=200),  # hex sha256 of the document file (PDF/OFD)
+        _text("signature", length=2000),
+        _text("signing_key_id", length=64),
+        _text("signature_algorithm", length=32),  # SM2 or ED25519
     ),
     links=(Link("filing", "filing", "filing_key", "key"),),
 )

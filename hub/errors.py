@@ -6,8 +6,161 @@ Every error builds its message from its context in ``__init__`` and says whether
 
 from __future__ import annotations
 
+import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+class ErrorCode(enum.StrEnum):
+    """Every ``extensions.code`` a client can get, at every door (``/graphql`` over HTTP and
+    websockets, ``/export``, ``/ingest``): the one list, explained in ``CODES`` and
+    docs/errors.md (which a test keeps equal to ``codes_markdown()``)."""
+
+    GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
+    GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    BAD_FILTER = "BAD_FILTER"
+    INVALID_FILTER = "INVALID_FILTER"
+    INVALID_CURSOR = "INVALID_CURSOR"
+    INVALID_SEQ = "INVALID_SEQ"
+    INVALID_WEBHOOK = "INVALID_WEBHOOK"
+    INVALID_ANNOTATION = "INVALID_ANNOTATION"
+    INVALID_IDLE_QUESTION = "INVALID_IDLE_QUESTION"
+    BAD_AS_OF = "BAD_AS_OF"
+    BAD_WEEK = "BAD_WEEK"
+    FUTURE_WEEK = "FUTURE_WEEK"
+    NOT_FOUND = "NOT_FOUND"
+    QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
+    TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
+    TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
+    QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+    FILTER_TOO_LARGE = "FILTER_TOO_LARGE"
+    REQUEST_TOO_LARGE = "REQUEST_TOO_LARGE"
+    BAD_REQUEST = "BAD_REQUEST"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_A_PUSH_CONNECTOR = "NOT_A_PUSH_CONNECTOR"
+    TIMEOUT = "TIMEOUT"
+    PUSH_FAILED = "PUSH_FAILED"
+    STORE_UNAVAILABLE = "STORE_UNAVAILABLE"
+    SECRET_KEY_UNAVAILABLE = "SECRET_KEY_UNAVAILABLE"
+    INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
+
+
+@dataclass(frozen=True, slots=True)
+class CodeInfo:
+    """Where a code is given, with which HTTP status, what it means and what to do."""
+
+    doors: str
+    status: str
+    meaning: str
+
+
+_GQL = "`/graphql`"
+CODES: Mapping[ErrorCode, CodeInfo] = {
+    ErrorCode.GRAPHQL_PARSE_FAILED: CodeInfo(
+        _GQL, "400", "The query is not GraphQL (a syntax error at the given location)."),
+    ErrorCode.GRAPHQL_VALIDATION_FAILED: CodeInfo(
+        _GQL, "400",
+        "The query does not fit the schema: an unknown field or argument, a variable or "
+        "literal of the wrong type, a value a scalar refuses (a `BigInt` beyond 64 bits, a "
+        "malformed `Date`). Over websockets the subscription gets an `error` message."),
+    ErrorCode.BAD_USER_INPUT: CodeInfo(
+        f"{_GQL}, `/export`", "200 / 400",
+        "An argument the server refuses: a page larger than `max_page_size`, an unknown "
+        "export format."),
+    ErrorCode.BAD_FILTER: CodeInfo(
+        f"{_GQL}, `/export`", "200 / 400",
+        "A list filter or ordering names an unknown field or holds a malformed value (a "
+        "district or project code, a date)."),
+    ErrorCode.INVALID_FILTER: CodeInfo(
+        f"{_GQL} (`changes`, webhooks)", "200",
+        "A change-feed filter names an unknown entity, field or op."),
+    ErrorCode.INVALID_CURSOR: CodeInfo(
+        _GQL, "200", "A cursor that this connection with this ordering did not return."),
+    ErrorCode.INVALID_SEQ: CodeInfo(_GQL, "200", "A change-log seq below 0."),
+    ErrorCode.INVALID_WEBHOOK: CodeInfo(
+        _GQL, "200",
+        "A webhook cannot be registered as asked: a bad name, a name taken, or a target the "
+        "target policy refuses (`target refused: ...`, see docs/webhook-targets.md)."),
+    ErrorCode.NOT_FOUND: CodeInfo(
+        f"{_GQL}, `/export`, `/ingest`", "200 / 404",
+        "No such webhook, list, connector or stream; the message lists the known ones."),
+    ErrorCode.QUERY_TOO_DEEP: CodeInfo(_GQL, "400", "Deeper than `max_query_depth`."),
+    ErrorCode.TOO_MANY_ALIASES: CodeInfo(_GQL, "400", "More aliases than `max_aliases`."),
+    ErrorCode.TOO_MANY_TOKENS: CodeInfo(
+        _GQL, "400", "Query and variables together longer than `max_tokens`."),
+    ErrorCode.QUERY_TOO_COSTLY: CodeInfo(
+        _GQL, "400",
+        "The estimated cost is above `max_query_cost` (extensions `cost` and `maxCost`)."),
+    ErrorCode.FILTER_TOO_LARGE: CodeInfo(
+        _GQL, "400",
+        "An argument with more objects and list items than `max_input_nodes` (extensions "
+        "`nodes` and `maxNodes`)."),
+    ErrorCode.REQUEST_TOO_LARGE: CodeInfo(
+        f"{_GQL}, `/ingest`", "413",
+        "A body over the limit (`max_body_bytes`; extension `maxBytes`), or more records than "
+        "a push connector's `max_records`."),
+    ErrorCode.INVALID_ANNOTATION: CodeInfo(
+        f"{_GQL} (`annotateProject`)", "200",
+        "An annotation that cannot be stored: a cause outside the taxonomy (the message "
+        "lists the known ones) or a project the hub does not know."),
+    ErrorCode.INVALID_IDLE_QUESTION: CodeInfo(
+        _GQL, "200", "An idle question that cannot be asked: `months` below 1, or an `asOf` "
+        "in the future."),
+    ErrorCode.BAD_AS_OF: CodeInfo(
+        _GQL, "200", "An `asOf` day in the future (the message names the field and today's "
+        "date in China)."),
+    ErrorCode.BAD_WEEK: CodeInfo(
+        _GQL, "200", "A `week` that is not an ISO week such as `2014-W52` (`weeklyReport`)."),
+    ErrorCode.FUTURE_WEEK: CodeInfo(
+        _GQL, "200", "A `week` that has not begun yet in China (`weeklyReport`)."),
+    ErrorCode.BAD_REQUEST: CodeInfo(
+        "`/export`, `/ingest`", "400",
+        "A body that is not JSON (or NDJSON), not UTF-8, or not the expected object or array."),
+    ErrorCode.UNAUTHENTICATED: CodeInfo(
+        f"{_GQL}, `/export`, `/ingest`", "401",
+        "No valid bearer token where one is needed (`Authorization: Bearer <token>`)."),
+    ErrorCode.FORBIDDEN: CodeInfo(
+        f"{_GQL}, `/export`, `/ingest`", "403",
+        "The token lacks the scope the request needs (extension `scope`)."),
+    ErrorCode.NOT_A_PUSH_CONNECTOR: CodeInfo(
+        "`/ingest`", "400",
+        "A push to a connector the hub pulls, or to a disabled one (extension "
+        "`pushConnectors` lists those that take pushes)."),
+    ErrorCode.TIMEOUT: CodeInfo(
+        _GQL, "504", "The request ran longer than `request_timeout_seconds` and was stopped."),
+    ErrorCode.PUSH_FAILED: CodeInfo(
+        "`/ingest`", "500",
+        "The push could not be applied (the run failed; nothing of it was kept). Records "
+        "that do not fit are never this: they are rejected one by one with reasons."),
+    ErrorCode.STORE_UNAVAILABLE: CodeInfo(
+        "`/ingest`", "503", "The store could not be reached; retrying later may help."),
+    ErrorCode.SECRET_KEY_UNAVAILABLE: CodeInfo(
+        f"{_GQL} (`registerWebhook`)", "200",
+        "`HUB_SECRET_KEY` is missing or malformed on the server, so a webhook secret cannot "
+        "be stored (an operator's fix, see docs/webhook-targets.md)."),
+    ErrorCode.INTERNAL_SERVER_ERROR: CodeInfo(
+        "every door", "200 / 500",
+        "An unexpected error; the message is masked and gives a request id (extension "
+        "`requestId`) that the server's log has with the details."),
+}  # fmt: skip
+
+
+def error_body(message: str, code: str, **extensions: Any) -> dict[str, Any]:
+    """The one error shape of every door, GraphQL's: ``{"errors": [{"message", "extensions":
+    {"code", ...}}]}``."""
+    return {"errors": [{"message": message, "extensions": {"code": str(code), **extensions}}]}
+
+
+def codes_markdown() -> str:
+    """The table of every code, as docs/errors.md has it."""
+    lines = ["| code | where | HTTP status | meaning |", "| --- | --- | --- | --- |"]
+    for code, info in CODES.items():
+        lines.append(f"| `{code}` | {info.doors} | {info.status} | {info.meaning} |")
+    return "\n".join(lines) + "\n"
 
 
 class HubError(Exception):

@@ -18,8 +18,11 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Text,
     and_,
     case,
+    cast,
+    exists,
     false,
     func,
     literal,
@@ -155,6 +158,10 @@ class ChangeFilter:
     departments: frozenset[str] = frozenset()
     matter_codes: frozenset[str] = frozenset()
     ops: frozenset[str] = frozenset()
+    # Catalogue-driven push (个性化推送): outcomes and filing state changes of the matters these
+    # matters require, for the projects that file one of them; resolved from the catalogue in
+    # SQL when the change is delivered, so a catalogue change counts without re-registering.
+    prerequisites_of: frozenset[str] = frozenset()
 
     @classmethod
     def build(
@@ -166,6 +173,7 @@ class ChangeFilter:
         departments: Iterable[str] | None = None,
         matter_codes: Iterable[str] | None = None,
         ops: Iterable[str] | None = None,
+        prerequisites_of: Iterable[str] | None = None,
     ) -> ChangeFilter:
         """A validated filter: unknown entities and fields are errors that list the known."""
         chosen = _values("entities", entities)
@@ -201,6 +209,7 @@ class ChangeFilter:
             departments=_values("departmentCodes", departments),
             matter_codes=_values("matterCodes", matter_codes),
             ops=kinds,
+            prerequisites_of=_values("prerequisitesOf", prerequisites_of),
         )
 
     @classmethod
@@ -209,7 +218,15 @@ class ChangeFilter:
 
     def to_json(self) -> dict[str, list[str]]:
         """The non-empty sets, sorted (as stored with a webhook)."""
-        names = ("entities", "fields", "project_codes", "departments", "matter_codes", "ops")
+        names = (
+            "entities",
+            "fields",
+            "project_codes",
+            "departments",
+            "matter_codes",
+            "ops",
+            "prerequisites_of",
+        )
         return {n: sorted(getattr(self, n)) for n in names if getattr(self, n)}
 
 
@@ -291,10 +308,19 @@ class FeedScope:
             clauses.append(MATTER_CODE.in_(sorted(f.matter_codes)))
         if f.ops:
             clauses.append(_c.c.op.in_(sorted(f.ops)))
+        if f.prerequisites_of:
+            clauses.append(prerequisites_of(sorted(f.prerequisites_of)))
         return and_(*clauses)
 
+    @property
+    def resolved_in_store(self) -> bool:
+        """Whether ``matches`` cannot decide alone: the scope reads the catalogue (the shared
+        reader then asks ``where()`` for the changes it read)."""
+        return bool(self.filter.prerequisites_of)
+
     def matches(self, change: Change) -> bool:
-        """``where()`` for one change already read (the shared reader's fan-out)."""
+        """``where()`` for one change already read (the shared reader's fan-out), except for
+        what only the store can say (``resolved_in_store``)."""
         f = self.filter
         return (
             self.may_see(change)
@@ -335,6 +361,44 @@ class FeedScope:
 
 def _mask(viewer: Viewer, entity: str, values: Any, full: bool) -> Any:
     return viewer.mask_record(entity, values, full) if isinstance(values, dict) else values
+
+
+# The filing fields whose changes are a filing's state changes (for ``prerequisites_of``).
+STATE_FIELDS = ("status", "accepted_at", "completed_at")
+
+
+def prerequisites_of(codes: Sequence[str]) -> ColumnElement[bool]:
+    """Changes of outcomes, and of filings' state, of a matter that one of the matters ``codes``
+    requires (by the live catalogue's ``prerequisites`` now), of a project with a live filing of
+    one of ``codes``."""
+    m, f = tables.matters, tables.filings
+    handled = tables.matters.alias("handled_matter")
+    # Every matter code one of ``codes`` lists among its prerequisites (not correlated).
+    required = select(m.c.code).where(
+        m.c.deleted_at.is_(None),
+        exists().where(
+            handled.c.code.in_(codes),
+            handled.c.deleted_at.is_(None),
+            cast(handled.c.prerequisites, Text).like(literal('%"') + m.c.code + literal('"%')),
+        ),
+    )
+    concerned = (
+        exists()
+        .where(
+            f.c.project_code == _c.c.project_code,
+            f.c.matter_code.in_(codes),
+            f.c.deleted_at.is_(None),
+        )
+        .correlate(_c)
+    )
+    state = or_(
+        _c.c.entity == "outcome",
+        and_(
+            _c.c.entity == "filing",
+            or_(_c.c.field.is_(None), _c.c.field.in_(STATE_FIELDS)),
+        ),
+    )
+    return and_(state, _c.c.project_code.is_not(None), concerned, MATTER_CODE.in_(required))
 
 
 def _cut(values: Any, fields: frozenset[str]) -> Any:

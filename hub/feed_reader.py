@@ -15,8 +15,12 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
+from sqlalchemy import Row, select
+
+from hub import tables
 from hub.bus import EventBus
 from hub.feed import Change, FeedScope, head_seq, read_page, select_changes
 from hub.store import Store
@@ -121,15 +125,30 @@ class FeedReader:
                 by_scope: dict[FeedScope, list[_Subscriber]] = {}
                 for subscriber in self._subscribers:
                     by_scope.setdefault(subscriber.scope, []).append(subscriber)
+                # A scope that reads the catalogue asks the store which of these it lets through.
+                in_store = {
+                    scope: await self._matched(scope, rows)
+                    for scope in by_scope
+                    if scope.resolved_in_store and rows
+                }
                 for row in rows:
                     change = Change.from_row(row)
                     for scope, subscribers in by_scope.items():
-                        if scope.matches(change):
+                        matched = in_store.get(scope)
+                        if (matched is None or change.seq in matched) and scope.matches(change):
                             for subscriber in subscribers:
                                 subscriber.offer(change)
                     self.position = change.seq
                 if len(rows) < self.page_size:
                     return
+
+    async def _matched(self, scope: FeedScope, rows: Sequence[Row[Any]]) -> set[int]:
+        """The seqs of ``rows`` (read in seq order) that ``scope.where()`` lets through."""
+        first, last = rows[0].seq, rows[-1].seq
+        c = tables.changes
+        query = select(c.c.seq).where(c.c.seq >= first, c.c.seq <= last, scope.where())
+        async with self.store.read() as conn:
+            return set((await conn.execute(query)).scalars())
 
     async def _register(self, subscriber: _Subscriber) -> None:
         async with self._lock:

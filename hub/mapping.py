@@ -38,6 +38,41 @@ class ConversionError(ValueError):
     """Raised when one source value cannot become the canonical field's value."""
 
 
+INT64 = range(-(2**63), 2**63)  # what the store's BIGINT columns hold
+
+
+def json_kind(value: Any) -> str:
+    """How JSON names the type of a decoded value."""
+    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
+        type(value), "null" if value is None else "number"
+    )
+
+
+# The JSON types a pushed value may have, by the kind of its field (``strict_json``).
+_JSON_TYPES: Mapping[Kind, frozenset[str]] = {
+    Kind.INT: frozenset({"number", "string"}),
+    Kind.FLOAT: frozenset({"number", "string"}),
+    Kind.JSON: frozenset({"array", "object", "string"}),
+} | {
+    kind: frozenset({"string"})
+    for kind in (Kind.TEXT, Kind.DATETIME, Kind.DATE, Kind.ENUM, Kind.PROJECT_CODE,
+                 Kind.CREDIT_CODE, Kind.DIVISION)
+}  # fmt: skip
+_CODE_TYPES = frozenset({"number", "string"})  # a value map's code: 1 or "1"
+
+
+def _json_typed(convert: Converter, allowed: frozenset[str]) -> Converter:
+    wanted = " or ".join(f"a JSON {k}" for k in sorted(allowed))
+
+    def typed(value: Any) -> Any:
+        kind = json_kind(value)
+        if kind not in allowed:
+            raise ConversionError(f"a JSON {kind} where {wanted} belongs")
+        return convert(value)
+
+    return typed
+
+
 def parse_datetime(value: Any, formats: Sequence[str] = ()) -> datetime:
     """Parse the date/time shapes department systems store, as a naive local datetime."""
     if isinstance(value, datetime):
@@ -76,30 +111,48 @@ def _number_text(value: Any) -> str:
     return str(value).replace(",", "").replace("，", "").replace(" ", "")
 
 
+def _shown(value: Any) -> str:
+    """A value as a reason quotes it: at most 40 characters of it."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _to_int(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ConversionError(f"{value!r} is not an integer")
+    if isinstance(value, bool | dict | list):
+        raise ConversionError(f"{_shown(value)} is not an integer")
     if isinstance(value, int):
-        return value
-    try:
-        number = Decimal(_number_text(value))
-    except ArithmeticError:
-        raise ConversionError(f"{value!r} is not an integer") from None
+        number = Decimal(value)
+    elif isinstance(value, float):
+        number = Decimal(value) if math.isfinite(value) else Decimal("NaN")
+    else:
+        try:
+            number = value if isinstance(value, Decimal) else Decimal(_number_text(value))
+        except ArithmeticError:
+            raise ConversionError(f"{_shown(value)} is not an integer") from None
+    if not number.is_finite():
+        raise ConversionError(f"{_shown(value)} is not a finite number")
     if number != number.to_integral_value():
-        raise ConversionError(f"{value!r} is not a whole number")
+        raise ConversionError(f"{_shown(value)} is not a whole number")
+    if not INT64.start <= number < INT64.stop:
+        raise ConversionError(f"{_shown(value)} is out of range (integers are 64-bit)")
     return int(number)
 
 
 def _to_float(value: Any) -> float:
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return float(value)
+    if isinstance(value, bool | dict | list):
+        raise ConversionError(f"{_shown(value)} is not a number")
     try:
-        return float(_number_text(value))
-    except ValueError:
-        raise ConversionError(f"{value!r} is not a number") from None
+        number = float(value if isinstance(value, int | float | Decimal) else _number_text(value))
+    except (ValueError, OverflowError):
+        raise ConversionError(f"{_shown(value)} is not a number") from None
+    if not math.isfinite(number):
+        raise ConversionError(f"{_shown(value)} is not a finite number")
+    return number
 
 
 def _to_text(value: Any) -> str:
+    if value.__class__ is str:  # the usual case, first
+        return value.strip()
     if isinstance(value, memoryview | bytearray):
         value = bytes(value)
     if isinstance(value, bytes):
@@ -107,7 +160,60 @@ def _to_text(value: Any) -> str:
             value = value.decode("utf-8")
         except UnicodeDecodeError:
             raise ConversionError(f"{value[:40]!r} is not UTF-8 text") from None
-    return str(value).strip()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConversionError(f"{value!r} is not text")
+    text = str(value).strip()
+    _check_text(text)
+    return text
+
+
+def _check_text(text: str) -> None:
+    """Text the store can keep: valid Unicode (no lone surrogates) without NUL characters."""
+    if "\x00" in text:
+        raise ConversionError(f"{_shown(text)} contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConversionError(f"{_shown(text)} is not valid Unicode (a lone surrogate)") from None
+
+
+def _bounded(convert: Converter, field: Field) -> Converter:
+    """``convert``, refusing text longer than the field holds and numbers below its minimum."""
+    length, minimum = field.length, field.minimum
+
+    def bounded(value: Any) -> Any:
+        result = convert(value)
+        if isinstance(result, str) and len(result) > length:
+            raise ConversionError(
+                f"{len(result)} characters, more than the {length} this field holds"
+            )
+        if minimum is not None and isinstance(result, int | float) and result < minimum:
+            raise ConversionError(
+                f"{result!r} must not be negative" if minimum == 0 else f"{result!r} < {minimum}"
+            )
+        return result
+
+    return bounded
+
+
+def _check_json(value: Any, depth: int = 0) -> None:
+    """A JSON value the store and the change log can keep: finite numbers, valid text, and
+    at most 32 levels of nesting."""
+    if depth > 32:
+        raise ConversionError("nested more than 32 levels deep")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConversionError(f"{value!r} inside is not a finite number")
+    if isinstance(value, Decimal):
+        raise ConversionError("a number inside has more digits than JSON numbers keep")
+    if isinstance(value, str):
+        _check_text(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(str(key))
+            _check_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_json(item, depth + 1)
 
 
 def _identifier(check: Callable[[str], str]) -> Converter:
@@ -157,20 +263,28 @@ def _enum_converter(field: Field) -> Converter:
 def _json_converter(split: str | None) -> Converter:
     def convert(value: Any) -> Any:
         if isinstance(value, list | dict):
+            _check_json(value)
             return value
         text = _to_text(value)
         if split is not None:
             return [part.strip() for part in text.split(split) if part.strip()]
         try:
-            return json.loads(text)
+            decoded = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConversionError(f"{text[:60]!r} is not JSON ({exc.msg})") from None
+        _check_json(decoded)
+        return decoded
 
     return convert
 
 
 def kind_converter(field: Field, mapping: FieldMapping, zone: ZoneInfo) -> Converter:
-    """The converter from a non-empty source value to ``field``'s canonical value."""
+    """The converter from a non-empty source value to ``field``'s canonical value, within the
+    field's length and minimum."""
+    return _bounded(_kind_converter(field, mapping, zone), field)
+
+
+def _kind_converter(field: Field, mapping: FieldMapping, zone: ZoneInfo) -> Converter:
     match field.kind:
         case Kind.TEXT:
             return _to_text
@@ -232,7 +346,12 @@ class RecordMapper:
         stream: StreamConfig,
         value_maps: Mapping[str, Mapping[str, str]],
         timezone: str,
+        *,
+        strict_json: bool = False,
     ) -> None:
+        """``strict_json``: the rows are decoded JSON (pushed records), whose values must have
+        their field's JSON type: a string for text and dates, a number (or a string of one)
+        for numbers, never a boolean, an object or an array where a scalar belongs."""
         self.entity: Entity = entity(stream.entity)
         self.stream = stream
         zone = ZoneInfo(timezone)
@@ -248,6 +367,9 @@ class RecordMapper:
             if mapping.column is None and mapping.expr is None:
                 label = ""
             default = convert(mapping.default) if mapping.default is not None else None
+            if strict_json:  # the default is the config's, not a pushed value
+                allowed = _CODE_TYPES if mapping.map is not None else _JSON_TYPES[field.kind]
+                convert = _json_typed(convert, allowed)
             required = field.required and not mapping.optional
             null_invalid = mapping.on_invalid == "null"
             plans.append(_Plan(name, label, convert, default, required, null_invalid))
@@ -308,6 +430,8 @@ class RecordMapper:
 
 def json_safe(value: Any) -> Any:
     """A canonical value as it is written to the change log (JSON)."""
+    if value is None or value.__class__ is str:  # the usual cases, first
+        return value
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds") + "Z"
     if isinstance(value, date):
@@ -317,7 +441,19 @@ def json_safe(value: Any) -> Any:
 
 def raw_json(row: Mapping[str, Any]) -> dict[str, Any]:
     """A raw source row, kept whole in rejects: every value a driver returns as JSON."""
-    return {str(name): _raw_value(value) for name, value in row.items()}
+    return {storable_text(str(name)): _raw_value(value) for name, value in row.items()}
+
+
+def storable_text(text: str) -> str:
+    """``text`` as every store keeps it: NUL characters and lone surrogates (which PostgreSQL
+    refuses) written as their escapes, ``\\x00`` and ``\\ud800``."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def _raw_value(value: Any) -> Any:
@@ -325,7 +461,9 @@ def _raw_value(value: Any) -> Any:
     intervals), bytes as UTF-8 text or else hex, containers element by element."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)  # JSON has no NaN or infinity, and PostgreSQL refuses them
-    if value is None or isinstance(value, str | bool | int | float):
+    if isinstance(value, str):
+        return storable_text(value)
+    if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, memoryview | bytearray):
         value = bytes(value)
@@ -339,7 +477,7 @@ def _raw_value(value: Any) -> Any:
     if isinstance(value, timedelta):
         return _interval_text(value)
     if isinstance(value, Mapping):
-        return {str(k): _raw_value(v) for k, v in value.items()}
+        return {storable_text(str(k)): _raw_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [_raw_value(v) for v in value]
     return str(value)  # UUID, Decimal, IP addresses, ranges: their own text form

@@ -124,6 +124,27 @@ class Viewer:
     def by_department(self) -> bool:
         return self.rules.data == "department"
 
+    @property
+    def reads_applicants(self) -> bool:
+        """``applicant(creditCode)``: every department's projects and certificates of one
+        holder in full, so every record in full with sensitive clearance."""
+        return self.rules.data == "all" and self.rules.sensitive
+
+    @property
+    def reads_reports(self) -> bool:
+        """The weekly report (weeklyReport, /reports): supervisors and operators."""
+        return self.rules.supervise or self.rules.operations
+
+    @property
+    def finding_departments(self) -> frozenset[str] | None:
+        """The departments whose data-check findings it reads (None: all): every one for
+        ``data = "all"`` and operators, its own for ``data = "department"``, else none."""
+        if self.rules.data == "all" or self.rules.operations:
+            return None
+        if self.by_department and self.department is not None:
+            return frozenset((self.department,))
+        return frozenset()
+
     def may_manage_webhook(self, department: str | None) -> bool:
         """The owner (its department's webhooks) or an operator (every webhook)."""
         if self.rules.operations:

@@ -1,6 +1,7 @@
 """One process's running hub: the store (migrated), the event bus, the change feed's reader,
-webhook delivery, the sync engine and the scheduled work, opened once by ``open_runtime`` for
-the app's lifespan, ``hub worker`` and whatever else runs the hub, and closed in reverse order.
+webhook delivery, the sync engine (a data-check pass after each run) and the scheduled work,
+opened once by ``open_runtime`` for the app's lifespan, ``hub worker`` and whatever else runs
+the hub, and closed in reverse order.
 
 The store, bus, feed reader, webhook worker and engine are the core's own, so the runtime is in
 the core and opens them itself. Scheduled work is built from connectors and lives in ``jobs``,
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 from hub.audit import AuditLog
 from hub.bus import EventBus, create_bus
 from hub.calendar import WorkingCalendar
+from hub.changelog import ChangeLog
+from hub.checks.runner import DataChecks, PassesAfterSync
 from hub.config import HubConfig
 from hub.feed_reader import FeedReader
 from hub.policy import Policy
@@ -29,6 +32,7 @@ from hub.sla import Supervision
 from hub.store import Store
 from hub.sync import SyncEngine
 from hub.webhooks import DeliverySettings, Webhooks, WebhookWorker
+from hub.webhooks.targets import TargetPolicy
 
 JobFactory = Callable[["Runtime"], AbstractAsyncContextManager[object]]
 
@@ -46,6 +50,7 @@ class Runtime:
     supervision: Supervision
     policy: Policy
     audit: AuditLog
+    checks: DataChecks
     jobs: list[object] = field(default_factory=list)
 
 
@@ -86,20 +91,38 @@ async def open_runtime(
                     queue_size=config.bus.queue_size,
                 )
             )
-        policy = Policy(config)
+        roles = Policy(config)
         audit = await stack.enter_async_context(AuditLog(store))
+        targets = TargetPolicy.allowing(config.webhooks.allow_cidrs)
+        webhooks = Webhooks(store, bus, policy=targets, roles=roles)
+        await webhooks.seal_clear_secrets()
         await stack.enter_async_context(
-            WebhookWorker(store, bus, DeliverySettings.from_config(config.webhooks), policy=policy)
+            WebhookWorker(
+                store,
+                bus,
+                DeliverySettings.from_config(config.webhooks),
+                policy=targets,
+                roles=roles,
+            )
         )
+        supervision = Supervision.configured(store, config)
+        checks = DataChecks(
+            ChangeLog(store, bus.publish), config, business_day=supervision.business_day
+        )
+        after_run = None
+        if config.checks.enabled and config.checks.run_after_sync:
+            # In the background: a sync returns (and reports) once its data is committed.
+            after_run = (await stack.enter_async_context(PassesAfterSync(checks))).request
         runtime = Runtime(
             config=config,
             store=store,
             bus=bus,
-            engine=SyncEngine(store, config, on_commit=bus.publish),
-            webhooks=Webhooks(store, bus, policy),
+            engine=SyncEngine(store, config, on_commit=bus.publish, after_run=after_run),
+            webhooks=webhooks,
             feed=feed,
-            supervision=Supervision.configured(store, config),
-            policy=policy,
+            supervision=supervision,
+            checks=checks,
+            policy=roles,
             audit=audit,
         )
         for job in jobs:

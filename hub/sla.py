@@ -44,6 +44,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
 )
 from sqlalchemy.sql import Subquery
 from sqlalchemy.sql.elements import ColumnElement
@@ -166,6 +167,37 @@ def cutoff(as_of: date) -> datetime:
     return datetime.combine(as_of + timedelta(days=1), time()) - timedelta(hours=CHINA_OFFSET_HOURS)
 
 
+def suspension_ends_before_it_starts(
+    end_of_day: ColumnElement[Any] | None = None,
+) -> ColumnElement[bool]:
+    """A filing (of ``tables.filings``, correlated) has an event that ends a suspension (补正接收,
+    特别程序结束) with no event starting one at or before it (by ``end_of_day``, if given)."""
+    f = tables.filings
+    events = tables.process_events
+    return or_(
+        *(
+            exists().where(
+                events.c.filing_key == f.c.key,
+                events.c.deleted_at.is_(None),
+                events.c.step == closing.value,
+                true() if end_of_day is None else events.c.occurred_at < end_of_day,
+                not_(
+                    exists()
+                    .where(
+                        opening_events.c.filing_key == f.c.key,
+                        opening_events.c.deleted_at.is_(None),
+                        opening_events.c.step == opening.value,
+                        opening_events.c.occurred_at <= events.c.occurred_at,
+                    )
+                    .correlate(f, events)
+                ),
+            )
+            for opening, closing in SUSPENSIONS.items()
+            for opening_events in [events.alias(f"opened_{opening.value.lower()}")]
+        )
+    )
+
+
 class FilingClock:
     """Builds the SQL of every filing's clock as of a day, on one store and one calendar."""
 
@@ -182,18 +214,31 @@ class FilingClock:
     def _least(self, *values: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.min(*values) if self.store.is_sqlite else func.least(*values)
 
-    def table(self, as_of: date) -> Subquery:
+    def table(self, as_of: date, only: ColumnElement[bool] | None = None) -> Subquery:
         """Every live filing's clock as of ``as_of``: columns ``key``, ``state``, ``reason``,
         ``limit_days``, ``accepted_at``, ``elapsed``, ``suspended``, ``current_step``,
         ``step_since``, ``step_days``. A year the calendar lacks makes every clock UNKNOWN with
-        that reason, never a wrong count."""
+        that reason, never a wrong count. ``only``, a condition on ``tables.filings``, leaves
+        out the clocks of the filings it does not hold for (a statement that keeps only those
+        anyway then computes no clock it drops); the others are unchanged."""
         try:
             self.calendar.check_years(as_of, as_of)
-            return self._clock(as_of)
+            return self._clock(as_of, true() if only is None else only)
         except UnknownCalendarYearError as exc:
             return self._unknown_for_all(str(exc))
 
-    def _clock(self, as_of: date) -> Subquery:
+    def on_clock(self, as_of: date) -> ColumnElement[bool]:
+        """Which filings ``table(as_of)`` has a row for, as a condition on ``tables.filings``:
+        the live ones submitted by the end of the day (every live one when the calendar lacks
+        the year, each then UNKNOWN)."""
+        f = tables.filings
+        try:
+            self.calendar.check_years(as_of, as_of)
+        except UnknownCalendarYearError:
+            return f.c.deleted_at.is_(None)
+        return and_(f.c.deleted_at.is_(None), f.c.submitted_at < literal(cutoff(as_of), DateTime()))
+
+    def _clock(self, as_of: date, only: ColumnElement[bool]) -> Subquery:
         f = tables.filings
         end_of_day = literal(cutoff(as_of), DateTime())
         # Any instant of the as-of day stands for it: only days are counted.
@@ -239,7 +284,7 @@ class FilingClock:
                 step_since.label("step_since"),
             )
             .select_from(f.outerjoin(suspensions, suspensions.c.filing_key == f.c.key))
-            .where(f.c.deleted_at.is_(None), f.c.submitted_at < end_of_day)
+            .where(self.on_clock(as_of), only)
             .offset(0)
             .subquery("filing_facts")
         )
@@ -292,7 +337,7 @@ class FilingClock:
                 ),
                 null().label("step_days"),
             )
-            .where(f.c.deleted_at.is_(None))
+            .where(f.c.deleted_at.is_(None))  # what on_clock says of a year the calendar lacks
             .subquery("filing_clock")
         )
 
@@ -304,32 +349,11 @@ class FilingClock:
     ) -> list[tuple[ColumnElement[bool], str]]:
         """The data the rule cannot judge, each with what is wrong, first match wins."""
         f = tables.filings
-        events = tables.process_events
         limit = f.c.time_limit_days
         first_known = literal(
             datetime.combine(self.calendar.first, time()) - timedelta(hours=CHINA_OFFSET_HOURS),
             DateTime(),
         )
-        closing_without_opening = [
-            exists().where(
-                events.c.filing_key == f.c.key,
-                events.c.deleted_at.is_(None),
-                events.c.step == closing.value,
-                events.c.occurred_at < end_of_day,
-                not_(
-                    exists()
-                    .where(
-                        opening_events.c.filing_key == f.c.key,
-                        opening_events.c.deleted_at.is_(None),
-                        opening_events.c.step == opening.value,
-                        opening_events.c.occurred_at <= events.c.occurred_at,
-                    )
-                    .correlate(f, events)
-                ),
-            )
-            for opening, closing in SUSPENSIONS.items()
-            for opening_events in [events.alias(f"opened_{opening.value.lower()}")]
-        ]
         return [
             (limit.is_(None), "the filing has no time limit (its matter has none)"),
             (limit < 0, "the time limit is negative"),
@@ -352,7 +376,7 @@ class FilingClock:
             ),
             (completed < accepted, "completed before it was accepted"),
             (
-                or_(*closing_without_opening),
+                suspension_ends_before_it_starts(end_of_day),
                 "events out of order: a suspension ends before it starts",
             ),
         ]

@@ -27,7 +27,7 @@ from hub.sla import FilingClock, SlaState
 ALERT_STATES = frozenset({SlaState.DUE_SOON.value, SlaState.OVERDUE.value})
 CONNECTOR = "supervision"  # the change log's source name for the hub's own conclusions
 OP = "sla"
-(FIELD,) = FILING.derived_fields
+FIELD = FILING.derived_fields[0]  # sla_state
 
 
 @dataclass(slots=True)

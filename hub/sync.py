@@ -25,7 +25,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import tables
+from hub.authenticity import Authenticity, KeyRing
 from hub.batch import LOOKUP_CHUNK, BatchOutcome, BatchWriter, MappedRecord
+from hub.bulk import insert_many
 from hub.changelog import ChangeLog, ChangeRecord, CommitHook, Provenance
 from hub.clock import utcnow
 from hub.config import CodeTable, HubConfig, StreamConfig
@@ -42,8 +44,10 @@ from hub.mapping import (
     ConversionError,
     RecordMapper,
     ValueMaps,
+    json_kind,
     parse_datetime,
     raw_json,
+    storable_text,
     to_utc,
 )
 from hub.pipeline import read_ahead
@@ -51,6 +55,7 @@ from hub.runs import RowResult, RunLog, RunReport, StreamStats
 from hub.source import RawRow, ReadRequest, Source
 from hub.source_check import SourceCheck
 from hub.store import Store
+from hub.tables import SOURCE_KEY_LENGTH
 
 ProgressCallback = Callable[["StreamStats"], None]
 
@@ -86,11 +91,15 @@ class _PreparedBatch:
     cursor: Any = None
 
 
+AfterRun = Callable[[RunReport], Awaitable[None]]
+
+
 class SyncEngine:
     """Runs connectors' syncs against one store. Each connector syncs once at a time across all
     hub processes sharing the store (a lease row, renewed with every batch; a run waits up to
     ``lease_wait`` seconds for another holder's lease). ``on_commit`` is
-    awaited after every transaction that added to the change log (the change feed's wake-up)."""
+    awaited after every transaction that added to the change log (the change feed's wake-up);
+    ``after_run`` after every run, its lease released (the data checks)."""
 
     def __init__(
         self,
@@ -100,13 +109,16 @@ class SyncEngine:
         lease_seconds: int = 600,
         lease_wait: float = 0,
         on_commit: CommitHook | None = None,
+        after_run: AfterRun | None = None,
     ) -> None:
         self.store = store
         self.config = config
+        self.after_run = after_run
         self.changelog = ChangeLog(store, on_commit)
         self.leases = Leases(store, timedelta(seconds=lease_seconds), wait=lease_wait)
         self.runs = RunLog(store)
         self.source_check = SourceCheck(store)
+        self.authenticity = Authenticity(KeyRing.from_config(config))
 
     async def sync(
         self,
@@ -173,6 +185,8 @@ class SyncEngine:
             await self.runs.finish(report)
         finally:
             await self.leases.release(connector.name)
+        if self.after_run is not None:  # a failed run may have committed batches too
+            await self.after_run(report)
         return report
 
     async def _reconcile_stream(
@@ -255,7 +269,8 @@ class SyncEngine:
         report.run_id = await self.runs.start(connector.name, "push", recover=False)
         results: list[RowResult] = []
         try:
-            plan = self._plan(connector, stream, await self._value_maps(connector), report.run_id)
+            value_maps = await self._value_maps(connector)
+            plan = self._plan(connector, stream, value_maps, report.run_id, strict_json=True)
             results = await self._apply_rows(plan, rows, stats)
             report.state = "succeeded"
         except Exception as exc:  # recorded on the run and returned to the pusher
@@ -270,8 +285,12 @@ class SyncEngine:
         stream: StreamConfig,
         value_maps: Mapping[str, Mapping[str, str]],
         run_id: int | None,
+        *,
+        strict_json: bool = False,
     ) -> _StreamPlan:
-        mapper = RecordMapper(stream, value_maps, connector.config.timezone)
+        mapper = RecordMapper(
+            stream, value_maps, connector.config.timezone, strict_json=strict_json
+        )
         return _StreamPlan(
             connector=connector.name,
             stream=stream,
@@ -310,7 +329,7 @@ class SyncEngine:
         )
         # A pipeline: the source reads ahead while a batch is mapped, and a batch is mapped
         # while the one before commits. Commits stay one at a time, in read order.
-        committing: tuple[asyncio.Task[list[RowResult]], list[RawRow]] | None = None
+        committing: tuple[asyncio.Task[BatchOutcome], list[RawRow]] | None = None
         try:
             async for rows in read_ahead(batches):
                 prepared = self._prepare(plan, rows)
@@ -341,7 +360,8 @@ class SyncEngine:
         lease: bool = False,
     ) -> list[RowResult]:
         """Map, validate and write one batch in one transaction; returns each row's result."""
-        return await self._commit(self._prepare(plan, rows), stats, lease=lease)
+        batch = self._prepare(plan, rows)
+        return self._row_results(batch, await self._commit(batch, stats, lease=lease))
 
     def _prepare(self, plan: _StreamPlan, rows: Sequence[Mapping[str, Any]]) -> _PreparedBatch:
         """Map and validate a batch (no I/O, so it can overlap the previous batch's commit)."""
@@ -374,7 +394,10 @@ class SyncEngine:
                         f"field {mapper.entity.key!r}: duplicate key {source_key!r} with "
                         "different values in one batch; the first row was kept"
                     ]
-            key_text = None if source_key is None else str(source_key)
+            # A rejected row's key as the source sent it, within what rejects.source_key holds.
+            key_text = (
+                None if source_key is None else storable_text(str(source_key))[:SOURCE_KEY_LENGTH]
+            )
             # map() gives no values exactly when it gives reasons; the test says so to mypy too.
             if reasons or values is None:
                 batch.rejects.append(self._reject(plan, row, key_text, reasons, batch.now))
@@ -409,18 +432,9 @@ class SyncEngine:
             "created_at": now,
         }
 
-    async def _commit(
-        self, batch: _PreparedBatch, stats: StreamStats, *, lease: bool = False
-    ) -> list[RowResult]:
-        """Write a prepared batch, its rejects and its cursor in one transaction; the store's
-        refusal is a ``StoreWriteError`` that names the stream, never the SQL."""
-        plan = batch.plan
-        try:
-            outcome = await self._write(batch, lease=lease)
-        except DBAPIError as exc:
-            raise StoreWriteError.from_database(
-                plan.connector, plan.stream.stream_name, exc
-            ) from None
+    @staticmethod
+    def _row_results(batch: _PreparedBatch, outcome: BatchOutcome) -> list[RowResult]:
+        """Each row's result, in row order (a pusher's answer; a sync does not need them)."""
         status = dict.fromkeys(outcome.inserted, "inserted")
         status.update(dict.fromkeys(outcome.updated, "updated"))
         status.update(dict.fromkeys(outcome.incomplete, "rejected"))
@@ -430,6 +444,20 @@ class SyncEngine:
             reasons = outcome.incomplete.get(key, [])
             results.append(RowResult(index, str(key), status.get(key, "unchanged"), reasons))
         results.sort(key=lambda r: r.index)
+        return results
+
+    async def _commit(
+        self, batch: _PreparedBatch, stats: StreamStats, *, lease: bool = False
+    ) -> BatchOutcome:
+        """Write a prepared batch, its rejects and its cursor in one transaction; the store's
+        refusal is a ``StoreWriteError`` that names the stream, never the SQL."""
+        plan = batch.plan
+        try:
+            outcome = await self._write(batch, lease=lease)
+        except DBAPIError as exc:
+            raise StoreWriteError.from_database(
+                plan.connector, plan.stream.stream_name, exc
+            ) from None
         inserted, updated, rejected = (
             len(outcome.inserted),
             len(outcome.updated),
@@ -445,13 +473,17 @@ class SyncEngine:
         stats.conflicts += outcome.conflicts
         if batch.cursor is not None:
             stats.cursor = batch.cursor
-        return results
+        return outcome
 
     async def _write(self, batch: _PreparedBatch, *, lease: bool) -> BatchOutcome:
         plan, now = batch.plan, batch.now
         async with self.changelog.write() as transaction:
             conn = transaction.conn
             outcome = await plan.writer.apply(transaction, batch.records, plan.provenance, now)
+            if plan.stream.entity == "outcome" and (outcome.inserted or outcome.updated):
+                # Checked in the batch's transaction: an outcome is never stored unchecked.
+                written = [*outcome.inserted, *outcome.updated]
+                await self.authenticity.check(conn, written, now)
             if outcome.incomplete:
                 for index, record in zip(batch.record_rows, batch.records, strict=True):
                     reasons = outcome.incomplete.get(record.values[0])
@@ -506,13 +538,13 @@ class SyncEngine:
         )
         fresh = {r["fingerprint"]: r for r in rejects if r["fingerprint"] not in known}
         if fresh:
-            await conn.execute(table.insert(), list(fresh.values()))
+            await insert_many(conn, table, list(fresh.values()))
 
     async def _settle(
         self,
         connector: Source,
         stream: StreamConfig,
-        committing: tuple[asyncio.Task[list[RowResult]], list[RawRow]],
+        committing: tuple[asyncio.Task[BatchOutcome], list[RawRow]],
         stats: StreamStats,
         started: float,
         progress: ProgressCallback | None,
@@ -575,13 +607,6 @@ class SyncEngine:
             "updated_at": now,
         }
         await conn.execute(self.store.upsert(tables.cursors, values, ["connector", "stream"]))
-
-
-def json_kind(value: Any) -> str:
-    """How JSON names the type of a decoded value."""
-    return {dict: "object", list: "array", str: "string", bool: "boolean"}.get(
-        type(value), "null" if value is None else "number"
-    )
 
 
 def _fingerprint(connector: str, stream: str, row: Mapping[str, Any], reasons: list[str]) -> str:

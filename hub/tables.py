@@ -106,6 +106,8 @@ changes = Table(
     Column("sync_run_id", BigInteger()),
     Column("source_time", DateTime()),
     Column("recorded_at", DateTime(), nullable=False),
+    # sha256 over the previous row's hash and this row's canonical form (hub.log_chain).
+    Column("chain_hash", String(64)),
 )
 Index(None, changes.c.entity, changes.c.entity_key)
 Index(None, changes.c.project_code)
@@ -134,6 +136,9 @@ sync_runs = Table(
 Index(None, sync_runs.c.connector, sync_runs.c.started_at)
 
 
+SOURCE_KEY_LENGTH = 200
+
+
 def _record_problems(name: str) -> Table:
     """A table of source records with problems: each with its raw content and reasons."""
     table = Table(
@@ -144,7 +149,7 @@ def _record_problems(name: str) -> Table:
         Column("stream", String(64), nullable=False),
         Column("entity", String(32), nullable=False),
         Column("sync_run_id", BigInteger()),
-        Column("source_key", String(200)),
+        Column("source_key", String(SOURCE_KEY_LENGTH)),
         Column("raw", JSON(), nullable=False),
         Column("reasons", JSON(), nullable=False),
         # A hash of raw and reasons: a row that fails the same way on every re-read is kept once.
@@ -283,3 +288,63 @@ audit_entries = Table(
     Column("action", String(64), nullable=False),
     Column("detail", JSON()),
 )
+
+# Each outcome's authenticity as last checked by sync (hub.authenticity): stored, not recomputed
+# per query. ``fingerprint`` says what was checked (canonical form, signature, key, algorithm);
+# ``verified_form`` is the canonical form last found VERIFIED, to name what changed since.
+outcome_authenticity = Table(
+    "outcome_authenticity",
+    metadata,
+    Column("outcome_key", String(64), primary_key=True),
+    Column("state", String(24), nullable=False),
+    Column("key_id", String(64)),
+    Column("algorithm", String(32)),
+    Column("reason", Text()),
+    Column("fingerprint", String(64), nullable=False),
+    Column("verified_form", Text()),
+    Column("checked_at", DateTime(), nullable=False),
+)
+
+# The change log's heads as the hub signed them (hub.log_chain): the chain hash at ``seq``.
+log_heads = Table(
+    "log_heads",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("seq", BigInteger(), nullable=False),
+    Column("chain_hash", String(64), nullable=False),
+    Column("algorithm", String(32), nullable=False),
+    Column("public_key", String(200), nullable=False),
+    Column("signature", String(400), nullable=False),
+    Column("signed_at", DateTime(), nullable=False),
+)
+
+# Data-check findings (数据检查, hub.checks): one row per problem a rule found in an entity's
+# data, kept open while the rule keeps finding it and closed (resolved_at) when a later check no
+# longer does. At most one open finding per (rule, entity, key); closed ones are the history.
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("rule", String(64), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("entity", String(32), nullable=False),
+    Column("entity_key", String(200), nullable=False),
+    Column("project_code", String(32)),
+    Column("department_code", String(32)),  # the department responsible for the data
+    Column("message", Text(), nullable=False),
+    Column("details", JSON()),
+    Column("first_seen", DateTime(), nullable=False),
+    Column("last_seen", DateTime(), nullable=False),
+    Column("resolved_at", DateTime()),
+)
+Index(
+    "uq_findings_open",
+    findings.c.rule,
+    findings.c.entity,
+    findings.c.entity_key,
+    unique=True,
+    sqlite_where=findings.c.resolved_at.is_(None),
+    postgresql_where=findings.c.resolved_at.is_(None),
+)
+Index(None, findings.c.department_code, findings.c.resolved_at)
+Index(None, findings.c.project_code)

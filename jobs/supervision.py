@@ -7,22 +7,22 @@ appends the time-limit transitions of the business day to the change log (``hub.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 
 from hub.changelog import ChangeLog
 from hub.runtime import Runtime
 from hub.sla import Supervision
 from hub.sla_alerts import AlertReport, SlaAlerts
-from jobs.runs import RunsInProgress
+from jobs.interval import IntervalJob
 
 log = logging.getLogger("hub.jobs")
 
 
-class SupervisionJobs:
+class SupervisionJobs(IntervalJob):
     """The scheduled time-limit alerts of one store."""
+
+    job_id = "supervision"
 
     def __init__(
         self,
@@ -32,11 +32,9 @@ class SupervisionJobs:
         *,
         scheduler: AsyncIOScheduler | None = None,
     ) -> None:
+        super().__init__(interval_minutes, scheduler=scheduler)
         self.alerts = alerts
         self.supervision = supervision
-        self.interval_minutes = interval_minutes
-        self.scheduler = scheduler or AsyncIOScheduler(timezone=UTC)
-        self.runs = RunsInProgress()
         self.last_report: AlertReport | None = None
 
     @classmethod
@@ -54,21 +52,3 @@ class SupervisionJobs:
         if report.appended:
             log.info("supervision %s: %s", report.as_of, report.transitions)
         return report
-
-    async def __aenter__(self) -> SupervisionJobs:
-        self.scheduler.add_job(
-            self.run,
-            IntervalTrigger(minutes=self.interval_minutes, timezone=UTC),
-            id="supervision",
-            name="supervision",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),
-        )
-        self.scheduler.start()
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        await self.runs.cancel()

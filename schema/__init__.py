@@ -55,6 +55,7 @@ def build_schema(
     from schema.engine.fast_fields import FastFieldExecutor
     from schema.engine.time_slices import time_sliced
     from schema.limits import guard_extensions
+    from schema.quality import QualityQuery
     from schema.query import Query
     from schema.types.scalars import SCALAR_MAP
 
@@ -66,7 +67,7 @@ def build_schema(
     executor = FastFieldExecutor if accelerate else StrawberryGraphQLCoreExecutionContext
     options.setdefault("execution_context_class", time_sliced(executor))
     return schema_class(
-        query=merge_types("Query", (Query, ChangesQuery)),
+        query=merge_types("Query", (Query, ChangesQuery, QualityQuery)),
         mutation=merge_types("Mutation", (ChangesMutation, AnnotateMutation)),
         subscription=ChangesSubscription,
         extensions=[*guard_extensions(server or ServerConfig()), ReadAudit],

@@ -10,9 +10,11 @@ from collections.abc import AsyncGenerator, Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import strawberry
+from graphql import GraphQLError
 
 from hub.feed import FeedScope, read_page
 from hub.feed_reader import FeedReader
+from hub.secret_key import SecretKeyError
 from hub.webhooks import WebhookError, WebhookNotFoundError, Webhooks
 from schema.errors import ForbiddenError, UserInputError
 from schema.types.change import Change, ChangeFilter, ChangePage, build_filter
@@ -47,6 +49,8 @@ async def _webhook_call(call: Awaitable[T]) -> T:
         raise UserInputError(str(exc), code="INVALID_WEBHOOK") from None
     except WebhookNotFoundError as exc:
         raise UserInputError(str(exc), code="NOT_FOUND") from None
+    except SecretKeyError as exc:  # the server's set-up, not the caller's request
+        raise GraphQLError(str(exc), extensions={"code": "SECRET_KEY_UNAVAILABLE"}) from None
 
 
 def _webhooks(info: strawberry.Info[Context, None]) -> Webhooks:

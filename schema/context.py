@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hub.audit import AuditLog
-from hub.config import IdleConfig, ServerConfig
+from hub.authenticity import KeyRing
+from hub.config import ChecksConfig, IdleConfig, ServerConfig
 from hub.idle import IdleRule
 from hub.policy import SYSTEM, Viewer
 from hub.sla import Supervision
@@ -36,6 +37,9 @@ class Context:
     viewer: Viewer = SYSTEM
     # Where audited reads are queued (hub.audit); None: not audited (the hub's own reads).
     audit: AuditLog | None = None
+    checks: ChecksConfig = field(default_factory=ChecksConfig)  # [checks], for qualityRules
+    # The departments' signing keys, for verifyCertificate (hub.verification).
+    keys: KeyRing = field(default_factory=lambda: KeyRing({}))
 
     @classmethod
     def create(
@@ -50,6 +54,8 @@ class Context:
         viewer: Viewer = SYSTEM,
         audit: AuditLog | None = None,
         idle: IdleConfig | None = None,
+        checks: ChecksConfig | None = None,
+        keys: KeyRing | None = None,
     ) -> Context:
         server = server or ServerConfig()
         supervision = supervision or Supervision.standard(store)
@@ -66,6 +72,8 @@ class Context:
             request=request,
             response=response,
             connector_departments=connector_departments or {},
+            checks=checks or ChecksConfig(),
+            keys=keys or KeyRing({}),
         )
 
     @property

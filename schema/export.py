@@ -23,10 +23,12 @@ from strawberry.types.arguments import convert_argument
 from strawberry.types.base import get_object_definition
 
 from hub.entities import ENTITIES
+from hub.policy import Viewer
 from schema.engine.internals import graphql_schema, scalar_registry
 from schema.errors import UserInputError
 from schema.filters import FilterScope
 from schema.lists import ROOT_LISTS, RootList
+from schema.quality import FINDINGS_NEWEST, FindingFilter, findings_query
 from schema.types.history import camel_case
 
 PROVENANCE = (("connector", "src_connector"), ("sourceKey", "src_key"), ("syncedAt", "synced_at"))
@@ -87,10 +89,13 @@ def export_plan(
     scope: FilterScope,
 ) -> ExportPlan:
     """The plan to export ``list_name`` (e.g. ``projects``) for a JSON filter and orderBy."""
+    if list_name == FINDINGS:
+        return _findings_plan(schema, filter_json, order_json, scope.viewer)
     root = ROOT_LISTS.get(list_name)
     if root is None:
+        exportable = sorted((*ROOT_LISTS, FINDINGS))
         raise UserInputError(
-            f"unknown list {list_name!r}; exportable: {', '.join(sorted(ROOT_LISTS))}",
+            f"unknown list {list_name!r}; exportable: {', '.join(exportable)}",
             code="BAD_USER_INPUT",
         )
     given = _parse(schema, root, filter_json, order_json)
@@ -99,6 +104,47 @@ def export_plan(
     columns = tuple((camel_case(f.name), f.name) for f in entity.fields) + PROVENANCE
     query = root.query(given[0], scope).order_by(*ordering.order_by())
     return ExportPlan(query, columns)
+
+
+FINDINGS = "findings"  # the data checks' findings (schema.quality), newest first
+FINDING_COLUMNS = tuple(
+    (camel_case(name), name)
+    for name in (
+        "id",
+        "rule",
+        "severity",
+        "entity",
+        "entity_key",
+        "project_code",
+        "department_code",
+        "message",
+        "details",
+        "first_seen",
+        "last_seen",
+        "resolved_at",
+    )
+)
+
+
+def _findings_plan(
+    schema: Any, filter_json: str | None, order_json: str | None, viewer: Viewer
+) -> ExportPlan:
+    if order_json:
+        raise UserInputError(
+            "orderBy: findings are exported newest first; leave orderBy out", code="BAD_FILTER"
+        )
+    given = None
+    if filter_json:
+        given = _argument(schema, FindingFilter, _json("filter", filter_json), object, "filter")
+    query = findings_query(given, viewer).order_by(*FINDINGS_NEWEST.order_by())
+    return ExportPlan(query, FINDING_COLUMNS)
+
+
+def _json(where: str, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserInputError(f"{where} is not valid JSON: {exc}", code="BAD_FILTER") from None
 
 
 def _entity_of(root: RootList) -> str:
@@ -116,9 +162,5 @@ def _parse(
         if not text:
             values.append(None)
             continue
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise UserInputError(f"{where} is not valid JSON: {exc}", code="BAD_FILTER") from None
-        values.append(_argument(schema, type_, raw, python_type, where))
+        values.append(_argument(schema, type_, _json(where, text), python_type, where))
     return values[0], values[1]

@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hub import tables
 from hub.entities import ENTITIES
-from hub.errors import HubError
+from hub.errors import ErrorCode, HubError
 from hub.idle import IdleRule, check_question
 from hub.policy import SYSTEM, Viewer
 from hub.sla import Supervision
@@ -92,7 +92,7 @@ class FilterScope:
         try:
             check_question(day, window)
         except HubError as exc:
-            raise UserInputError(str(exc), code="INVALID_IDLE_QUESTION") from None
+            raise UserInputError(str(exc), code=ErrorCode.INVALID_IDLE_QUESTION) from None
         return day, window
 
 

@@ -188,13 +188,25 @@ class ClientErrors(MaskErrors):
         else:
             yield None
 
-    def on_operation(self) -> Iterator[None]:
-        yield from super().on_operation()
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        # Over HTTP once the operation ends, over websockets for each streamed result: both
+        # get the same masking and the same codes.
         context = self.execution_context
+        validation = context.pre_execution_errors or ()
         parsed = context.graphql_document is not None
-        for error in context.pre_execution_errors or ():
+        processed: list[GraphQLError] = []
+        for error in errors:
+            # A literal a scalar refuses (a BigInt beyond 64 bits) fails validation with the
+            # scalar's ValueError as original: the client's mistake, not a server error. (An
+            # execution error has a path, and may be listed as a pre-execution error too.)
+            refused_literal = error.path is None and any(error is v for v in validation)
+            if self.should_mask_error(error) and not refused_literal:
+                processed.append(self.anonymise_error(error))
+                continue
             if not (error.extensions or {}).get("code"):
                 error.extensions = {**(error.extensions or {}), "code": _code(error, parsed)}
+            processed.append(error)
+        return processed
 
 
 def guard_extensions(server: ServerConfig) -> list[Any]:

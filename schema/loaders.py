@@ -22,6 +22,8 @@ from strawberry.dataloader import DataLoader
 
 from hub import tables
 from hub.calendar import standard_calendar
+from hub.checks import prerequisites
+from hub.checks.prerequisites import PrerequisiteStatus, Waiting
 from hub.entities import DEPARTMENT, FILING, PROJECT, Link
 from hub.idle import IdleRule
 from hub.policy import SYSTEM, Viewer
@@ -30,6 +32,7 @@ from hub.store import Store
 from schema.live import live
 from schema.prefetch import field_key
 from schema.types.annotation import ProjectAnnotation
+from schema.types.authenticity import Authenticity
 from schema.types.department import Department
 from schema.types.filing import Filing
 from schema.types.filing_sla import FilingSla
@@ -81,6 +84,9 @@ class Loaders:
         self.filing: DataLoader[str, Filing | None] = DataLoader(
             self._by_key(t.filings, Filing.from_row)
         )
+        self.outcome: DataLoader[str, Outcome | None] = DataLoader(
+            self._by_key(t.outcomes, Outcome.from_row)
+        )
         self.matters_by_department: DataLoader[str, list[Matter]] = DataLoader(
             self._grouped(DEPARTMENT.link("matters"), Matter.from_row, t.matters.c.code)
         )
@@ -96,6 +102,7 @@ class Loaders:
         self.outcomes_by_project: DataLoader[str, list[Outcome]] = DataLoader(
             self._outcomes_by_project
         )
+        self.authenticity: DataLoader[str, Authenticity | None] = DataLoader(self._authenticity)
         self.history: DataLoader[tuple[str, str], list[Row[Any]]] = DataLoader(self._history)
         self.sla: DataLoader[tuple[date, str], FilingSla] = DataLoader(self._sla)
         self.annotation: DataLoader[str, ProjectAnnotation | None] = DataLoader(
@@ -111,6 +118,16 @@ class Loaders:
         )
         self.last_activity: DataLoader[str, datetime | None] = DataLoader(self._last_activity)
         self.idle: DataLoader[tuple[date, int, str], ProjectIdle | None] = DataLoader(self._idle)
+        # The prerequisite engine (hub.checks.prerequisites), by (as-of day, key).
+        self.prerequisites: DataLoader[tuple[date, str], list[PrerequisiteStatus]] = DataLoader(
+            self._by_day(prerequisites.of_filings)
+        )
+        self.waiting_on: DataLoader[tuple[date, str], list[Waiting]] = DataLoader(
+            self._by_day(prerequisites.waiting_on)
+        )
+        self.next_matters: DataLoader[tuple[date, str], list[str]] = DataLoader(
+            self._by_day(prerequisites.next_matters)
+        )
         self._per_field: dict[tuple[str, ...], DataLoader[Any, Any]] = {}
 
     def per_field(self, info: Info, make_load: Callable[[], LoadFn]) -> DataLoader[Any, Any]:
@@ -150,6 +167,32 @@ class Loaders:
             for chunk in _chunks(keys):
                 rows.extend((await reader.execute(statement(chunk))).all())
         return rows
+
+    def _by_day(
+        self, fetch: Callable[[Store, list[str], date], Awaitable[dict[str, list[T]]]]
+    ) -> Callable[[list[tuple[date, str]]], Awaitable[list[list[T]]]]:
+        """A batch by (as-of day, key): one ``fetch`` per day asked about."""
+
+        async def load(keys: list[tuple[date, str]]) -> list[list[T]]:
+            by_day: dict[date, list[str]] = defaultdict(list)
+            for as_of, key in keys:
+                by_day[as_of].append(key)
+            found: dict[tuple[date, str], list[T]] = {}
+            for as_of, day_keys in by_day.items():
+                for chunk in _chunks(day_keys):
+                    for key, values in (await fetch(self.store, chunk, as_of)).items():
+                        found[(as_of, key)] = values
+            return [found.get(k, []) for k in keys]
+
+        return load
+
+    async def _authenticity(self, keys: list[str]) -> list[Authenticity | None]:
+        table = tables.outcome_authenticity
+        rows = await self._rows(
+            lambda chunk: select(table).where(table.c.outcome_key.in_(chunk)), keys
+        )
+        found = {row.outcome_key: Authenticity.from_row(row) for row in rows}
+        return [found.get(key) for key in keys]
 
     async def _sla(self, keys: list[tuple[date, str]]) -> list[FilingSla]:
         """Clocks by (as-of day, filing key): one statement per as-of day asked about."""

@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub import entities, tables
 from hub.audit import read_entry
 from hub.status import file_status
+from hub.weeks import FutureWeekError, IsoWeek, MalformedWeekError
 from schema.as_of import project_as_of
 from schema.engine.internals import graphql_info
-from schema.errors import ForbiddenError
+from schema.errors import ForbiddenError, UserInputError
 from schema.filters import (
     FilingFilter,
     OutcomeFilter,
@@ -30,8 +31,10 @@ from schema.operators import naive_utc
 from schema.ordering import FilingOrder, OutcomeOrder, ProcessEventOrder, ProjectOrder
 from schema.pagination import Connection, Ordering, SortField, paginate
 from schema.prefetch import node_field_names, prefetch_filing_children
+from schema.report.weekly import build_weekly_report
 from schema.stats import filing_stats, project_stats
 from schema.supervision_stats import lead_time_stats, step_stats
+from schema.types.applicant import Applicant, resolve_applicant
 from schema.types.audit_entry import AuditEntry, AuditFilter
 from schema.types.conflict import Conflict
 from schema.types.department import Department
@@ -47,7 +50,9 @@ from schema.types.reject import Reject
 from schema.types.source_file import SourceFile, SourceFileState
 from schema.types.stats import FilingGroup, FilingStats, ProjectGroup, ProjectStats
 from schema.types.step_stats import StepGroup, StepStats
-from schema.types.sync_run import SyncRun, SyncRunFilter
+from schema.types.sync_run import SyncRun, SyncRunFilter, sync_runs_query
+from schema.types.verification import CertificateVerification, resolve_verify_certificate
+from schema.types.weekly_report import WeeklyReport
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -176,6 +181,32 @@ class Query:
         return await _root_list(info, PROCESS_EVENTS, filter, order_by, first, after)
 
     @strawberry.field(
+        description="One applicant by its credit code (统一社会信用代码): its projects, its "
+        "certificates and every inconsistency found in them (业务真伪). Supervisors only (every "
+        "record in full with sensitive clearance)."
+    )
+    async def applicant(self, info: strawberry.Info[Context, None], credit_code: str) -> Applicant:
+        if not info.context.viewer.reads_applicants:
+            raise ForbiddenError(info.context.viewer.role, "read applicants")
+        return await resolve_applicant(info, credit_code)
+
+    @strawberry.field(
+        description="Verify a presented certificate (核验): its number and at least one of the "
+        "holder's credit code, the holder's name and the document file's sha256. Audited."
+    )
+    async def verify_certificate(
+        self,
+        info: strawberry.Info[Context, None],
+        document_number: str,
+        holder_credit_code: str | None = None,
+        holder_name: str | None = None,
+        sha256: str | None = None,
+    ) -> CertificateVerification:
+        return await resolve_verify_certificate(
+            info, document_number, holder_credit_code, holder_name, sha256
+        )
+
+    @strawberry.field(
         description="Outcomes of all filings (a cursor connection); by key. Filtered by "
         "documentNumber, it verifies a document (核验), which is audited."
     )
@@ -283,6 +314,25 @@ class Query:
     ) -> list[ProjectStats]:
         return await project_stats(info.context.filter_scope, group_by, filter)
 
+    @strawberry.field(
+        description="The weekly supervision report (周报) of an ISO week (e.g. 2014-W52): its "
+        "figures as of the week's last day, each with the previous week's; what `hub report "
+        "weekly` prints."
+    )
+    async def weekly_report(self, info: strawberry.Info[Context, None], week: str) -> WeeklyReport:
+        context = info.context
+        if not context.viewer.reads_reports:
+            raise ForbiddenError(context.viewer.role, "read the weekly report")
+        try:
+            chosen = IsoWeek.parse(week)
+            connectors = list(context.connector_departments)
+            built = await build_weekly_report(context.filter_scope, chosen, connectors)
+        except MalformedWeekError as exc:
+            raise UserInputError(str(exc), code="BAD_WEEK") from None
+        except FutureWeekError as exc:
+            raise UserInputError(str(exc), code="FUTURE_WEEK") from None
+        return WeeklyReport.of(built)
+
     @strawberry.field(description="All departments, by code.")
     async def departments(self, info: strawberry.Info[Context, None]) -> list[Department]:
         d = tables.departments
@@ -334,17 +384,7 @@ class Query:
         after: str | None = None,
     ) -> Connection[SyncRun]:
         _operations(info, "read sync runs")
-        s = tables.sync_runs
-        query = select(s)
-        if filter is not None:
-            if filter.connector is not None:
-                query = query.where(s.c.connector == filter.connector)
-            if filter.state is not None:
-                query = query.where(s.c.state == filter.state.value)
-            if filter.started_after is not None:
-                query = query.where(s.c.started_at > naive_utc(filter.started_after))
-            if filter.started_before is not None:
-                query = query.where(s.c.started_at < naive_utc(filter.started_before))
+        query = sync_runs_query(filter)
         return await _page(info, query, SYNC_RUNS_NEWEST, SyncRun.from_row, first, after)
 
     @strawberry.field(description="Drop files of csv and excel connectors and their state.")

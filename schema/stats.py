@@ -7,8 +7,21 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Float, Select, and_, case, cast, func, literal_column, select
+from sqlalchemy import (
+    Float,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    true,
+)
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 
 from hub import entities, tables
 from hub.calendar import CHINA_OFFSET_HOURS
@@ -35,6 +48,8 @@ SLA_COUNTS = (
     ("completed_late", SlaState.COMPLETED_LATE),
     ("unknown", SlaState.UNKNOWN),
 )
+# Grouping by these needs each filing's clock.
+CLOCK_GROUPS = frozenset({FilingGroup.CURRENT_STEP, FilingGroup.SLA_STATE})
 P = entities.ProjectStatus
 PROJECT_IN_PROGRESS = (P.UNDER_APPROVAL.value, P.UNDER_CONSTRUCTION.value)
 
@@ -81,21 +96,29 @@ async def filing_stats(
     group_by: Sequence[FilingGroup],
     filter: FilingFilter | None,
     as_of: date,
+    *,
+    clocks: bool = True,
 ) -> list[FilingStats]:
     """Filings grouped, counted and timed in one statement, each filing's clock as of
     ``as_of`` (``hub.sla``): open filings by state, completed ones on time or late, working days
-    from acceptance to completion gross and net of suspensions."""
+    from acceptance to completion gross and net of suspensions. With ``clocks=False`` (and no
+    grouping by a clock's column) no clock is computed: only the measures that need none
+    (``count``, ``completed``, ``in_progress``, ``approved``, ``rejected``) are filled, over the
+    same filings; the clock's counts are 0 and its days null."""
     supervision = scope.supervision
     store = supervision.clock.store
     f = tables.filings
     # Aliases, so that correlated subqueries of the filter keep their own FROM.
     m = tables.matters.alias("stats_matter")
     p = tables.projects.alias("stats_project")
-    clock = supervision.clock.table(as_of)
+    where = condition(filter, scope)
+    # Only the clocks of the filings the filter keeps: a week's acceptances need a few hundred.
+    clock = supervision.clock.table(as_of, None if filter is None else where)
     state = clock.c.state
     completed = state.in_(COMPLETED_STATES)
-    days = case((completed, clock.c.elapsed))
-    net_days = case((completed, clock.c.elapsed - clock.c.suspended))
+    days: ColumnElement[Any] = case((completed, clock.c.elapsed))
+    net_days: ColumnElement[Any] = case((completed, clock.c.elapsed - clock.c.suspended))
+    suspended: ColumnElement[Any] = case((completed, clock.c.suspended))
     # Each step a filing went through by the day, once: grouping by STEP counts a filing in
     # every step it passed (and in no step, null, before its first event).
     e = tables.process_events
@@ -118,8 +141,19 @@ async def filing_stats(
         FilingGroup.STEP: steps.c.step,
     }
     chosen = [(group, keys[group].label(group.value)) for group in _unique(group_by)]
-    counts = {name: _count_if(state == value.value).label(name) for name, value in SLA_COUNTS}
-    joined = f.join(clock, clock.c.key == f.c.key)
+    clocked = clocks or bool(CLOCK_GROUPS & set(group_by))
+    counts = {
+        name: (_count_if(state == value.value) if clocked else literal(0)).label(name)
+        for name, value in SLA_COUNTS
+    }
+    joined: FromClause
+    on_clock: ColumnElement[bool]
+    if clocked:
+        joined = f.join(clock, clock.c.key == f.c.key)
+        on_clock = true()
+    else:  # the filings the clock would have had a row for, without their clocks
+        joined, on_clock = f, supervision.clock.on_clock(as_of)
+        days = net_days = suspended = null()
     if FilingGroup.STEP in group_by:
         joined = joined.outerjoin(steps, steps.c.filing_key == f.c.key)
     query = (
@@ -135,14 +169,14 @@ async def filing_stats(
             func.avg(cast(days, Float)).label("avg_days"),
             func.max(days).label("max_days"),
             func.avg(cast(net_days, Float)).label("avg_net_days"),
-            func.avg(cast(case((completed, clock.c.suspended)), Float)).label("avg_suspended"),
+            func.avg(cast(suspended, Float)).label("avg_suspended"),
         )
         .select_from(
             joined.outerjoin(m, and_(m.c.code == f.c.matter_code, live(m))).outerjoin(
                 p, and_(p.c.code == f.c.project_code, live(p))
             )
         )
-        .where(live(f), condition(filter, scope))
+        .where(live(f), where, on_clock)
     )
     rows = await _grouped_rows(store, query, keys, chosen)
     grouped = {group for group, _ in chosen}

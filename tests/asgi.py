@@ -73,6 +73,7 @@ TRUSTED: dict[str, Any] = {
             "operations": True,
             "audit_log": True,
             "webhooks": True,
+            "verify": True,
         }
     },
 }

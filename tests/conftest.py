@@ -19,8 +19,13 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.dburl import async_url
+from hub.secret_key import ENV as SECRET_KEY_ENV
 from hub.store import Store
 from tests.demo_support import SyncedDemo, synced_demo_at
+
+# Webhook secrets are encrypted with it; a fixed key of the tests' own (subprocesses inherit it).
+TEST_SECRET_KEY = "tWbu3ZkOQKeCuOAUybBVuqd6bYqyB3TDFlQIh6v1XJ4="
+os.environ.setdefault(SECRET_KEY_ENV, TEST_SECRET_KEY)
 
 POSTGRES_ENV = "HUB_TEST_POSTGRES_URL"
 MARIADB_ENV = "HUB_TEST_MARIADB_URL"

@@ -177,7 +177,13 @@ def test_every_documented_command_exists(example: Example, words: list[str]) -> 
         for target in arguments:
             assert re.search(rf"^{target}:", makefile, re.M), f"no make target {target}"
     elif program == "python":
-        assert arguments[0] == "-m" and find_spec(arguments[1]), f"no module {arguments[1:2]}"
+        spec = find_spec(arguments[1]) if arguments[0] == "-m" else None
+        assert spec is not None and spec.origin, f"no module {arguments[1:2]}"
+        if arguments[1].startswith("bench."):  # a benchmark takes the options it is shown with
+            source = Path(spec.origin).read_text(encoding="utf-8")
+            declared = set(re.findall(r'add_argument\(\s*"(--[a-z-]+)"', source))
+            for option in (a.partition("=")[0] for a in arguments[2:] if a.startswith("--")):
+                assert option in declared, f"{arguments[1]} has no option {option}"
     else:
         (url,) = [word for word in arguments if word.startswith("http")]
         check_route(url)

@@ -1,12 +1,13 @@
 """Event buses by URL scheme: ``memory://`` (in-process), ``redis://`` / ``rediss://`` and
-``postgresql://`` (LISTEN/NOTIFY)."""
+``postgresql://`` (LISTEN/NOTIFY), ``local:///folder`` (the processes of one host, e.g. the
+workers of ``hub serve --workers N``)."""
 
 from __future__ import annotations
 
 from hub.bus.base import EventBus, Listener
 from hub.errors import UnknownNameError
 
-SCHEMES = ("memory", "redis", "rediss", "postgresql", "postgres")
+SCHEMES = ("memory", "redis", "rediss", "postgresql", "postgres", "local")
 
 
 def create_bus(url: str) -> EventBus:
@@ -24,6 +25,10 @@ def create_bus(url: str) -> EventBus:
         from hub.bus.postgres import PostgresBus
 
         return PostgresBus(url)
+    if scheme == "local":
+        from hub.bus.local import LocalBus
+
+        return LocalBus(url)
     raise UnknownNameError("event bus scheme", scheme, SCHEMES)
 
 

@@ -2,7 +2,7 @@
 sync engine, the scheduler and the web app together. One module per group of commands."""
 
 # Importing the command modules registers their commands on ``app``.
-from hub.cli import reference, serving, syncing, tokens, webhooks  # noqa: F401
+from hub.cli import log, reference, reports, serving, syncing, tokens, webhooks  # noqa: F401
 from hub.cli.common import app
 from hub.cli.syncing import sync_all
 

@@ -99,6 +99,7 @@ async def run_query(
         supervision=Supervision.configured(store, settings),
         viewer=viewer,
         audit=audit,
+        checks=settings.checks,
     )
     result = await schema.execute(text, variable_values=dict(variables), context_value=context)
     await audit.flush()

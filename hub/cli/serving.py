@@ -6,6 +6,7 @@ import asyncio
 import gc
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,9 +24,12 @@ from hub.cli.common import (
     run_reporting,
 )
 from hub.cli.syncing import report_table, sync_all
+from hub.cli.workers import LOG_FORMAT, serve_workers
 from hub.config import HubConfig
 from hub.runs import RunReport
 from hub.runtime import migrate_store, open_runtime
+from hub.secret_key import ENV as SECRET_KEY_ENV
+from hub.secret_key import demo_key
 
 
 def run_server(application: Any, host: str, port: int, **options: Any) -> None:
@@ -40,21 +44,37 @@ def run_server(application: Any, host: str, port: int, **options: Any) -> None:
     uvicorn.run(application, host=host, port=port, **options)
 
 
-def _serve(settings: HubConfig, host: str | None, port: int | None, *, scheduler: bool) -> None:
+def _serve(
+    settings: HubConfig,
+    host: str | None,
+    port: int | None,
+    *,
+    scheduler: bool,
+    workers: int = 1,
+    config_path: Path | None = None,
+) -> None:
     from hub.http.app import create_app
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    run_server(
-        create_app(settings, run_scheduler=scheduler),
-        host or settings.server.host,
-        port or settings.server.port,
-        log_level="info",
-        ws_per_message_deflate=settings.server.websocket_compression,
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    options: dict[str, Any] = {
+        "log_level": "info",
+        "ws_per_message_deflate": settings.server.websocket_compression,
         # Without it uvicorn waits on SIGTERM for every open request and websocket to end.
-        timeout_graceful_shutdown=settings.server.shutdown_timeout_seconds,
-    )
+        "timeout_graceful_shutdown": settings.server.shutdown_timeout_seconds,
+    }
+    host, port = host or settings.server.host, port or settings.server.port
+    if workers > 1 and config_path is not None:
+        serve_workers(
+            config_path,
+            settings,
+            host=host,
+            port=port,
+            workers=workers,
+            scheduler=scheduler,
+            **options,
+        )
+        return
+    run_server(create_app(settings, run_scheduler=scheduler), host, port, **options)
 
 
 @app.command()
@@ -65,18 +85,24 @@ def serve(
     scheduler: Annotated[
         bool, typer.Option(help="Also run scheduled syncs in this process.")
     ] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes behind the one port (one of them runs the scheduled work).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql)."""
-    _serve(load_settings(config), host, port, scheduler=scheduler)
+    settings = load_settings(config)
+    _serve(settings, host, port, scheduler=scheduler, workers=workers, config_path=config)
 
 
 @app.command()
 def worker(config: ConfigPath = Path("hub.toml")) -> None:
     """Run scheduled syncs and webhook delivery without serving the API."""
     settings = load_settings(config)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     from jobs.scheduled import scheduled_jobs
 
     async def run() -> None:
@@ -122,6 +148,14 @@ def demo(
         build_demo(directory, scale=scale, seed=seed)
         marker.write_text(wanted)
     settings = load_settings(directory / "hub.toml")
+    if not os.environ.get(SECRET_KEY_ENV):
+        # The demo only: a key of its own, so that webhooks work without set-up. Production
+        # processes never make one (hub.secret_key).
+        os.environ[SECRET_KEY_ENV] = demo_key(directory)
+        console.print(
+            f"{SECRET_KEY_ENV} is unset: webhook secrets are encrypted with the demo's own key "
+            f"in {directory / 'secret.key'}"
+        )
 
     async def run() -> tuple[list[RunReport], dict[str, str]]:
         store = open_store(settings)

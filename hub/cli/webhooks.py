@@ -24,12 +24,14 @@ from hub.cli.common import (
 )
 from hub.config import HubConfig
 from hub.feed import ChangeFilter, FeedFilterError
+from hub.secret_key import SecretKeyError
 from hub.webhooks import (
     Webhook,
     WebhookError,
     WebhookNotFoundError,
     Webhooks,
 )
+from hub.webhooks.targets import TargetPolicy
 
 webhook_app = typer.Typer(
     help="Webhooks: signed POSTs of matching changes, in seq order.", no_args_is_help=True
@@ -46,13 +48,14 @@ def _on_webhooks(settings: HubConfig, action: Callable[[Webhooks], Awaitable[T]]
         try:
             await migrate_store(store, settings)
             async with create_bus(settings.bus.url) as bus:
-                return await action(Webhooks(store, bus))
+                policy = TargetPolicy.allowing(settings.webhooks.allow_cidrs)
+                return await action(Webhooks(store, bus, policy=policy))
         finally:
             await store.dispose()
 
     try:
         return asyncio.run(run())
-    except (WebhookError, WebhookNotFoundError, FeedFilterError) as exc:
+    except (WebhookError, WebhookNotFoundError, FeedFilterError, SecretKeyError) as exc:
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
 
@@ -149,3 +152,10 @@ def webhook_delete(name: str, config: ConfigPath = Path("hub.toml")) -> None:
     """Remove a webhook."""
     _on_webhooks(load_settings(config), lambda hooks: hooks.delete(name))
     console.print(f"webhook {name!r} deleted")
+
+
+@webhook_app.command("rekey")
+def webhook_rekey(config: ConfigPath = Path("hub.toml")) -> None:
+    """Encrypt every webhook secret with the first key of HUB_SECRET_KEY (after a rotation)."""
+    count = _on_webhooks(load_settings(config), lambda hooks: hooks.rekey())
+    console.print(f"{count} webhook secrets re-encrypted with the first key of HUB_SECRET_KEY")

@@ -5,7 +5,9 @@ their own schemas, and a hub.toml that maps them.
 ``target/hub.toml``. The data is fixed by ``seed``, ``scale`` and ``as_of``: 16 departments,
 215 matters, ``round(1780 * scale)`` projects and ``round(7550 * scale)`` filings with their
 process events and outcomes, a few orphan filings, and five bad rows per source that the hub's
-sync must reject. ``expected_counts`` gives the exact figures to assert against.
+sync must reject. Every department signs its outcomes with its own demo key, and seven planted
+certificates are wrong in ways the hub must flag (``hub.demo.signing``). ``expected_counts``
+gives the exact figures to assert against.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from hub.config import parse_config
 from hub.demo.catalogue import DEPARTMENT_COUNT, MATTER_COUNT
-from hub.demo.config import write_config
+from hub.demo.config import hub_config, write_config
 from hub.demo.counts import REJECT_COUNT, REJECTS, DemoCounts, expected_counts
 from hub.demo.dataset import (
     AS_OF,
@@ -26,6 +29,8 @@ from hub.demo.dataset import (
 )
 from hub.demo.filings import FILING_COUNT, OPEN_OVERDUE, OVERDUE_SHARE
 from hub.demo.projects import PROJECT_COUNT
+from hub.demo.signing import prepare as prepare_signing
+from hub.demo.signing import sign_sources
 from hub.demo.sources import SOURCES, write_sources
 
 MAX_SCALE = 100.0  # planted bad rows keep ids that valid rows reach only beyond this
@@ -44,8 +49,11 @@ def build_demo(
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
     data = generate(scale, seed, as_of)
+    prepare_signing(data)
     write_sources(target / SOURCES_FOLDER, data)
-    return write_config(target / CONFIG_NAME)
+    config = write_config(target / CONFIG_NAME)
+    sign_sources(target / SOURCES_FOLDER, data, parse_config(hub_config()))
+    return config
 
 
 __all__ = [

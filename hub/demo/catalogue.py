@@ -203,6 +203,7 @@ _DEPARTMENTS: tuple[tuple[str, str, str, str, str, tuple[str, ...], int], ...] =
     ),
     ("DZJ", "深圳市地震局", "地震局", PLATFORM, "深震", ("震害防御处",), 4),
 )
+DEPARTMENT_CODES: tuple[str, ...] = tuple(d[0] for d in _DEPARTMENTS)
 
 # name, stage (1-4, 5 = parallel), class (I/O/C), limit in working days, document type, weight,
 # prerequisite names (earlier stages), funding (G/S/None), categories ("" = any)

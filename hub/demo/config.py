@@ -9,7 +9,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hub.demo.catalogue import DEPARTMENT_CODES, build_catalogue
 from hub.demo.dataset import AS_OF
+from hub.demo.planted import COMPLETION_ACCEPTANCES, CONSTRUCTION_PERMITS, permit_codes
+from hub.demo.signing import keys_config
 from hub.demo.sources import SOURCES, System
 
 STORE_URL = "sqlite+aiosqlite:///hub.db"
@@ -30,8 +33,21 @@ def hub_config() -> dict[str, Any]:
         "supervision": {"as_of": AS_OF.date().isoformat()},
         # Callers without a token read the public view; demo/tokens.toml has a token per role.
         "security": {"anonymous": "public"},
+        "checks": demo_checks(),
         "authority": dict(AUTHORITY),
+        # Each department's demo signing key (hub.demo.signing).
+        "keys": keys_config(DEPARTMENT_CODES),
         "connectors": [_with_sync_discipline(s) for s in SOURCES.values()],
+    }
+
+
+def demo_checks() -> dict[str, Any]:
+    """``[checks]`` of the demo: which of its matters are construction permits and completion
+    acceptances (the catalogue's codes do not vary with the seed)."""
+    catalogue = build_catalogue(2014, AS_OF)
+    return {
+        "construction_permit_matters": permit_codes(catalogue, CONSTRUCTION_PERMITS),
+        "completion_acceptance_matters": permit_codes(catalogue, COMPLETION_ACCEPTANCES),
     }
 
 
@@ -68,9 +84,18 @@ def render(config: Mapping[str, Any]) -> str:
         "[security]",
         f"anonymous = {_value(config['security']['anonymous'])}",
         "",
+        "[checks]",
+    ]
+    lines += [f"{_key(k)} = {_value(v)}" for k, v in config["checks"].items()]
+    lines += [
+        "",
         "[authority]",
     ]
     lines += [f"{_key(k)} = {_value(v)}" for k, v in config["authority"].items()]
+    for department, keys in config["keys"].items():
+        for key in keys:
+            lines += ["", f"[[keys.{department}]]"]
+            lines += [f"{_key(k)} = {_value(v)}" for k, v in key.items()]
     for connector in config["connectors"]:
         lines += ["", "[[connectors]]"]
         scalars = {k: v for k, v in connector.items() if k not in ("value_maps", "streams")}

@@ -14,7 +14,6 @@ from hub.demo.catalogue import DEPARTMENT_COUNT, MATTER_COUNT
 from hub.demo.dataset import AS_OF, ORPHAN_FILINGS, Dataset, filing_count, generate, project_count
 from hub.demo.filings import OPEN, Filing
 from hub.demo.sources import BAD_ROWS
-from hub.entities import ProjectStatus
 from hub.sla import SUSPENSIONS
 
 # Planted bad rows per source and entity; the same at every scale.
@@ -87,7 +86,9 @@ def count(data: Dataset) -> DemoCounts:
         open_filings=sum(1 for f in registered if f.status in OPEN),
         overdue_filings=len(overdue),
         open_overdue_filings=sum(1 for f in overdue if f.status in OPEN),
-        idle_projects=sum(1 for p in data.projects if _idle(p.status, p.last_activity, data.as_of)),
+        idle_projects=sum(
+            1 for p in data.projects if _idle(p.reached_construction, p.last_activity, data.as_of)
+        ),
         annotations=len(plan(data)[0]),
     )
     assert counts.departments == DEPARTMENT_COUNT and counts.matters == MATTER_COUNT
@@ -127,8 +128,8 @@ def pauses(filing: Filing) -> list[tuple[datetime, datetime | None]]:
     return found
 
 
-def _idle(status: ProjectStatus, last_activity: datetime, as_of: datetime) -> bool:
-    if status in (ProjectStatus.UNDER_CONSTRUCTION, ProjectStatus.COMPLETED):
+def _idle(reached_construction: bool, last_activity: datetime, as_of: datetime) -> bool:
+    if reached_construction:
         return False
     return last_activity < as_of - timedelta(days=61)
 

@@ -21,6 +21,7 @@ from hub.demo.filings import (
     filing_counts,
     number_documents,
 )
+from hub.demo.planted import Planted, extend_validity, plant, settle_statuses
 from hub.demo.projects import INDUSTRY, PROJECT_COUNT, Project, draft_projects
 
 AS_OF = datetime(2014, 12, 31, 23, 59)
@@ -55,6 +56,7 @@ class Dataset:
     catalogue: Catalogue
     projects: list[Project]
     filings: list[Filing]  # registered projects' filings, then the orphans
+    planted: Planted  # the data problems planted for the data checks (hub.demo.planted)
 
     def filings_of(self, source: str) -> list[Filing]:
         """The filings a source holds, in the order of their native ids."""
@@ -94,7 +96,10 @@ def generate(scale: float = 1.0, seed: int = 2014, as_of: datetime = AS_OF) -> D
         filings.append(planner.orphan(catalogue.matter(matter_code), code))
     _assign_native_ids(filings)
     number_documents(filings, catalogue)
-    return Dataset(seed, scale, as_of, catalogue, projects, filings)
+    settle_statuses(catalogue, projects, filings)
+    extend_validity(filings, as_of)
+    planted = plant(seed, catalogue, projects, filings)
+    return Dataset(seed, scale, as_of, catalogue, projects, filings, planted)
 
 
 def _assign_codes(projects: list[Project]) -> None:

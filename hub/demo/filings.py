@@ -134,6 +134,14 @@ class Outcome:
     updated_at: datetime
     document_number: str = ""
     native_id: int = 0
+    # Authenticity (hub.demo.signing): what the issuing department signs, and with which key.
+    holder_credit_code: str | None = None
+    document_sha256: str | None = None
+    signing_key_id: str | None = None
+    signature_algorithm: str | None = None
+    signature: str | None = None  # written into the source by hub.demo.signing.sign_sources
+    plant: str | None = None  # the hub.demo.signing.Plant it is, if planted
+    signed_valid_until: date | None = None  # the altered plant's valid_until when signed
 
 
 @dataclass(slots=True, eq=False)

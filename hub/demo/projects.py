@@ -185,6 +185,9 @@ class Project:
     approval_type: str = "01"  # TT of the code: 01 审批, 02 核准, 03 备案
     registered_at: datetime = field(default=datetime(2000, 1, 1))
     status: ProjectStatus = ProjectStatus.PLANNING
+    # Its phase reached construction (tendering, contracts): such a project is not idle, even
+    # where its status, which follows its permits, is not UNDER_CONSTRUCTION (hub.demo.planted).
+    reached_construction: bool = False
     updated_at: datetime = field(default=datetime(2000, 1, 1))
     last_activity: datetime = field(default=datetime(2000, 1, 1))
 

@@ -12,12 +12,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -26,8 +27,10 @@ from strawberry.types import ExecutionResult
 
 from connectors.push import PushConnector
 from hub.auth import deny
-from hub.config import HubConfig
+from hub.authenticity import KeyRing
+from hub.config import HubConfig, RoleConfig
 from hub.http.access import viewer_for
+from hub.http.console import console_routes
 from hub.http.export import ExportEndpoint
 from hub.http.graphql_http import (
     Admission,
@@ -39,6 +42,7 @@ from hub.http.ingest import IngestEndpoint
 from hub.http.metrics import MetricsEndpoint
 from hub.http.request_ids import RequestIdMiddleware
 from hub.http.request_metrics import RequestMetrics, RequestMetricsMiddleware
+from hub.http.verify import VerifyEndpoint
 from hub.policy import Viewer
 from hub.runtime import open_runtime
 from hub.store import Store
@@ -49,6 +53,8 @@ from schema.engine.view import AcceleratedView
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 5.0
+GRAPHIQL_PAGE = Path(__file__).parent / "templates" / "graphiql.html"
+PAGE_ONLY = Viewer(role="graphiql", rules=RoleConfig(data="none"))
 
 
 class HubGraphQL(AcceleratedView[Context, None]):
@@ -65,15 +71,24 @@ class HubGraphQL(AcceleratedView[Context, None]):
         )
         self.config = config
         self.admission = Admission(config.server.max_concurrent_operations)
+        self.keys = KeyRing.from_config(config)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(GRAPHIQL_PAGE.read_text(encoding="utf-8"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
+        page = self._ide_page(scope)
+        if page and self.config.security.graphiql_anonymous:
+            # The page holds no data: it is rendered for a viewer that may read none.
+            HTTPConnection(scope).state.viewer = PAGE_ONLY
+        elif scope["type"] in ("http", "websocket"):
             connection = HTTPConnection(scope)
             viewer = await viewer_for(connection)
             denied: Response | None = None
             if not isinstance(viewer, Viewer):
                 denied = viewer
-            elif not self._may_see_page(connection, viewer):
+            elif page and viewer.token is None:
+                # ``[security] graphiql_anonymous = false``: the page only for token holders
                 denied = deny(None, "read")
             else:
                 connection.state.viewer = viewer
@@ -92,12 +107,17 @@ class HubGraphQL(AcceleratedView[Context, None]):
             receive = limited
         await super().__call__(scope, receive, send)
 
-    def _may_see_page(self, connection: HTTPConnection, viewer: Viewer) -> bool:
-        """GraphiQL (a GET for HTML) is served to anonymous callers only if the config says."""
-        if viewer.token is not None or self.config.security.graphiql_anonymous:
-            return True
-        wants_page = "text/html" in connection.headers.get("accept", "")
-        return not (connection.scope.get("method") == "GET" and wants_page)
+    def _ide_page(self, scope: Scope) -> bool:
+        """A browser's GET of the GraphiQL page itself: it holds no data (its queries bring the
+        token in their header), so it is served without one."""
+        if scope["type"] != "http" or scope["method"] != "GET" or self.graphql_ide is None:
+            return False
+        request = Request(scope)
+        accept = request.headers.get("accept", "")
+        # strawberry's own test (should_render_graphql_ide), on the raw request
+        return request.query_params.get("query") is None and (
+            "text/html" in accept or "*/*" in accept
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -112,6 +132,8 @@ class HubGraphQL(AcceleratedView[Context, None]):
             viewer=request.state.viewer,
             audit=request.app.state.audit,
             idle=self.config.idle,
+            checks=self.config.checks,
+            keys=self.keys,
         )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
@@ -169,9 +191,15 @@ def create_app(
             app.state.supervision = runtime.supervision
             app.state.policy = runtime.policy
             app.state.audit = runtime.audit
+            # Work requests start and leave running (the console's "sync now"): stopped and
+            # waited for before the runtime closes the store under them.
+            app.state.background = set()
             try:
                 yield
             finally:
+                for task in app.state.background:
+                    task.cancel()
+                await asyncio.gather(*app.state.background, return_exceptions=True)
                 app.state.store = None
 
     graphql = HubGraphQL(config)
@@ -195,11 +223,13 @@ def create_app(
                 methods=["GET"],
             ),
             Route("/ingest/{connector}/{stream}", ingest.handle, methods=["POST"]),
+            Route("/verify", VerifyEndpoint(config).handle, methods=["POST"]),
             Route(
                 "/export/{list}.{format}",
                 ExportEndpoint(config.server, graphql.schema).handle,
                 methods=["GET", "POST"],
             ),
+            *console_routes(config, graphql.schema),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

@@ -4,7 +4,7 @@ that matches a filter, in constant memory.
 The filter and orderBy are the GraphQL inputs as JSON (query parameters ``filter`` and
 ``orderBy``, or a JSON body with those keys), checked by the schema. Rows stream from a
 server-side cursor in batches straight into CSV or NDJSON; no GraphQL objects are built. Access
-is checked like /graphql (``hub.http.access.authorize``). Part of the HTTP composition root: it
+is checked like /graphql (``hub.http.access.viewer_for``). Part of the HTTP composition root: it
 wires the store and the schema's export plans together.
 """
 
@@ -24,11 +24,12 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from hub import tables
 from hub.audit import AuditLog, read_entry
 from hub.config import ServerConfig
+from hub.errors import ErrorCode, error_body
 from hub.http.access import refuse, viewer_for
 from hub.policy import ENTITY_OF_TABLE, Viewer
 from hub.store import Store
 from schema.errors import UserInputError
-from schema.export import ExportPlan, export_plan
+from schema.export import FINDINGS, ExportPlan, export_plan
 from schema.filters import FilterScope
 from schema.lists import ROOT_LISTS
 
@@ -85,16 +86,15 @@ def audit_log_plan() -> ExportPlan:
 
 def exported_sensitive(viewer: Viewer, list_name: str) -> list[str]:
     """The sensitive fields an export of ``list_name`` writes unmasked for ``viewer``."""
-    entity = ENTITY_OF_TABLE[ROOT_LISTS[list_name].table.name]
-    if not viewer.rules.sensitive:
+    root = ROOT_LISTS.get(list_name)
+    if root is None or not viewer.rules.sensitive:  # findings hold no sensitive field
         return []
+    entity = ENTITY_OF_TABLE[root.table.name]
     return sorted(f"{entity}.{n}" for n in viewer.sensitive.get(entity, ()))
 
 
 def _problem(message: str, code: str, status: int) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]}, status_code=status
-    )
+    return JSONResponse(error_body(message, code), status_code=status)
 
 
 class ExportEndpoint:
@@ -110,15 +110,17 @@ class ExportEndpoint:
         name, format = request.path_params["list"], request.path_params["format"]
         if format not in MEDIA_TYPES:
             return _problem(
-                f"unknown export format {format!r}; use csv or ndjson", "BAD_USER_INPUT", 404
+                f"unknown export format {format!r}; use csv or ndjson",
+                ErrorCode.BAD_USER_INPUT,
+                404,
             )
         if request.method == "POST":
             try:
                 body = json.loads(await request.body() or b"{}")
             except json.JSONDecodeError as exc:
-                return _problem(f"the body is not valid JSON: {exc}", "BAD_REQUEST", 400)
+                return _problem(f"the body is not valid JSON: {exc}", ErrorCode.BAD_REQUEST, 400)
             if not isinstance(body, dict):
-                return _problem("the body must be a JSON object", "BAD_REQUEST", 400)
+                return _problem("the body must be a JSON object", ErrorCode.BAD_REQUEST, 400)
             filter_json = json.dumps(body.get("filter")) if body.get("filter") else None
             order_json = json.dumps(body.get("orderBy")) if body.get("orderBy") else None
         else:
@@ -129,13 +131,16 @@ class ExportEndpoint:
                 if not viewer.rules.audit_log:
                     return refuse(viewer, "export the audit log")
                 plan, fields = audit_log_plan(), []
+            elif name == FINDINGS and viewer.finding_departments == frozenset():
+                return refuse(viewer, "export data-check findings")
             else:
                 scope = FilterScope(request.app.state.supervision, viewer=viewer)
                 plan = export_plan(self.schema, name, filter_json, order_json, scope)
                 fields = exported_sensitive(viewer, name)
         except UserInputError as exc:
             code = (exc.extensions or {}).get("code", "BAD_USER_INPUT")
-            return _problem(exc.message, code, 400 if name in ROOT_LISTS else 404)
+            known = name in ROOT_LISTS or name == FINDINGS
+            return _problem(exc.message, code, 400 if known else 404)
         log.info("export %s.%s filter=%s orderBy=%s", name, format, filter_json, order_json)
         audit: AuditLog = request.app.state.audit
 

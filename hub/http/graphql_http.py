@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.types import ExecutionResult
 
+from hub.errors import ErrorCode, error_body
 from hub.request_context import current_request_id
 
 log = logging.getLogger(__name__)
@@ -45,8 +46,8 @@ async def within_body_limit(
         more = message.get("more_body", False) and size <= limit
     if size > limit:
         refusal = f"the request body is larger than {limit} bytes; send a smaller query"
-        error = {"message": refusal, "extensions": {"code": "REQUEST_TOO_LARGE", "maxBytes": limit}}
-        await JSONResponse({"errors": [error]}, status_code=413)(scope, receive, send)
+        body = error_body(refusal, ErrorCode.REQUEST_TOO_LARGE, maxBytes=limit)
+        await JSONResponse(body, status_code=413)(scope, receive, send)
         return None
     replay: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
 

@@ -10,13 +10,16 @@ and a summary; every push is written to the audit log.
 Statuses: 200 when the records were applied (some may be rejected, see their reasons), 400 for a
 body that is not JSON or a pull connector's name, 401/403 for the token, 404 for an unknown
 connector or stream (listing the known ones), 413 beyond the limits, 500/503 when the store
-failed (503: retrying may help).
+failed (503: retrying may help). Errors have the shape of every door's (``hub.errors.error_body``):
+``{"errors": [{"message": ..., "extensions": {"code": ..., ...}}]}``; a push that ran and failed
+has them beside its results.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
@@ -25,29 +28,34 @@ from starlette.responses import JSONResponse
 from connectors.push import PushConnector
 from hub.auth import audit, authenticate, deny, forbid
 from hub.config import HubConfig
-from hub.errors import HubError
+from hub.errors import ErrorCode, HubError, error_body
 from hub.runtime import Runtime
 
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
 
 
 class Refused(HubError, ValueError):
-    """Raised when a push cannot be taken as sent; becomes a JSON error with ``status``."""
+    """Raised when a push cannot be taken as sent; becomes a JSON error with ``status`` and
+    ``code``, its ``detail`` as the error's extensions."""
 
-    def __init__(self, status: int, problem: str, **detail: Any) -> None:
+    def __init__(self, status: int, code: ErrorCode, problem: str, **detail: Any) -> None:
         self.status = status
+        self.code = code
         self.problem = problem
         self.detail = detail
         super().__init__(problem)
 
     def response(self) -> JSONResponse:
-        return JSONResponse({"error": self.problem, **self.detail}, status_code=self.status)
+        body = error_body(self.problem, self.code, **self.detail)
+        return JSONResponse(body, status_code=self.status)
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
     too_large = Refused(
-        413, f"the body is larger than this connector's limit of {limit} bytes; push fewer records"
+        413,
+        ErrorCode.REQUEST_TOO_LARGE,
+        f"the body is larger than this connector's limit of {limit} bytes; push fewer records",
     )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -62,6 +70,16 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _json_int(text: str) -> int | Decimal:
+    """A JSON integer; one too long for Python's int parsing stays a Decimal, which the
+    mapping rejects as out of range (only its record, not the request)."""
+    return int(text) if len(text) <= 4000 else Decimal(text)
+
+
+def _loads(text: str) -> Any:
+    return json.loads(text, parse_int=_json_int)
+
+
 def parse_records(body: bytes, content_type: str) -> list[Any]:
     """The pushed records: a JSON array, or NDJSON (one JSON value per line)."""
     try:
@@ -69,6 +87,7 @@ def parse_records(body: bytes, content_type: str) -> list[Any]:
     except UnicodeDecodeError as exc:
         raise Refused(
             400,
+            ErrorCode.BAD_REQUEST,
             f"the body is not UTF-8 (byte offset {exc.start}: {body[exc.start : exc.start + 4]!r})",
             hint="send UTF-8; convert GBK text before pushing",
         ) from None
@@ -78,22 +97,32 @@ def parse_records(body: bytes, content_type: str) -> list[Any]:
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
+                records.append(_loads(line))
             except json.JSONDecodeError as exc:
                 raise Refused(
-                    400, f"malformed JSON on line {number}, column {exc.colno}: {exc.msg}"
+                    400,
+                    ErrorCode.BAD_REQUEST,
+                    f"malformed JSON on line {number}, column {exc.colno}: {exc.msg}",
+                ) from None
+            except RecursionError:
+                raise Refused(
+                    400, ErrorCode.BAD_REQUEST, f"the JSON on line {number} is nested too deeply"
                 ) from None
         return records
     try:
-        value = json.loads(text)
+        value = _loads(text)
     except json.JSONDecodeError as exc:
         raise Refused(
             400,
+            ErrorCode.BAD_REQUEST,
             f"malformed JSON at line {exc.lineno}, column {exc.colno} (char {exc.pos}): {exc.msg}",
         ) from None
+    except RecursionError:
+        raise Refused(400, ErrorCode.BAD_REQUEST, "the JSON is nested too deeply") from None
     if not isinstance(value, list):
         raise Refused(
             400,
+            ErrorCode.BAD_REQUEST,
             f"the body is a JSON {type(value).__name__}; send an array of records",
             hint="or send one record per line as application/x-ndjson",
         )
@@ -114,14 +143,22 @@ class IngestEndpoint:
         known = sorted(self.connectors)
         config = next((c for c in self.config.connectors if c.name == name), None)
         if config is None:
-            raise Refused(404, f"unknown connector {name!r}", push_connectors=known)
+            raise Refused(
+                404, ErrorCode.NOT_FOUND, f"unknown connector {name!r}", pushConnectors=known
+            )
         if not config.enabled:
-            raise Refused(400, f"connector {name!r} is disabled (enabled = false)")
+            raise Refused(
+                400,
+                ErrorCode.NOT_A_PUSH_CONNECTOR,
+                f"connector {name!r} is disabled (enabled = false)",
+                pushConnectors=known,
+            )
         raise Refused(
             400,
+            ErrorCode.NOT_A_PUSH_CONNECTOR,
             f"connector {name!r} is a {config.kind} connector: the hub pulls it; "
             "only push connectors take records",
-            push_connectors=known,
+            pushConnectors=known,
         )
 
     async def handle(self, request: Request) -> JSONResponse:
@@ -148,7 +185,10 @@ class IngestEndpoint:
             streams = [s.stream_name for s in connector.config.streams]
             if stream_name not in streams:
                 raise Refused(
-                    404, f"connector {name!r} has no stream {stream_name!r}", streams=streams
+                    404,
+                    ErrorCode.NOT_FOUND,
+                    f"connector {name!r} has no stream {stream_name!r}",
+                    streams=streams,
                 )
             limits = connector.options
             body = await read_body(request, limits.max_body_bytes)
@@ -156,6 +196,7 @@ class IngestEndpoint:
             if len(records) > limits.max_records:
                 raise Refused(
                     413,
+                    ErrorCode.REQUEST_TOO_LARGE,
                     f"{len(records)} records; this connector takes at most "
                     f"{limits.max_records} per request: split the push",
                 )
@@ -194,6 +235,7 @@ class IngestEndpoint:
             ],
         }
         if report.state != "succeeded":
-            answer["error"] = report.error
+            code = ErrorCode.STORE_UNAVAILABLE if report.transient else ErrorCode.PUSH_FAILED
+            answer |= error_body(str(report.error), code)
             return JSONResponse(answer, status_code=503 if report.transient else 500)
         return JSONResponse(answer)

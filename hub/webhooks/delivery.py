@@ -7,6 +7,12 @@ never both win) and renews that lease with every delivered change. A failed atte
 next one after an exponential backoff; after ``max_attempts`` the webhook is ``failing`` but is
 still retried at the longest backoff, so a receiver that comes back gets everything it missed.
 Progress (``delivered_seq``) only moves when a receiver answered 2xx.
+
+Before every page of changes the target is checked again (``hub.webhooks.targets``) and the
+requests go to the address that check resolved, so a name rebound to an internal address in
+between reaches nothing. ``last_error`` says what failed in general terms ("connection failed",
+"timeout ...", "HTTP 500", "target refused: ..."): never a receiver's body or a network error's
+text, which would tell a caller what listens where.
 """
 
 from __future__ import annotations
@@ -29,8 +35,10 @@ from hub.clock import utcnow
 from hub.config import WebhookConfig
 from hub.feed import Change, head_seq, read_page
 from hub.policy import Policy
+from hub.secret_key import SecretKey, SecretKeyError
 from hub.store import Store
-from hub.webhooks.registry import ACTIVE, FAILING, Webhook, owner_scope
+from hub.webhooks.registry import ACTIVE, FAILING, Webhook, key_or_environment, owner_scope
+from hub.webhooks.targets import Target, TargetPolicy, TargetRefusedError
 
 log = logging.getLogger(__name__)
 _w = tables.webhooks
@@ -51,7 +59,7 @@ class DeliverySettings:
 
     @classmethod
     def from_config(cls, config: WebhookConfig) -> DeliverySettings:
-        return cls(**config.model_dump())
+        return cls(**config.model_dump(exclude={"allow_cidrs"}))
 
     def backoff(self, attempts: int) -> timedelta:
         seconds = self.backoff_seconds * 2 ** min(attempts - 1, 30)
@@ -86,12 +94,17 @@ class WebhookWorker:
         settings: DeliverySettings | None = None,
         *,
         client: httpx.AsyncClient | None = None,
-        policy: Policy | None = None,
+        policy: TargetPolicy | None = None,
+        key: SecretKey | None = None,
+        roles: Policy | None = None,
     ) -> None:
         self.store = store
-        self.policy = policy or Policy()
+        # The roles, by which a webhook reads as its owner does (hub.policy).
+        self.roles = roles or Policy()
         self.bus = bus
         self.settings = settings or DeliverySettings()
+        self.policy = policy or TargetPolicy()
+        self.key = key  # None: HUB_SECRET_KEY's, read at each delivery
         self._client = client
         self._own_client = client is None
         self._woken = asyncio.Event()
@@ -102,8 +115,9 @@ class WebhookWorker:
 
     async def start(self) -> None:
         if self._client is None:
+            # No proxies from the environment: a proxy would resolve the host again itself.
             self._client = httpx.AsyncClient(
-                timeout=self.settings.timeout_seconds, follow_redirects=False
+                timeout=self.settings.timeout_seconds, follow_redirects=False, trust_env=False
             )
         # The first look happens before start returns, so the app's first request never
         # races with it.
@@ -199,12 +213,14 @@ class WebhookWorker:
     async def _deliver_pages(self, webhook: Webhook) -> None:
         delivered, attempts = webhook.delivered_seq, webhook.attempts
         # What its owner may see now: a changed role or catalogue applies at once.
-        scope = await owner_scope(self.policy, self.store, webhook)
+        scope = await owner_scope(self.roles, self.store, webhook)
         while True:
             page = await read_page(self.store, scope, delivered, self.settings.page_size)
+            prepared: tuple[Target, str] | None = None
             for change in page.changes:
                 try:
-                    await self._send(webhook, change)
+                    prepared = prepared or await self._prepare(webhook)
+                    await self._send(prepared, change)
                 except DeliveryFailed as exc:
                     await self._failed(webhook, delivered, attempts + 1, exc.problem)
                     return
@@ -242,8 +258,20 @@ class WebhookWorker:
             next_attempt_at=now + self.settings.backoff(attempts),
         )
 
-    async def _send(self, webhook: Webhook, change: Change) -> None:
+    async def _prepare(self, webhook: Webhook) -> tuple[Target, str]:
+        """The webhook's target, checked (and resolved) now, and its secret in clear."""
+        try:
+            target = await self.policy.check(webhook.url)
+            secret = key_or_environment(self.key).open(
+                webhook.sealed_secret, f"the secret of webhook {webhook.name!r}"
+            )
+        except (TargetRefusedError, SecretKeyError) as exc:
+            raise DeliveryFailed(str(exc)) from None
+        return target, secret
+
+    async def _send(self, prepared: tuple[Target, str], change: Change) -> None:
         assert self._client is not None, "start the worker first"
+        target, secret = prepared
         sent_at = utcnow()
         event_id, body = message(change, sent_at)
         headers = {
@@ -251,15 +279,23 @@ class WebhookWorker:
             "user-agent": "xietong-hub-webhooks/1",
             "webhook-id": event_id,
             "webhook-timestamp": str(int(sent_at.replace(tzinfo=UTC).timestamp())),
-            "webhook-signature": Signer(webhook.secret).sign(event_id, sent_at, body),
+            "webhook-signature": Signer(secret).sign(event_id, sent_at, body),
         }
+        options = target.request_options()
         try:
-            response = await self._client.post(webhook.url, content=body.encode(), headers=headers)
+            response = await self._client.post(
+                target.pinned,
+                content=body.encode(),
+                headers=headers | options["headers"],
+                extensions=options["extensions"],
+            )
         except httpx.TimeoutException:
             raise DeliveryFailed(
-                f"no answer within {self.settings.timeout_seconds:g} s from {webhook.url}"
+                f"timeout: no answer within {self.settings.timeout_seconds:g} s"
             ) from None
         except httpx.HTTPError as exc:
-            raise DeliveryFailed(f"{type(exc).__name__}: {exc} ({webhook.url})") from None
+            # One message for refused, reset, unreachable and TLS failures alike.
+            log.info("webhook to %s: %s: %s", target.url, type(exc).__name__, exc)
+            raise DeliveryFailed("connection failed") from None
         if not response.is_success:
-            raise DeliveryFailed(f"HTTP {response.status_code}: {response.text[:200]}")
+            raise DeliveryFailed(f"HTTP {response.status_code}")

@@ -1,14 +1,20 @@
-"""Registered webhooks: a department's URL, a change filter, a secret and delivery progress."""
+"""Registered webhooks: a department's URL, a change filter, a secret and delivery progress.
+
+A webhook's URL must pass the target policy (``hub.webhooks.targets``) when it is registered;
+its signing secret is stored encrypted with ``HUB_SECRET_KEY`` (``hub.secret_key``).
+"""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
+import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Row
@@ -19,7 +25,11 @@ from hub.bus import EventBus
 from hub.clock import utcnow
 from hub.feed import ChangeFilter, FeedScope, head_seq
 from hub.policy import SYSTEM, Policy, Viewer
+from hub.secret_key import SecretKey, SecretKeyError, is_sealed
 from hub.store import Store
+from hub.webhooks.targets import TargetPolicy, TargetRefusedError
+
+log = logging.getLogger(__name__)
 
 _w = tables.webhooks
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -48,11 +58,9 @@ def new_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise WebhookError(f"webhook URL {url!r} must be an absolute http:// or https:// URL")
-    return url
+def key_or_environment(key: SecretKey | None) -> SecretKey:
+    """``key``, or else the key of ``HUB_SECRET_KEY`` (raising ``SecretKeyError`` without)."""
+    return key if key is not None else SecretKey.from_environment()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +69,7 @@ class Webhook:
     name: str
     department: str | None
     url: str
-    secret: str
+    sealed_secret: str  # as stored: encrypted (``fernet:...``), or in clear from an older hub
     filter: ChangeFilter
     delivered_seq: int
     state: str
@@ -71,6 +79,7 @@ class Webhook:
     next_attempt_at: datetime | None
     created_at: datetime
     owner_role: str | None = None
+    secret: str = ""  # in clear: only in what ``register`` returns (shown once)
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> Webhook:
@@ -80,7 +89,7 @@ class Webhook:
             name=m["name"],
             department=m["department_code"],
             url=m["url"],
-            secret=m["secret"],
+            sealed_secret=m["secret"],
             filter=ChangeFilter.from_json(m["filter"]),
             delivered_seq=m["delivered_seq"],
             state=m["state"],
@@ -110,10 +119,21 @@ async def owner_scope(policy: Policy, store: Store, webhook: Webhook) -> FeedSco
 class Webhooks:
     """Registers and manages webhooks; changes that need delivery wake the workers via ``bus``."""
 
-    def __init__(self, store: Store, bus: EventBus, policy: Policy | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        bus: EventBus,
+        *,
+        policy: TargetPolicy | None = None,
+        key: SecretKey | None = None,
+        roles: Policy | None = None,
+    ) -> None:
         self.store = store
         self.bus = bus
-        self.policy = policy or Policy()
+        self.policy = policy or TargetPolicy()
+        self.key = key  # None: HUB_SECRET_KEY's, read when a secret is sealed
+        # The roles, by which a webhook reads as its owner does (hub.policy).
+        self.roles = roles or Policy()
 
     async def register(
         self,
@@ -133,9 +153,18 @@ class Webhooks:
                 f"webhook name {name!r} must be 1-100 characters: lower-case letters, digits, "
                 "'_', '.', '-', starting with a letter or digit"
             )
-        check_url(url)
+        if len(url) > 1000:
+            raise WebhookError("webhook URL is longer than 1000 characters")
+        try:
+            await self.policy.check(url)
+        except TargetRefusedError as exc:
+            raise WebhookError(f"webhook URL {url!r}: {exc}") from None
         if after is not None and after < 0:
             raise WebhookError(f"start seq {after} must not be negative")
+        secret = secret or new_secret()
+        if len(secret) > 64:  # sealed, it must fit the secret column
+            raise WebhookError("a webhook secret has at most 64 characters")
+        sealed = key_or_environment(self.key).seal(secret)
         start = await head_seq(self.store) if after is None else after
         try:
             async with self.store.write() as conn:
@@ -145,7 +174,7 @@ class Webhooks:
                         department_code=department,
                         owner_role=owner_role,
                         url=url,
-                        secret=secret or new_secret(),
+                        secret=sealed,
                         filter=change_filter.to_json(),
                         delivered_seq=start,
                         state=ACTIVE,
@@ -156,7 +185,7 @@ class Webhooks:
         except IntegrityError:
             raise WebhookError(f"a webhook named {name!r} already exists") from None
         await self.bus.publish()
-        return await self.get(name)
+        return dataclasses.replace(await self.get(name), secret=secret)
 
     async def list(self) -> list[Webhook]:
         async with self.store.read() as conn:
@@ -203,3 +232,33 @@ class Webhooks:
             result = await conn.execute(delete(_w).where(_w.c.name == name))
         if result.rowcount == 0:
             raise WebhookNotFoundError(name)
+
+    async def rekey(self) -> int:
+        """Encrypt every secret with the first key of ``HUB_SECRET_KEY`` (after a rotation, or
+        for secrets stored in clear by an older hub); the number re-encrypted."""
+        key = key_or_environment(self.key)
+        return await self._reseal(key, lambda stored: not key.is_current(stored))
+
+    async def seal_clear_secrets(self) -> int:
+        """Encrypt the secrets an older hub stored in clear, when a key is set (a hub without
+        one logs that they are still in clear); the number encrypted."""
+        async with self.store.read() as conn:
+            stored = (await conn.execute(select(_w.c.secret))).scalars().all()
+        clear = sum(1 for s in stored if not is_sealed(s))
+        if not clear:
+            return 0
+        try:
+            key = key_or_environment(self.key)
+        except SecretKeyError as exc:
+            log.warning("%d webhook secrets are stored in clear: %s", clear, exc)
+            return 0
+        return await self._reseal(key, lambda stored: not is_sealed(stored))
+
+    async def _reseal(self, key: SecretKey, stale: Callable[[str], bool]) -> int:
+        async with self.store.write() as conn:
+            rows = (await conn.execute(select(_w.c.id, _w.c.name, _w.c.secret))).all()
+            chosen = [r for r in rows if stale(r.secret)]
+            for row in chosen:
+                sealed = key.reseal(row.secret, f"the secret of webhook {row.name!r}")
+                await conn.execute(update(_w).where(_w.c.id == row.id).values(secret=sealed))
+        return len(chosen)

@@ -22,6 +22,8 @@ class ChangeOp(enum.Enum):
     RESTORED = "restored"
     # The hub's own conclusion: a filing's time-limit alert (督办) began, changed or ended.
     SLA = "sla"
+    # The hub's own conclusion: a data-check finding opened (new value) or closed (old value).
+    FINDING = "finding"
 
 
 @strawberry.type(description="Which sync reported a change.")
@@ -103,6 +105,12 @@ class ChangeFilter:
     ops: list[ChangeOp] | None = strawberry.field(
         default=None, description="Kinds of change, e.g. [SLA] for the time-limit alerts only."
     )
+    prerequisites_of: list[str] | None = strawberry.field(
+        default=None,
+        description="Matter codes a department handles: receive the outcomes and filing state "
+        "changes of the matters they require (前置, from the catalogue at delivery time), for "
+        "the projects that file one of them.",
+    )
 
     def build(self) -> FeedFilter:
         try:
@@ -113,6 +121,7 @@ class ChangeFilter:
                 departments=self.department_codes,
                 matter_codes=self.matter_codes,
                 ops=None if self.ops is None else [op.value for op in self.ops],
+                prerequisites_of=self.prerequisites_of,
             )
         except FeedFilterError as exc:
             raise UserInputError(str(exc), code="INVALID_FILTER") from None
@@ -130,6 +139,7 @@ class ChangeFilterSpec:
     department_codes: list[str]
     matter_codes: list[str]
     ops: list[ChangeOp]
+    prerequisites_of: list[str]
 
     @classmethod
     def from_filter(cls, value: FeedFilter) -> ChangeFilterSpec:
@@ -140,6 +150,7 @@ class ChangeFilterSpec:
             department_codes=sorted(value.departments),
             matter_codes=sorted(value.matter_codes),
             ops=[ChangeOp(op) for op in sorted(value.ops)],
+            prerequisites_of=sorted(value.prerequisites_of),
         )
 
 

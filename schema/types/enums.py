@@ -7,6 +7,7 @@ from typing import TypeVar
 
 import strawberry
 
+from hub.authenticity import AuthenticityState
 from hub.entities import (
     Decision,
     EventStep,
@@ -20,6 +21,7 @@ from hub.entities import (
 from hub.sla import SlaState
 
 __all__ = [
+    "AuthenticityState",
     "Decision",
     "EventStep",
     "FilingStatus",
@@ -45,6 +47,10 @@ strawberry.enum(ProjectStatus, description="Project status.")
 strawberry.enum(FilingStatus, description="Filing status.")
 strawberry.enum(EventStep, description="Step of a filing's process.")
 strawberry.enum(Decision, description="Decision of an outcome.")
+strawberry.enum(
+    AuthenticityState,
+    description="Whether an outcome's signature holds (电子证照防伪), as sync last checked it.",
+)
 strawberry.enum(
     SlaState,
     description="A filing's time-limit state as of a day (时限状态: 红灯 OVERDUE, 黄灯 DUE_SOON).",

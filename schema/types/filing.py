@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from hub import entities
+from schema.business_day import past_day
 from schema.prefetch import cached_or_load
 from schema.snapshot import Snapshot
 from schema.types.enums import FilingStatus, member
 from schema.types.filing_sla import FilingSla
 from schema.types.history import FilingField, HistoryEntry, history
+from schema.types.prerequisite import Prerequisite
 from schema.types.provenance import Provenance, provenance_field
 from schema.types.scalars import JSON, columns, utc
 
@@ -118,6 +120,18 @@ class Filing:
     ) -> FilingSla:
         day = info.context.clock.business_day(as_of)
         return await info.context.loaders.sla.load((day, self.key))
+
+    @strawberry.field(
+        description="The matters this filing's matter requires (前置), each with its state when "
+        "the filing was accepted (before that: as of the business day), from the catalogue now."
+    )
+    async def prerequisites(
+        self, info: strawberry.Info[Context, None], as_of: date | None = None
+    ) -> list[Prerequisite]:
+        past_day(as_of, "Filing.prerequisites")
+        day = info.context.clock.business_day(as_of)
+        found = await info.context.loaders.prerequisites.load((day, self.key))
+        return [Prerequisite.of(status) for status in found]
 
     @strawberry.field(description="The recorded changes of this filing, oldest first.")
     async def history(

@@ -15,6 +15,7 @@ from schema.types.scalars import JSON, columns, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
+    from schema.types.authenticity import Authenticity
     from schema.types.filing import Filing
 
 
@@ -31,6 +32,11 @@ class Outcome:
     attributes: JSON | None = strawberry.field(
         description="Further attributes, e.g. land parcel or floor area."
     )
+    holder_credit_code: str | None
+    document_sha256: str | None = strawberry.field(
+        description="The sha256 (hex) of the document file, as its issuer signed it."
+    )
+    signing_key_id: str | None
     provenance: Provenance = provenance_field()
     source_row: strawberry.Private[Any]  # the row it was built from
     filing_key: strawberry.Private[str]
@@ -49,6 +55,10 @@ class Outcome:
             issuer=values["issuer"],
             holder=values["holder"],
             attributes=values["attributes"],
+            # .get: an as-of snapshot rebuilt from changes logged before these fields existed
+            holder_credit_code=values.get("holder_credit_code"),
+            document_sha256=values.get("document_sha256"),
+            signing_key_id=values.get("signing_key_id"),
             source_row=row,
             filing_key=values["filing_key"],
             project_code=values["project_code"],
@@ -59,6 +69,15 @@ class Outcome:
         self, info: strawberry.Info[Context, None]
     ) -> Annotated[Filing, strawberry.lazy("schema.types.filing")] | None:
         return await info.context.loaders.filing.load(self.filing_key)
+
+    @strawberry.field(
+        description="Whether the issuer's signature holds, as the sync that stored these "
+        "values checked it (null: stored before the hub checked signatures)."
+    )
+    async def authenticity(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[Authenticity, strawberry.lazy("schema.types.authenticity")] | None:
+        return await info.context.loaders.authenticity.load(self.key)
 
     @strawberry.field(description="The recorded changes of this outcome, oldest first.")
     async def history(

@@ -9,6 +9,7 @@ import strawberry
 
 from hub import entities
 from hub.sla import china_today
+from schema.business_day import past_day
 from schema.filters import FilingFilter
 from schema.nested import project_filings, snapshot_filings
 from schema.ordering import FilingOrder
@@ -20,12 +21,14 @@ from schema.types.district import District
 from schema.types.enums import Funding, ProjectCategory, ProjectStatus, Stage, to_enum
 from schema.types.filing import Filing
 from schema.types.history import HistoryEntry, ProjectField, history
+from schema.types.prerequisite import WaitingOn
 from schema.types.project_idle import ProjectIdle
 from schema.types.provenance import Provenance, provenance_field
 from schema.types.scalars import columns, utc
 
 if TYPE_CHECKING:
     from schema.context import Context
+    from schema.types.matter import Matter
     from schema.types.outcome import Outcome
 
 
@@ -138,6 +141,31 @@ class Project:
     @strawberry.field(description="Annotations of the project (causes of delay), oldest first.")
     async def annotations(self, info: strawberry.Info[Context, None]) -> list[ProjectAnnotation]:
         return await info.context.loaders.annotations_by_project.load(self.code)
+
+    @strawberry.field(
+        description="What the project can file now: matters whose prerequisites (前置) are all "
+        "approved for it and in force at the end of the business day, not filed yet."
+    )
+    async def next_matters(
+        self, info: strawberry.Info[Context, None], as_of: date | None = None
+    ) -> list[Annotated[Matter, strawberry.lazy("schema.types.matter")]]:
+        past_day(as_of, "Project.nextMatters")
+        loaders = info.context.loaders
+        day = info.context.clock.business_day(as_of)
+        codes = await loaders.next_matters.load((day, self.code))
+        return [m for m in await loaders.matter.load_many(codes) if m is not None]
+
+    @strawberry.field(
+        description="The prerequisites its open filings wait on (not in force), with the "
+        "departments that owe them."
+    )
+    async def waiting_on(
+        self, info: strawberry.Info[Context, None], as_of: date | None = None
+    ) -> list[WaitingOn]:
+        past_day(as_of, "Project.waitingOn")
+        day = info.context.clock.business_day(as_of)
+        found = await info.context.loaders.waiting_on.load((day, self.code))
+        return [WaitingOn.of(waiting) for waiting in found]
 
     @strawberry.field(description="The recorded changes of this project, oldest first.")
     async def history(

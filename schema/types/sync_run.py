@@ -7,7 +7,10 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
+from sqlalchemy import Select, select
 
+from hub import tables
+from schema.operators import naive_utc
 from schema.types.enums import to_enum
 from schema.types.scalars import utc
 
@@ -67,3 +70,19 @@ class SyncRunFilter:
     state: SyncRunState | None = None
     started_after: datetime | None = None
     started_before: datetime | None = None
+
+
+def sync_runs_query(filter: SyncRunFilter | None) -> Select[Any]:
+    """The runs ``syncRuns(filter)`` lists (unordered)."""
+    s = tables.sync_runs
+    query = select(s)
+    if filter is not None:
+        if filter.connector is not None:
+            query = query.where(s.c.connector == filter.connector)
+        if filter.state is not None:
+            query = query.where(s.c.state == filter.state.value)
+        if filter.started_after is not None:
+            query = query.where(s.c.started_at > naive_utc(filter.started_after))
+        if filter.started_before is not None:
+            query = query.where(s.c.started_at < naive_utc(filter.started_before))
+    return query

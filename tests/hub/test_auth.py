@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,13 @@ def test_deny_answers_401_or_403_with_www_authenticate() -> None:
     assert forbidden.status_code == 403
     assert 'error="insufficient_scope", scope="ingest:zjj"' in forbidden.headers["www-authenticate"]
     assert b"lacks the scope 'ingest:zjj'" in forbidden.body
+    assert json.loads(forbidden.body)["errors"][0]["extensions"] == {
+        "code": "FORBIDDEN",
+        "scope": "ingest:zjj",
+    }
+    assert json.loads(unauthenticated.body)["errors"][0]["extensions"] == {
+        "code": "UNAUTHENTICATED"
+    }
 
 
 def test_cli_creates_lists_and_revokes_tokens(tmp_path: Path) -> None:

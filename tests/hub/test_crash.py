@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub import tables
+from hub.log_chain import verify_log
 from hub.store import Store
 from tests import department_source as src
 
@@ -156,6 +157,8 @@ async def test_sigkill_at_random_points_loses_and_duplicates_nothing(
     assert updated == renames
     assert all(op in {"created", "updated"} for op, *_ in logged)
     assert kills >= KILLS
+    chain = await verify_log(store)  # killed writers never leave the hash chain broken
+    assert chain.ok and chain.rows == len(logged), chain.problems
 
 
 async def read_source(url: str) -> tuple[dict[str, str], set[str]]:

@@ -259,7 +259,9 @@ async def test_a_supervisor_annotates_and_the_cause_is_theirs_from_then_on(
     reader = await auth.create_token(store, "reader", scopes=["read"])
     denied = await graphql(http, ANNOTATE, reader, project=code(1), cause="TENDERING")
     assert "token 'reader'" in denied["errors"][0]["message"]
-    supervisor = await auth.create_token(store, "dbj-li", scopes=["supervise"], department="DBJ")
+    supervisor = await auth.create_token(
+        store, "dbj-li", scopes=["read"], role="supervisor", department="DBJ"
+    )
     wrong = await graphql(http, ANNOTATE, supervisor, project=code(1), cause="RAIN")
     (error,) = wrong["errors"]
     assert error["extensions"]["code"] == "INVALID_ANNOTATION"

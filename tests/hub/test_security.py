@@ -281,7 +281,10 @@ async def seed(store: Store) -> None:
         )
 
 
-CONFIG = HubConfig.model_validate({"security": {"graphiql_anonymous": False}})
+# Its webhooks' targets are on loopback, allowed as an operator would allow an internal net.
+CONFIG = HubConfig.model_validate(
+    {"security": {"graphiql_anonymous": False}, "webhooks": {"allow_cidrs": ["127.0.0.0/8"]}}
+)
 
 
 class Hub:
@@ -658,7 +661,8 @@ async def test_push_tokens_write_only_into_their_departments_connectors(store: S
 
             for refused in (other, none):
                 response = await push(refused)
-                assert response.status_code == 403 and "ZJJ" in response.json()["error"]
+                assert response.status_code == 403
+                assert "ZJJ" in response.json()["errors"][0]["message"]
             assert (await push(own)).status_code == 200
     async with store.read() as conn:
         departments = (await conn.execute(select(tables.changes.c.department_code))).scalars()
@@ -759,3 +763,81 @@ async def test_authorize_is_the_yes_or_no_of_viewer_for(hub: Hub) -> None:
     assert await authorize(request(hub.headers("dept:GHJ"))) is None
     refused = await authorize(request({"authorization": "Bearer nope"}))
     assert refused is not None and refused.status_code == 401
+
+
+DEPARTMENTS = {"dept:FGW", "dept:GHJ", "dept:ZJJ"}
+# door -> (query, the roles it answers; the others get FORBIDDEN)
+DOORS_OF_THE_HUB = {
+    "applicant": (f'{{ applicant(creditCode: "{CC1}") {{ creditCode }} }}', {"supervisor"}),
+    "weeklyReport": ('{ weeklyReport(week: "2014-W09") { week } }', {"supervisor", "operator"}),
+    "verifyCertificate": (
+        '{ verifyCertificate(documentNumber: "X-1", holderName: "某公司") { result } }',
+        {"supervisor"} | DEPARTMENTS,
+    ),
+    "qualityRules": ("{ qualityRules { name } }", {"supervisor", "operator"} | DEPARTMENTS),
+    "annotateProject": (
+        f'mutation {{ annotateProject(projectCode: "{P1}", cause: "NOT_A_CAUSE") {{ key }} }}',
+        {"supervisor"},  # answered: with INVALID_ANNOTATION (the cause is not configured)
+    ),
+}
+
+
+async def test_the_hubs_other_doors_are_for_their_roles(hub: Hub) -> None:
+    for role in ROLES:
+        for door, (query, allowed) in DOORS_OF_THE_HUB.items():
+            body = await hub.gql(role, query)
+            codes = {e["extensions"]["code"] for e in body.get("errors", [])}
+            assert ("FORBIDDEN" not in codes) == (role in allowed), (role, door, body)
+
+
+async def test_findings_are_read_by_their_department(hub: Hub) -> None:
+    async with hub.store.write() as conn:
+        await conn.execute(tables.findings.delete())
+        await conn.execute(
+            tables.findings.insert(),
+            [
+                {
+                    "rule": "unknown_matter_code",
+                    "severity": "ERROR",
+                    "entity": "filing",
+                    "entity_key": f"F-{department}",
+                    "department_code": department,
+                    "message": "x",
+                    "first_seen": SYNCED,
+                    "last_seen": SYNCED,
+                }
+                for department in ("FGW", "GHJ")
+            ],
+        )
+    query = "{ findings { nodes { departmentCode } } }"
+    expected = {"supervisor": ["FGW", "GHJ"], "operator": ["FGW", "GHJ"], "dept:GHJ": ["GHJ"]}
+    expected |= {"dept:ZJJ": []}
+    for role in ROLES:
+        body = await hub.gql(role, query)
+        export = await hub.http.get("/export/findings.ndjson", headers=hub.headers(role))
+        if role in expected or role == "dept:FGW":
+            seen = sorted(n["departmentCode"] for n in body["data"]["findings"]["nodes"])
+            assert seen == expected.get(role, ["FGW"]), role
+            exported = [json.loads(line)["departmentCode"] for line in export.text.splitlines()]
+            assert sorted(exported) == seen
+        else:
+            assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN", role
+            assert export.status_code == (401 if role == "public" else 403)
+
+
+async def test_the_console_and_reports_are_for_their_roles(hub: Hub) -> None:
+    pages = {
+        "/console": {"operator"},
+        "/console/rejects": {"operator"},
+        "/console/board": {"supervisor"},
+        "/console/reports": {"supervisor", "operator"},
+    }
+    for role in ROLES[1:]:
+        for path, allowed in pages.items():
+            page = await hub.http.get(path, headers=hub.headers(role))
+            assert (page.status_code == 200) == (role in allowed), (role, path, page.text[:300])
+            assert page.status_code in (200, 403), (role, path)
+    sync = await hub.http.post(
+        "/console/sync/nothing", headers=hub.headers("supervisor") | {"origin": "http://hub.test"}
+    )
+    assert sync.status_code == 403

@@ -26,6 +26,7 @@ from hub.webhooks import (
     WebhookWorker,
     owner_scope,
 )
+from hub.webhooks.targets import TargetPolicy
 from tests.feed_support import Department, Receiver, free_port, live_server, logged
 
 pytestmark = pytest.mark.anyio
@@ -38,6 +39,8 @@ FAST = DeliverySettings(
     poll_seconds=0.2,
 )
 PROJECTS = ChangeFilter.build(entities=["project"])
+# The receivers listen on loopback, which the default target policy refuses: allowed here.
+LOCAL = TargetPolicy.allowing(["127.0.0.0/8"])
 
 
 @pytest.fixture
@@ -52,8 +55,8 @@ async def hub_side(store: Store, workers: int = 1) -> AsyncIterator[tuple[Webhoo
     async with AsyncExitStack() as stack:
         await stack.enter_async_context(bus)
         for _ in range(workers):
-            await stack.enter_async_context(WebhookWorker(store, bus, FAST))
-        yield Webhooks(store, bus), bus
+            await stack.enter_async_context(WebhookWorker(store, bus, FAST, policy=LOCAL))
+        yield Webhooks(store, bus, policy=LOCAL), bus
 
 
 @asynccontextmanager
@@ -126,7 +129,7 @@ async def test_a_receiver_down_for_a_long_while_gets_everything_in_order_when_ba
         failing = await until(store, hook.name, lambda h: h.state == FAILING)
         assert failing.attempts >= FAST.max_attempts
         assert failing.delivered_seq == 0
-        assert failing.last_error and "ConnectError" in failing.last_error
+        assert failing.last_error == "connection failed"
         assert failing.next_attempt_at is not None and failing.last_attempt_at is not None
         # More changes while it is down; then it comes back on the same port.
         await fgw.rename([1, 2, 3])
@@ -155,9 +158,9 @@ async def test_500s_and_slow_receivers_are_recorded_and_hold_up_no_one_else(
         await fgw.sync(store, bus.publish)
         assert len(await healthy.wait_for(12)) == 12
         failed = await until(store, "broken", lambda h: h.state == FAILING)
-        assert failed.last_error == "HTTP 500: " and failed.delivered_seq == 0
+        assert failed.last_error == "HTTP 500" and failed.delivered_seq == 0
         timed_out = await until(store, "slow", lambda h: h.attempts >= 2)
-        assert timed_out.last_error == f"no answer within 0.5 s from {slow_url}"
+        assert timed_out.last_error == "timeout: no answer within 0.5 s"
         assert timed_out.delivered_seq == 0
 
 
@@ -191,20 +194,20 @@ async def test_paused_webhooks_wait_and_resume_where_they_stopped(
 @pytest.mark.parametrize(
     ("name", "url", "problem"),
     [
-        ("zjj", "ftp://127.0.0.1/hook", "must be an absolute http:// or https:// URL"),
-        ("zjj", "/hook", "must be an absolute http:// or https:// URL"),
+        ("zjj", "ftp://127.0.0.1/hook", "the URL must be an absolute http:// or https:// URL"),
+        ("zjj", "/hook", "the URL must be an absolute http:// or https:// URL"),
         ("ZJJ hook", "http://127.0.0.1/hook", "webhook name 'ZJJ hook' must be"),
     ],
 )
 async def test_bad_registrations_are_refused(
     store: Store, name: str, url: str, problem: str
 ) -> None:
-    hooks = Webhooks(store, MemoryBus())
+    hooks = Webhooks(store, MemoryBus(), policy=LOCAL)
     with pytest.raises(WebhookError, match=problem):
         await hooks.register(name, url, ChangeFilter())
-    await hooks.register("zjj", "https://zjj.example/hook", ChangeFilter())
+    await hooks.register("zjj", "https://127.0.0.1/hook", ChangeFilter())
     with pytest.raises(WebhookError, match="a webhook named 'zjj' already exists"):
-        await hooks.register("zjj", "https://zjj.example/other", ChangeFilter())
+        await hooks.register("zjj", "https://127.0.0.1/other", ChangeFilter())
     with pytest.raises(WebhookNotFoundError, match="no webhook named 'nope'"):
         await hooks.redeliver("nope", 1)
     assert [h.name for h in await hooks.list()] == ["zjj"]

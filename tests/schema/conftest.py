@@ -65,7 +65,10 @@ async def fgw(tmp_path: Path) -> Department:
 @pytest.fixture
 async def hub(store: Store) -> AsyncIterator[Hub]:
     # The feed polls rarely, so that deliveries in these tests come from wake-ups.
-    config = trusted({"bus": {"poll_seconds": 30, "queue_size": 4}})
+    # Its webhooks' targets are on loopback, allowed as an operator would allow an internal net.
+    config = trusted(
+        {"bus": {"poll_seconds": 30, "queue_size": 4}, "webhooks": {"allow_cidrs": ["127.0.0.0/8"]}}
+    )
     app = create_app(config, store=store)
     async with live_server(app) as address:
         yield Hub(address, app)

@@ -126,13 +126,16 @@ async def test_webhooks_are_managed_and_their_state_is_visible(
         "deliveredUpTo": 0,
         "filter": {"entities": ["filing", "outcome"], "fields": ["status"]},
     }
-    errors = await client.errors(REGISTER, name="zjj-permits", url="https://zjj.example/h")
+    errors = await client.errors(REGISTER, name="zjj-permits", url="https://127.0.0.1/h")
     assert errors[0]["message"] == "a webhook named 'zjj-permits' already exists"
     assert errors[0]["extensions"]["code"] == "INVALID_WEBHOOK"
     errors = await client.errors(REGISTER, name="other", url="file:///etc/passwd")
     assert "must be an absolute http:// or https:// URL" in errors[0]["message"]
     errors = await client.errors(
-        REGISTER, name="other", url="http://x/", filter={"entities": ["filing"], "fields": ["x"]}
+        REGISTER,
+        name="other",
+        url="http://127.0.0.1/",
+        filter={"entities": ["filing"], "fields": ["x"]},
     )
     assert errors[0]["extensions"]["code"] == "INVALID_FILTER"
 

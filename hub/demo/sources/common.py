@@ -183,6 +183,21 @@ def key(name: str, type_: str, prefix: str, value: Value, hub_field: str = "key"
     return Column(name, type_, value, hub_field, {"expr": f"'{prefix}' || {name}"})
 
 
+def signed(
+    holder: str, digest: str, signature: str, key_id: str, algorithm: str
+) -> tuple[Column, ...]:
+    """The signed certificate's columns every department's outcome table has, under the
+    system's own names (hub.demo.signing): holder credit code, document sha256, signature,
+    key id, algorithm."""
+    return (
+        own(holder, "VARCHAR(18)", "holder_credit_code"),
+        own(digest, "CHAR(64)", "document_sha256"),
+        own(signature, "VARCHAR(200)", "signature"),
+        own(key_id, "VARCHAR(64)", "signing_key_id"),
+        own(algorithm, "VARCHAR(16)", "signature_algorithm"),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     """A department table, and the hub stream that reads it when ``entity`` is set."""

@@ -22,6 +22,7 @@ from hub.demo.sources.common import (
     native_id,
     own,
     shared_code_table,
+    signed,
     step_codes,
     updated,
 )
@@ -223,6 +224,7 @@ SYSTEM = System(
                 own("EXPIRE_DATE", "VARCHAR(10)", "valid_until", _slashed_date),
                 own("ISSUE_ORG", "VARCHAR(200)", "issuer"),
                 own("HOLDER", "VARCHAR(400)", "holder"),
+                *signed("HOLDER_CODE", "DOC_SHA256", "SIGNATURE", "SIGN_KEY_ID", "SIGN_ALG"),
                 _land("LAND_NO", "VARCHAR(20)", "parcel"),
                 _land("LAND_AREA", "REAL", "land_area_m2"),
                 _land("FLOOR_AREA", "REAL", "floor_area_m2"),

@@ -22,6 +22,7 @@ from hub.demo.sources.common import (
     native_id,
     own,
     shared_code_table,
+    signed,
     step_codes,
 )
 from hub.entities import Decision, FilingStatus
@@ -197,6 +198,7 @@ SYSTEM = System(
                 own("YXQ", "VARCHAR2(25)", "valid_until", _midnight, formats=[_TIMESTAMP]),
                 own("PFDW", "VARCHAR2(200)", "issuer"),
                 own("JSDW", "VARCHAR2(400)", "holder"),
+                *signed("JSDW_XYDM", "WJ_SHA256", "SZQM", "QMMY_ID", "QMSF_LX"),
                 own("FJXX", "VARCHAR2(4000)", "attributes", dumps),
                 _SCN,
             ),

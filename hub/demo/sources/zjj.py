@@ -23,6 +23,7 @@ from hub.demo.sources.common import (
     key,
     native_id,
     own,
+    signed,
     step_codes,
     updated,
 )
@@ -208,6 +209,7 @@ SYSTEM = System(
                 own("YOUXIAO_QZ", "CHAR(8)", "valid_until", _compact_date),
                 own("FAZHENG_JG", "VARCHAR(200)", "issuer"),
                 own("CHIZHENG_DW", "VARCHAR(400)", "holder"),
+                *signed("CHIZHENG_DW_DAIMA", "WENJIAN_HAXI", "QIANMING", "MIYAO_BH", "SUANFA"),
                 own("KUOZHAN_XX", "TEXT", "attributes", dumps),
                 updated("GENGXIN_SJ"),
             ),

@@ -4,13 +4,16 @@ LISTEN/NOTIFY, in every other."""
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from hub.bus import EventBus, create_bus
+from hub.bus.local import LocalBus
 from hub.bus.memory import MemoryBus
 from hub.bus.postgres import PostgresBus
 from hub.bus.redis import RedisBus
@@ -32,13 +35,18 @@ async def test_memory_bus_wakes_its_listeners_until_they_stop() -> None:
 
 
 def test_an_unknown_scheme_lists_the_known_ones() -> None:
-    with pytest.raises(UnknownNameError, match="unknown event bus scheme 'kafka'; known: memory"):
+    with pytest.raises(
+        UnknownNameError, match="unknown event bus scheme 'kafka'; known: local, memory"
+    ):
         create_bus("kafka://localhost")
 
 
 def _shared_bus(backend: str) -> Callable[[], EventBus]:
-    """Buses on one fresh channel of ``backend`` (redis, postgres), as separate processes
+    """Buses on one fresh channel of ``backend`` (redis, postgres, local), as separate processes
     would open them."""
+    if backend == "local":
+        folder = tempfile.mkdtemp(prefix="hub-bus-")
+        return lambda: LocalBus(f"local://{folder}")
     if backend == "redis":
         url = service_url(REDIS_ENV, "redis://127.0.0.1:6379/0")
         channel = f"hub-test-{uuid.uuid4().hex}"
@@ -48,7 +56,7 @@ def _shared_bus(backend: str) -> Callable[[], EventBus]:
     return lambda: PostgresBus(url, channel=channel)
 
 
-SHARED = ["redis", pytest.param("postgres", marks=pytest.mark.postgres)]
+SHARED = ["local", "redis", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.mark.parametrize("backend", SHARED)
@@ -62,6 +70,22 @@ async def test_a_shared_bus_wakes_another_process_bus(backend: str) -> None:
         await sender.publish()
         await asyncio.wait_for(woken.wait(), 5)
     assert local  # the publishing process is woken too
+
+
+async def test_the_local_bus_drops_the_socket_of_a_process_that_is_gone(tmp_path: Path) -> None:
+    url = f"local://{tmp_path}"
+    async with create_bus(url) as gone:
+        assert isinstance(gone, LocalBus)
+        stale = gone.path
+    stale.touch()  # as a killed process leaves it: a file nobody reads
+    woken = asyncio.Event()
+    async with create_bus(url) as sender, create_bus(url) as other:
+        other.listen(woken.set)
+        await sender.publish()
+        await asyncio.wait_for(woken.wait(), 5)
+        assert not stale.exists()
+        assert len(list(tmp_path.glob("*.sock"))) == 2
+    assert not list(tmp_path.glob("*.sock"))  # each bus removes its own on close
 
 
 @pytest.mark.parametrize(

@@ -147,29 +147,49 @@ async def test_tokens_and_scopes_are_checked_before_anything_is_read(
         assert (await conn.execute(select(tables.filings))).all() == []
 
 
-REFUSED: list[tuple[str, Any, int, str]] = [
-    ("/ingest/nope/filing", [], 404, "unknown connector 'nope'"),
-    ("/ingest/fgw/filing", [], 400, "connector 'fgw' is a sql connector: the hub pulls it"),
-    ("/ingest/zjj_push/project", [], 404, "connector 'zjj_push' has no stream 'project'"),
+REFUSED: list[tuple[str, Any, int, str, str]] = [
+    ("/ingest/nope/filing", [], 404, "NOT_FOUND", "unknown connector 'nope'"),
+    (
+        "/ingest/fgw/filing",
+        [],
+        400,
+        "NOT_A_PUSH_CONNECTOR",
+        "connector 'fgw' is a sql connector: the hub pulls it",
+    ),
+    ("/ingest/zjj_push/project", [], 404, "NOT_FOUND", "connector 'zjj_push' has no stream"),
     (
         "/ingest/zjj_push/filing",
         b'[{"sbbh": "A"},\n {"sbbh": }]',
         400,
+        "BAD_REQUEST",
         "malformed JSON at line 2, column 11 (char 26)",
     ),
-    ("/ingest/zjj_push/filing", {"sbbh": "A"}, 400, "the body is a JSON dict"),
-    ("/ingest/zjj_push/filing", b'["\xd6\xd0"]', 400, "not UTF-8 (byte offset 2"),
-    ("/ingest/zjj_push/filing", [filing(n) for n in range(6)], 413, "at most 5 per request"),
-    ("/ingest/zjj_push/filing", [{"x": "y" * 2000}], 413, "limit of 2000 bytes"),
+    ("/ingest/zjj_push/filing", {"sbbh": "A"}, 400, "BAD_REQUEST", "the body is a JSON dict"),
+    ("/ingest/zjj_push/filing", b'["\xd6\xd0"]', 400, "BAD_REQUEST", "not UTF-8 (byte offset 2"),
+    (
+        "/ingest/zjj_push/filing",
+        [filing(n) for n in range(6)],
+        413,
+        "REQUEST_TOO_LARGE",
+        "at most 5 per request",
+    ),
+    ("/ingest/zjj_push/filing", [{"x": "y" * 2000}], 413, "REQUEST_TOO_LARGE", "limit of 2000"),
+    ("/ingest/zjj_push/filing", b"[" * 100_000, 413, "REQUEST_TOO_LARGE", "limit of 2000"),
 ]
 
 
-async def test_refused_pushes_say_why(client: httpx.AsyncClient, token: str) -> None:
-    for path, body, status, error in REFUSED:
+async def test_refused_pushes_say_why_in_the_shape_of_every_door(
+    client: httpx.AsyncClient, token: str
+) -> None:
+    for path, body, status, code, error in REFUSED:
         content = body if isinstance(body, bytes) else json.dumps(body).encode()
         answer = await client.post(path, content=content, headers=bearer(token))
-        assert (answer.status_code, error in answer.json()["error"]) == (status, True), answer.text
+        (problem,) = answer.json()["errors"]
+        assert (answer.status_code, problem["extensions"]["code"]) == (status, code), answer.text
+        assert error in problem["message"], answer.text
     unknown = await client.post("/ingest/nope/filing", json=[], headers=bearer(token))
-    assert unknown.json()["push_connectors"] == ["zjj_push"]
+    assert unknown.json()["errors"][0]["extensions"]["pushConnectors"] == ["zjj_push"]
     no_stream = await client.post("/ingest/zjj_push/project", json=[], headers=bearer(token))
-    assert no_stream.json()["streams"] == ["filing"]
+    assert no_stream.json()["errors"][0]["extensions"]["streams"] == ["filing"]
+    missing = await client.post("/ingest/zjj_push/filing", json=[filing(1)])
+    assert missing.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -38,7 +38,8 @@ async def test_the_figures_are_the_stores(store: Store, tmp_path: Path) -> None:
     await src.execute(url, src.projects.insert(), [src.project_row(101, DJRQ="20140230")])
     report = await src.sync_once(store, src.source_config(url))
     assert report.state == "succeeded", report.error
-    app = create_app(HubConfig(), store=store)
+    local = HubConfig.model_validate({"webhooks": {"allow_cidrs": ["127.0.0.0/8"]}})
+    app = create_app(local, store=store)
     async with running(app) as client:
         hooks = app.state.webhooks
         await hooks.register("ops", "http://127.0.0.1:9/hook", ChangeFilter(), after=0)
