@@ -15,6 +15,7 @@ from hub.runs import RowResult
 from hub.signatures import algorithm
 from hub.store import Store
 from hub.sync import SyncEngine
+from tests.asgi import TRUSTED
 
 GHJ_KEY = "01" * 32  # SM2 private key of the planning bureau
 ZJJ_KEY = "02" * 32  # Ed25519 private key of the construction bureau
