@@ -317,7 +317,15 @@ class Viewer:
 
 
 def _builtin_system() -> RoleConfig:
-    return RoleConfig(data="all", sensitive=True, operations=True, audit_log=True, webhooks=True)
+    return RoleConfig(
+        data="all",
+        sensitive=True,
+        operations=True,
+        audit_log=True,
+        webhooks=True,
+        supervise=True,
+        verify=True,
+    )
 
 
 # The hub itself (sync, jobs, tests that read the store as it is): everything, unaudited.

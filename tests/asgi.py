@@ -13,7 +13,7 @@ import httpx
 from starlette.types import ASGIApp, Message
 
 from hub.auth import create_token
-from hub.config import HubConfig, ServerConfig
+from hub.config import HubConfig, RoleConfig, ServerConfig
 from hub.http.app import create_app
 from hub.store import Store
 
@@ -82,6 +82,13 @@ TRUSTED: dict[str, Any] = {
 def trusted(config: dict[str, Any] | None = None) -> HubConfig:
     """``config`` (a hub.toml as a dict) with anonymous callers in the ``trusted`` role."""
     return HubConfig.model_validate(TRUSTED | (config or {}))
+
+
+def as_trusted(config: HubConfig) -> HubConfig:
+    """A loaded ``config`` (e.g. the demo's) with anonymous callers in the ``trusted`` role."""
+    roles = {name: RoleConfig(**rules) for name, rules in TRUSTED["roles"].items()}
+    security = config.security.model_copy(update={"anonymous": "trusted"})
+    return config.model_copy(update={"security": security, "roles": config.roles | roles})
 
 
 async def bearer(store: Store, role: str, department: str | None = None) -> dict[str, str]:
