@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +37,9 @@ from starlette.routing import Route
 
 from bench.graph_demo import demo_store
 from hub import tables
+from hub.auth import create_token
 from hub.config import HubConfig, load_config
+from hub.store import Store
 from schema.live import live
 from schema.types.scalars import utc
 
@@ -211,7 +215,24 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def run(settings: HubConfig, config_path: Path, seconds: float, concurrency: int) -> None:
+async def _supervisor_token(settings: HubConfig) -> str:
+    """Anonymous callers read the public view (docs/security.md); the comparison with the
+    hand-written endpoints, which read everything, needs the unrestricted supervisor."""
+    store = Store(settings.resolve_url(settings.store.url))
+    try:
+        return await create_token(
+            store, f"bench-load-{os.getpid()}", scopes=["read"], role="supervisor"
+        )
+    finally:
+        await store.dispose()
+
+
+@asynccontextmanager
+async def served(
+    config_path: Path, concurrency: int, headers: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the hub (and the hand-written endpoints) served by a child process on the
+    config, once it answers /healthz; the child is stopped after the block."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "bench.graphql_load", "--serve", str(config_path), str(port)],
@@ -222,6 +243,7 @@ async def run(settings: HubConfig, config_path: Path, seconds: float, concurrenc
             base_url=f"http://127.0.0.1:{port}",
             timeout=30,
             limits=httpx.Limits(max_connections=concurrency),
+            headers=headers,
         ) as client:
             for _ in range(100):
                 try:
@@ -230,63 +252,73 @@ async def run(settings: HubConfig, config_path: Path, seconds: float, concurrenc
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.1)
-            listed = await client.post("/graphql", json={"query": LIST})
-            codes = [n["code"] for n in listed.json()["data"]["projects"]["nodes"]]
-            shapes = {
-                "portal": (
-                    [
-                        {
-                            "method": "POST",
-                            "url": "/graphql",
-                            "json": {"query": PORTAL, "variables": {"code": c}},
-                        }
-                        for c in codes
-                    ],
-                    [
-                        {"method": "GET", "url": "/hand/portal", "params": {"code": c}}
-                        for c in codes
-                    ],
-                ),
-                "list": (
-                    [{"method": "POST", "url": "/graphql", "json": {"query": LIST}}],
-                    [{"method": "GET", "url": "/hand/list"}],
-                ),
-            }
-            print(f"{concurrency} concurrent clients, {seconds:g} s per path, uvicorn on 127.0.0.1")
-            print(f"{'shape':8} {'path':12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
-            for shape, (graphql, hand) in shapes.items():
-                for g, h in zip(graphql[:5], hand[:5], strict=True):  # same JSON, checked
-                    got, want = (
-                        (await client.request(**g)).json(),
-                        (await client.request(**h)).json(),
-                    )
-                    assert got == want, f"{shape}: GraphQL and hand-written answers differ"
-                rates = {}
-                for path, requests in (("graphql", graphql), ("hand-written", hand)):
-                    await _load(client, requests, 0.5, concurrency)  # warm up
-                    rate, p50, p99 = _figures(
-                        await _load(client, requests, seconds, concurrency), seconds
-                    )
-                    rates[path] = rate
-                    print(f"{shape:8} {path:12} {rate:8.1f} {p50:8.1f} {p99:8.1f}")
-                ratio = rates["graphql"] / rates["hand-written"]
-                print(f"{shape:8} ratio graphql / hand-written = {ratio:.2f}")
+            yield client
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+async def run(settings: HubConfig, config_path: Path, seconds: float, concurrency: int) -> None:
+    token = await _supervisor_token(settings)
+    async with served(config_path, concurrency, {"authorization": f"Bearer {token}"}) as client:
+        listed = await client.post("/graphql", json={"query": LIST})
+        codes = [n["code"] for n in listed.json()["data"]["projects"]["nodes"]]
+        shapes = {
+            "portal": (
+                [
+                    {
+                        "method": "POST",
+                        "url": "/graphql",
+                        "json": {"query": PORTAL, "variables": {"code": c}},
+                    }
+                    for c in codes
+                ],
+                [{"method": "GET", "url": "/hand/portal", "params": {"code": c}} for c in codes],
+            ),
+            "list": (
+                [{"method": "POST", "url": "/graphql", "json": {"query": LIST}}],
+                [{"method": "GET", "url": "/hand/list"}],
+            ),
+        }
+        print(f"{concurrency} concurrent clients, {seconds:g} s per path, uvicorn on 127.0.0.1")
+        print(f"{'shape':8} {'path':12} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+        for shape, (graphql, hand) in shapes.items():
+            for g, h in zip(graphql[:5], hand[:5], strict=True):  # same JSON, checked
+                got, want = (
+                    (await client.request(**g)).json(),
+                    (await client.request(**h)).json(),
+                )
+                assert got == want, f"{shape}: GraphQL and hand-written answers differ"
+            rates = {}
+            for path, requests in (("graphql", graphql), ("hand-written", hand)):
+                await _load(client, requests, 0.5, concurrency)  # warm up
+                rate, p50, p99 = _figures(
+                    await _load(client, requests, seconds, concurrency), seconds
+                )
+                rates[path] = rate
+                print(f"{shape:8} {path:12} {rate:8.1f} {p50:8.1f} {p99:8.1f}")
+            ratio = rates["graphql"] / rates["hand-written"]
+            print(f"{shape:8} ratio graphql / hand-written = {ratio:.2f}")
+
+
+def load_arguments(doc: str | None) -> argparse.Namespace:
+    """--scale, --seconds and --concurrency of a load benchmark (its docstring's first
+    paragraph as the help)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    print(f"building and syncing the demo at scale {args.scale:g} ...")
+    return args
 
 
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--serve":
         serve(sys.argv[2], int(sys.argv[3]))
         return
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--concurrency", type=int, default=16)
-    args = parser.parse_args()
+    args = load_arguments(__doc__)
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as folder:
-        print(f"building and syncing the demo at scale {args.scale:g} ...")
         settings = asyncio.run(demo_store(Path(folder), args.scale))
         asyncio.run(run(settings, Path(folder) / "hub.toml", args.seconds, args.concurrency))
 

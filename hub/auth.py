@@ -1,7 +1,9 @@
 """Bearer tokens, their scopes, and the audit log.
 
-A token belongs to a department and carries scopes such as ``ingest:<connector>`` (push records
-to that connector), ``read`` (query the API) or ``ingest:*`` (push to any connector). The store
+A token has a role (``hub.config`` roles: what it may read and do; ``hub.policy``), belongs to
+a department where the role needs one, and carries scopes such as ``ingest:<connector>`` (push
+records to that connector), ``read`` (query the API) or ``ingest:*`` (push to any connector of
+its department). The store
 keeps only its sha256, so the token itself is shown once, when it is created.
 
 Use in a Starlette endpoint::
@@ -44,11 +46,13 @@ class TokenError(HubError, ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who a request acts as: a token's name, its department and what it may do."""
+    """Who a request acts as: a token's name, its department, what it may do and its role
+    (None: a token made before roles, which reads as the anonymous role)."""
 
     name: str
     department: str | None
     scopes: frozenset[str]
+    role: str | None = None
 
     def allows(self, scope: str) -> bool:
         """Whether the token has ``scope``; ``ingest:*`` covers every ``ingest:<name>``."""
@@ -63,6 +67,7 @@ class TokenInfo:
     scopes: tuple[str, ...]
     created_at: datetime
     revoked_at: datetime | None
+    role: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -70,12 +75,23 @@ def hash_token(token: str) -> str:
 
 
 async def create_token(
-    store: Store, name: str, *, scopes: Iterable[str], department: str | None = None
+    store: Store,
+    name: str,
+    *,
+    scopes: Iterable[str],
+    department: str | None = None,
+    role: str | None = None,
+    needs_department: bool = False,
 ) -> str:
-    """Store a new token and return it; it cannot be read back later."""
+    """Store a new token and return it; it cannot be read back later. ``needs_department``:
+    the role reads as a department (``data = "department"``), so it must name one."""
     wanted = sorted(set(scopes))
     if not wanted:
         raise TokenError(f"token {name!r} needs at least one scope, e.g. read or ingest:<name>")
+    if needs_department and department is None:
+        raise TokenError(
+            f"token {name!r} has role {role!r}, which reads as a department: give --department"
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with store.write() as conn:
         taken = await conn.execute(select(tables.tokens.c.id).where(tables.tokens.c.name == name))
@@ -88,6 +104,7 @@ async def create_token(
                 token_hash=hash_token(token),
                 scopes=wanted,
                 created_at=utcnow(),
+                role=role,
             )
         )
     return token
@@ -112,7 +129,7 @@ async def list_tokens(store: Store) -> list[TokenInfo]:
     async with store.read() as conn:
         rows = (await conn.execute(select(tokens).order_by(tokens.c.name))).all()
     return [
-        TokenInfo(r.name, r.department_code, tuple(r.scopes), r.created_at, r.revoked_at)
+        TokenInfo(r.name, r.department_code, tuple(r.scopes), r.created_at, r.revoked_at, r.role)
         for r in rows
     ]
 
@@ -122,25 +139,23 @@ async def authenticate(request: HTTPConnection, store: Store) -> Principal | Non
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return await principal_of(store, token)
+    return await principal_of(store, token.strip())
 
 
 async def principal_of(store: Store, token: str) -> Principal | None:
-    """The principal of a token (from a header or the console's cookie); ``None`` when it is
-    unknown or revoked."""
+    """The principal of ``token``; ``None`` when it is unknown or revoked."""
     tokens = tables.tokens
     async with store.read() as conn:
         row = (
             await conn.execute(
-                select(tokens.c.name, tokens.c.department_code, tokens.c.scopes).where(
-                    tokens.c.token_hash == hash_token(token.strip()),
-                    tokens.c.revoked_at.is_(None),
-                )
+                select(
+                    tokens.c.name, tokens.c.department_code, tokens.c.scopes, tokens.c.role
+                ).where(tokens.c.token_hash == hash_token(token), tokens.c.revoked_at.is_(None))
             )
         ).first()
     if row is None:
         return None
-    return Principal(row.name, row.department_code, frozenset(row.scopes))
+    return Principal(row.name, row.department_code, frozenset(row.scopes), row.role)
 
 
 def deny(principal: Principal | None, scope: str) -> JSONResponse:
@@ -163,6 +178,15 @@ def deny(principal: Principal | None, scope: str) -> JSONResponse:
             "WWW-Authenticate": f'Bearer realm="{REALM}", error="insufficient_scope", '
             f'scope="{scope}"'
         },
+    )
+
+
+def forbid(problem: str) -> JSONResponse:
+    """403: the token has the scope but may not act on this target (``problem`` says why)."""
+    return JSONResponse(
+        error_body(problem, ErrorCode.FORBIDDEN),
+        status_code=403,
+        headers={"WWW-Authenticate": f'Bearer realm="{REALM}", error="insufficient_scope"'},
     )
 
 

@@ -399,6 +399,113 @@ class DivisionConfig(_Strict):
     parent: str | None = Field(default=None, pattern=r"^\d{6}$")
 
 
+RoleData = Literal["none", "public", "department", "all"]
+
+
+class RoleConfig(_Strict):
+    """What a role may see and do (``[roles.<name>]``); see docs/security.md.
+
+    ``data`` is the records it reads: ``none``, ``public`` (every record, public fields only),
+    ``department`` (its department's records and those its matters need as prerequisites in
+    full, the public view of the rest) or ``all``."""
+
+    data: RoleData = "public"
+    # Sensitive fields of the records it sees in full; without this they are masked or null.
+    sensitive: bool = False
+    # Every read of a sensitive field is an audit entry.
+    audit_reads: bool = False
+    # Sync runs, source files, rejects, conflicts, /metrics and every department's webhooks.
+    operations: bool = False
+    # The audit log (GraphQL auditLog, /export/auditLog).
+    audit_log: bool = False
+    # Register and manage the webhooks of its own department.
+    webhooks: bool = False
+    # Give the cause that holds a project up (annotateProject); the weekly report (weeklyReport,
+    # /reports) and the console's board, report and project pages.
+    supervise: bool = False
+    # Verify a presented certificate (verifyCertificate, POST /verify); audited.
+    verify: bool = False
+
+
+BUILTIN_ROLES: dict[str, dict[str, Any]] = {
+    "public": {},
+    "department": {"data": "department", "sensitive": True, "webhooks": True, "verify": True},
+    "supervisor": {
+        "data": "all",
+        "sensitive": True,
+        "audit_reads": True,
+        "supervise": True,
+        "verify": True,
+    },
+    "operator": {"operations": True, "webhooks": True},
+    "auditor": {"audit_log": True},
+}
+
+_ALL = ("*",)
+# What the public view of each entity shows (``*``: every field; none: no records at all).
+DEFAULT_PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
+    "department": _ALL,
+    "matter": _ALL,
+    "project": ("code", "name", "category", "district", "status"),
+    "filing": (
+        "key",
+        "project_code",
+        "matter_code",
+        "department_code",
+        "status",
+        "submitted_at",
+        "accepted_at",
+        "completed_at",
+        "time_limit_days",
+    ),
+    "process_event": (),
+    "project_annotation": ("key", "project_code", "cause", "noted_at"),
+    "outcome": (
+        "key",
+        "filing_key",
+        "project_code",
+        "decision",
+        "document_type",
+        "document_number",
+        "issued_at",
+    ),
+}
+# Fields only roles with ``sensitive`` clearance read, on the records they see in full.
+DEFAULT_SENSITIVE_FIELDS: dict[str, tuple[str, ...]] = {
+    "project": ("owner_credit_code",),
+    "process_event": ("actor", "opinion"),
+    "outcome": ("holder",),
+    "reject": ("raw",),
+}
+
+
+class SecurityConfig(_Strict):
+    """``[security]``: the role of anonymous callers, the public view and the sensitive
+    fields. Tokens carry a role (``hub token create --role``)."""
+
+    anonymous: str = "public"
+    # The role of `hub query` without --token: whoever runs it holds the store's credentials.
+    cli: str = "supervisor"
+    # Serve the GraphiQL page to callers without a token (the page holds no data).
+    graphiql_anonymous: bool = True
+    public_fields: dict[str, tuple[str, ...]] = DEFAULT_PUBLIC_FIELDS
+    sensitive_fields: dict[str, tuple[str, ...]] = DEFAULT_SENSITIVE_FIELDS
+
+    @field_validator("public_fields", "sensitive_fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for entity_name, names in value.items():
+            if entity_name == "reject":
+                unknown = sorted(set(names) - {"raw", "reasons", "source_key"})
+            elif entity_name not in ENTITIES:
+                raise ValueError(f"unknown entity {entity_name!r}; known: {', '.join(ENTITIES)}")
+            else:
+                unknown = sorted(set(names) - set(ENTITIES[entity_name].by_name) - {"*"})
+            if unknown:
+                raise ValueError(f"unknown field(s) of {entity_name}: {', '.join(unknown)}")
+        return value
+
+
 class ReportsConfig(_Strict):
     """The weekly reports (周报): where they are kept, and whether the report job builds each
     week's on Monday morning (China time)."""
@@ -614,6 +721,8 @@ class HubConfig(_Strict):
     webhooks: WebhookConfig = WebhookConfig()
     calendar: CalendarConfig = CalendarConfig()
     supervision: SupervisionConfig = SupervisionConfig()
+    security: SecurityConfig = SecurityConfig()
+    roles: dict[str, RoleConfig] = {}
     reports: ReportsConfig = ReportsConfig()
 
     idle: IdleConfig = IdleConfig()
@@ -631,8 +740,32 @@ class HubConfig(_Strict):
     source: Literal["file", "defaults"] = "defaults"
     path: str | None = None
 
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _over_builtins(cls, value: Any) -> Any:
+        """A role named like a built-in starts from the built-in's settings."""
+        if not isinstance(value, dict):
+            return value
+        return {
+            name: {**BUILTIN_ROLES.get(name, {}), **given} if isinstance(given, dict) else given
+            for name, given in value.items()
+        }
+
+    def role(self, name: str) -> RoleConfig:
+        """The role ``name`` (configured, else built in); an unknown name lists the known."""
+        if name in self.roles:
+            return self.roles[name]
+        if name in BUILTIN_ROLES:
+            return RoleConfig(**BUILTIN_ROLES[name])
+        raise UnknownNameError("role", name, sorted({*BUILTIN_ROLES, *self.roles}))
+
     @model_validator(mode="after")
     def _unique_connectors(self) -> HubConfig:
+        for key in ("anonymous", "cli"):
+            try:
+                self.role(getattr(self.security, key))
+            except UnknownNameError as exc:
+                raise ValueError(f"security.{key}: {exc}") from None
         names = [c.name for c in self.connectors]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:

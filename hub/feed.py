@@ -1,11 +1,11 @@
 """The change feed's one filter point, and reads of the change log in seq order.
 
 Subscriptions, polling queries and webhooks all see the log through a ``FeedScope``: what the
-subscriber asked for (a ``ChangeFilter``) and what the viewer may see (``Viewer``; the access
-rules of a later issue plug in at ``FeedScope.visible`` / ``FeedScope.may_see``). A scope is both
-an SQL predicate (for reads from the log) and a Python test (for the shared reader's fan-out);
-the two are built from the same columns, including a filing's matter code, which is resolved in
-SQL for filing, process_event, outcome and matter changes.
+subscriber asked for (a ``ChangeFilter``) and what the viewer may see (``hub.policy.Viewer``:
+``FeedScope.visible`` / ``may_see`` let changes through, ``shape`` masks their values). A
+scope is both an SQL predicate (for reads from the log) and a Python test (for the shared
+reader's fan-out); the two are built from the same columns, including a filing's matter code,
+which is resolved in SQL for filing, process_event, outcome and matter changes.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from sqlalchemy import (
     case,
     cast,
     exists,
+    false,
     func,
     literal,
     or_,
@@ -34,6 +35,7 @@ from sqlalchemy.engine import Row
 from hub import tables
 from hub.changelog import OPS
 from hub.entities import ENTITIES, camel_case, graph_record
+from hub.policy import SYSTEM, Viewer
 from hub.store import Store
 
 MAX_FILTER_VALUES = 1000
@@ -243,16 +245,27 @@ class ChangeFilter:
         return {n: sorted(getattr(self, n)) for n in names if getattr(self, n)}
 
 
-@dataclass(frozen=True, slots=True)
-class Viewer:
-    """Who reads the feed. ``departments`` are the departments whose changes it may see
-    (None: all of them); the access rules of the auth issue will set it."""
-
-    department: str | None = None
-    departments: frozenset[str] | None = None
+EVERYONE = SYSTEM
 
 
-EVERYONE = Viewer()
+def _public_changes(viewer: Viewer) -> ColumnElement[bool]:
+    """Changes of records in their public view: of an entity with one, setting no field or a
+    public (or derived) field."""
+    terms = []
+    for name, spec in ENTITIES.items():
+        if not viewer.has_public_view(name):
+            continue
+        shown = sorted(viewer.public[name] | set(spec.derived_fields))
+        terms.append(and_(_c.c.entity == name, or_(_c.c.field.is_(None), _c.c.field.in_(shown))))
+    return or_(false(), *terms)
+
+
+def _public_change(viewer: Viewer, change: Change) -> bool:
+    spec = ENTITIES.get(change.entity)
+    if spec is None or not viewer.has_public_view(change.entity):
+        return False
+    field = change.field
+    return field is None or field in viewer.public[change.entity] or field in spec.derived_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,16 +275,38 @@ class FeedScope:
     filter: ChangeFilter = field(default_factory=ChangeFilter)
     viewer: Viewer = EVERYONE
 
+    def _full(self) -> ColumnElement[bool]:
+        """Changes a department sees in full: reported by it, or of a matter it needs."""
+        viewer = self.viewer
+        return or_(
+            _c.c.department_code == viewer.department, MATTER_CODE.in_(sorted(viewer.needed))
+        )
+
+    def full(self, change: Change) -> bool:
+        """``_full`` for one change (``data = "all"``: every change)."""
+        viewer = self.viewer
+        if viewer.rules.data == "all":
+            return True
+        if not viewer.by_department:
+            return False
+        return change.department_code == viewer.department or change.matter_code in viewer.needed
+
     def visible(self) -> ColumnElement[bool]:
-        """The access rule in SQL (see ``may_see``)."""
-        if self.viewer.departments is None:
+        """The access rule in SQL (``hub.policy``; see ``may_see``)."""
+        data = self.viewer.rules.data
+        if data == "all":
             return true()
-        return _c.c.department_code.in_(sorted(self.viewer.departments))
+        if data == "none":
+            return false()
+        public = _public_changes(self.viewer)
+        return or_(self._full(), public) if self.viewer.by_department else public
 
     def may_see(self, change: Change) -> bool:
-        """The access rule: for now, a department filter on the reporting department."""
-        allowed = self.viewer.departments
-        return allowed is None or change.department_code in allowed
+        """The access rule: changes of records it sees in full, and of the public view."""
+        data = self.viewer.rules.data
+        if data == "none":
+            return False
+        return self.full(change) or _public_change(self.viewer, change)
 
     def where(self) -> ColumnElement[bool]:
         f = self.filter
@@ -313,15 +348,34 @@ class FeedScope:
         )
 
     def shape(self, change: Change) -> Change:
-        """The change as this subscriber receives it: record values cut to its fields."""
+        """The change as this subscriber receives it: record values cut to its fields, and
+        masked as the viewer reads them (``hub.policy``)."""
         fields = self.filter.fields
-        if not fields or change.field is not None:
+        if fields and change.field is None:
+            change = replace(
+                change,
+                old_value=_cut(change.old_value, fields),
+                new_value=_cut(change.new_value, fields),
+            )
+        viewer = self.viewer
+        if viewer.unrestricted or change.entity not in ENTITIES:
             return change
+        full = self.full(change)
+        if change.field is None:
+            return replace(
+                change,
+                old_value=_mask(viewer, change.entity, change.old_value, full),
+                new_value=_mask(viewer, change.entity, change.new_value, full),
+            )
         return replace(
             change,
-            old_value=_cut(change.old_value, fields),
-            new_value=_cut(change.new_value, fields),
+            old_value=viewer.mask_value(change.entity, change.field, change.old_value, full),
+            new_value=viewer.mask_value(change.entity, change.field, change.new_value, full),
         )
+
+
+def _mask(viewer: Viewer, entity: str, values: Any, full: bool) -> Any:
+    return viewer.mask_record(entity, values, full) if isinstance(values, dict) else values
 
 
 # The filing fields whose changes are a filing's state changes (for ``prerequisites_of``).

@@ -21,12 +21,14 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from dataclasses import dataclass, field
 
 from hub import divisions
+from hub.audit import AuditLog
 from hub.bus import EventBus, create_bus
 from hub.calendar import WorkingCalendar
 from hub.changelog import ChangeLog
 from hub.checks.runner import DataChecks, PassesAfterSync
 from hub.config import HubConfig
 from hub.feed_reader import FeedReader
+from hub.policy import Policy
 from hub.sla import Supervision
 from hub.store import Store
 from hub.sync import SyncEngine
@@ -47,6 +49,8 @@ class Runtime:
     webhooks: Webhooks
     feed: FeedReader | None
     supervision: Supervision
+    policy: Policy
+    audit: AuditLog
     checks: DataChecks
     jobs: list[object] = field(default_factory=list)
 
@@ -90,11 +94,19 @@ async def open_runtime(
                     queue_size=config.bus.queue_size,
                 )
             )
-        policy = TargetPolicy.allowing(config.webhooks.allow_cidrs)
-        webhooks = Webhooks(store, bus, policy=policy)
+        roles = Policy(config)
+        audit = await stack.enter_async_context(AuditLog(store))
+        targets = TargetPolicy.allowing(config.webhooks.allow_cidrs)
+        webhooks = Webhooks(store, bus, policy=targets, roles=roles)
         await webhooks.seal_clear_secrets()
         await stack.enter_async_context(
-            WebhookWorker(store, bus, DeliverySettings.from_config(config.webhooks), policy=policy)
+            WebhookWorker(
+                store,
+                bus,
+                DeliverySettings.from_config(config.webhooks),
+                policy=targets,
+                roles=roles,
+            )
         )
         supervision = Supervision.configured(store, config)
         checks = DataChecks(
@@ -113,6 +125,8 @@ async def open_runtime(
             feed=feed,
             supervision=supervision,
             checks=checks,
+            policy=roles,
+            audit=audit,
         )
         for job in jobs:
             runtime.jobs.append(await stack.enter_async_context(job(runtime)))

@@ -264,6 +264,7 @@ webhooks = Table(
     Column("last_attempt_at", DateTime()),
     Column("next_attempt_at", DateTime()),
     Column("created_at", DateTime(), nullable=False),
+    Column("owner_role", String(32)),  # the role whose view its deliveries get
 )
 
 tokens = Table(
@@ -276,6 +277,7 @@ tokens = Table(
     Column("scopes", JSON(), nullable=False),
     Column("created_at", DateTime(), nullable=False),
     Column("revoked_at", DateTime()),
+    Column("role", String(32)),  # hub.config roles; NULL: the anonymous role
 )
 
 audit_entries = Table(

@@ -18,12 +18,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from starlette.requests import HTTPConnection
 
 from hub import tables
-from hub.auth import audit, authenticate
+from hub.audit import AuditLog, read_entry
 from hub.authenticity import AuthenticityState, KeyRing, Verdict, verify_outcome
 from hub.errors import HubError
+from hub.policy import Viewer
 from hub.store import Store
 
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -87,17 +87,6 @@ _COMPARED = (
 )
 
 
-async def requester(request: HTTPConnection | None, store: Store) -> str:
-    """Who asks, for the audit log: the bearer token's name, else the client's address."""
-    if request is None:
-        return "anonymous"
-    principal = await authenticate(request, store)
-    if principal is not None:
-        return principal.name
-    client = request.client
-    return f"anonymous@{client.host}" if client else "anonymous"
-
-
 def _mismatches(presented: Presented, row: Any) -> list[str]:
     wrong = []
     for attribute, label, column, normal in _COMPARED:
@@ -113,20 +102,29 @@ async def verify_certificate(
     keys: KeyRing,
     presented: Presented,
     *,
-    actor: str,
+    viewer: Viewer,
+    audit: AuditLog,
     today: date,
     now: datetime,
     via: str,
 ) -> Verification:
-    """Verify ``presented`` against the stored certificates with its number; audited."""
+    """Verify ``presented`` against the stored certificates with its number; audited as
+    ``viewer`` (``hub.audit``), and written before the answer is: the entry is the evidence
+    that the department checked."""
     answer = await _verify(store, keys, presented, today, now)
-    detail = {
-        "via": via,
-        "document_number": presented.document_number,
-        "result": answer.result.value,
-        "outcome": answer.outcome_key,
-    }
-    await audit(store, actor, "verify_certificate", detail)
+    entry = read_entry(
+        viewer,
+        "verify_certificate",
+        operation=via,
+        fields=["outcome.document_number"],
+        records=int(answer.outcome_key is not None),
+        via=via,
+        document_number=presented.document_number,
+        result=answer.result.value,
+        outcome=answer.outcome_key,
+    )
+    audit.record(entry)
+    await audit.flush()
     return answer
 
 

@@ -61,6 +61,7 @@ def build_schema(
     from strawberry.tools import merge_types
 
     from schema.annotate import AnnotateMutation
+    from schema.audit import ReadAudit
     from schema.changes import ChangesMutation, ChangesQuery, ChangesSubscription
     from schema.engine.fast_fields import FastFieldExecutor
     from schema.engine.internals import graphql_schema
@@ -90,7 +91,7 @@ def build_schema(
         query=merge_types("Query", (Query, ChangesQuery, LookupQuery, QualityQuery)),
         mutation=merge_types("Mutation", (ChangesMutation, AnnotateMutation)),
         subscription=merge_types("Subscription", (ChangesSubscription,)),
-        extensions=[*production, *guard_extensions(server or ServerConfig())],
+        extensions=[*production, *guard_extensions(server or ServerConfig()), ReadAudit],
         **options,
     )
     if persisted is not None:

@@ -7,31 +7,29 @@ from typing import TYPE_CHECKING
 import strawberry
 
 from hub.annotations import AnnotationError, annotate, stored_row
-from hub.auth import Principal, authenticate
 from hub.changelog import ChangeLog
 from hub.config import HubConfig
 from hub.errors import ErrorCode
+from hub.policy import Viewer
 from schema.errors import UserInputError
 from schema.types.annotation import ProjectAnnotation
 
 if TYPE_CHECKING:
     from schema.context import Context
 
-SUPERVISE_SCOPE = "supervise"
 
-
-async def require_supervisor(info: strawberry.Info[Context, None]) -> Principal:
-    """Who may annotate: for now a bearer token with the ``supervise`` scope (``hub auth``);
-    the one place to point at the supervisor role once roles exist."""
-    request = info.context.request
-    principal = None if request is None else await authenticate(request, info.context.store)
-    if principal is None or not principal.allows(SUPERVISE_SCOPE):
-        who = "no valid bearer token" if principal is None else f"token {principal.name!r}"
+def require_supervisor(info: strawberry.Info[Context, None]) -> tuple[Viewer, str]:
+    """Who may annotate: a token whose role may (``supervise``, the supervisor's; see
+    ``hub.policy``); the token's name is the annotation's author."""
+    viewer = info.context.viewer
+    if viewer.token is None or not viewer.rules.supervise:
+        who = "no bearer token" if viewer.token is None else f"token {viewer.token!r}"
         raise UserInputError(
-            f"annotateProject needs a token with the scope {SUPERVISE_SCOPE!r}; {who} has none",
-            code="FORBIDDEN",
+            f"annotateProject needs a token whose role may supervise; {who} has the role "
+            f"{viewer.role!r}",
+            code=ErrorCode.FORBIDDEN,
         )
-    return principal
+    return viewer, viewer.token
 
 
 def _changelog(info: strawberry.Info[Context, None]) -> ChangeLog:
@@ -44,9 +42,9 @@ def _changelog(info: strawberry.Info[Context, None]) -> ChangeLog:
 @strawberry.type
 class AnnotateMutation:
     @strawberry.mutation(
-        description="Give the cause that holds a project up (needs a token with the "
-        "`supervise` scope): a code of the [idle] taxonomy and a note. It becomes the idle "
-        "project's cause (ANNOTATED) from now on."
+        description="Give the cause that holds a project up (needs a token whose role may "
+        "supervise: the supervisor's): a code of the [idle] taxonomy and a note. It becomes the "
+        "idle project's cause (ANNOTATED) from now on."
     )
     async def annotate_project(
         self,
@@ -55,7 +53,7 @@ class AnnotateMutation:
         cause: str,
         note: str | None = None,
     ) -> ProjectAnnotation:
-        principal = await require_supervisor(info)
+        viewer, author = require_supervisor(info)
         config = HubConfig(idle=info.context.idle_config)
         changelog = _changelog(info)
         try:
@@ -65,8 +63,8 @@ class AnnotateMutation:
                 project_code,
                 cause,
                 note,
-                author=principal.name,
-                department=principal.department,
+                author=author,
+                department=viewer.department,
             )
         except AnnotationError as exc:
             raise UserInputError(str(exc), code=ErrorCode.INVALID_ANNOTATION) from None

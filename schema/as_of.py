@@ -12,6 +12,7 @@ entity key).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy import and_, or_, select
 
 from hub import tables
 from hub.entities import ENTITIES, Kind
+from hub.policy import SYSTEM, Viewer
 from hub.store import Store
 from schema.snapshot import Snapshot
 from schema.types.filing import Filing
@@ -82,9 +84,32 @@ class _Records:
         return found
 
 
-async def project_as_of(store: Store, code: str, instant: datetime) -> Project | None:
-    """The project ``code`` as the hub knew it at ``instant`` (naive UTC); None if it did not
-    exist then."""
+def _seen(
+    viewer: Viewer,
+    entity: str,
+    rows: list[SimpleNamespace],
+    full: Callable[[SimpleNamespace], bool],
+) -> list[SimpleNamespace]:
+    """The ``rows`` the viewer may read, as it reads them (``full``: whether it sees one in
+    full), by the rules the viewer's SQL applies to the stored rows."""
+    if viewer.unrestricted:
+        return rows
+    names = ENTITIES[entity].by_name
+    seen = []
+    for row in rows:
+        in_full = full(row)
+        if not in_full and not viewer.has_public_view(entity):
+            continue
+        values = {k: v for k, v in vars(row).items() if k in names}
+        seen.append(SimpleNamespace(**(vars(row) | viewer.mask_record(entity, values, in_full))))
+    return seen
+
+
+async def project_as_of(
+    store: Store, code: str, instant: datetime, viewer: Viewer = SYSTEM
+) -> Project | None:
+    """The project ``code`` as the hub knew it at ``instant`` (naive UTC), as ``viewer``
+    reads it; None if it did not exist then."""
     c = tables.changes
     records = _Records()
     async with store.read() as conn:
@@ -122,20 +147,34 @@ async def project_as_of(store: Store, code: str, instant: datetime) -> Project |
     if not projects:
         return None
     snapshot = Snapshot(instant=instant)
+    # What the viewer may read of them (hub.policy), by the filing each belongs to.
+    full_filings = {
+        row.key
+        for row in records.rows("filing")
+        if viewer.filing_full_py(row.department_code, row.matter_code)
+    }
+
+    def by_filing(row: SimpleNamespace) -> bool:
+        return row.filing_key in full_filings
+
     filings = sorted(
-        records.rows("filing"), key=lambda r: (r.submitted_at is None, r.submitted_at, r.key)
+        _seen(viewer, "filing", records.rows("filing"), lambda row: row.key in full_filings),
+        key=lambda r: (r.submitted_at is None, r.submitted_at, r.key),
     )
     snapshot.filings = [Filing.from_row(row, as_of=snapshot) for row in filings]
     known = {filing.key for filing in snapshot.filings}
     events: defaultdict[str, list[ProcessEvent]] = defaultdict(list)
-    for row in sorted(records.rows("process_event"), key=lambda r: (r.occurred_at, r.key)):
+    seen_events = _seen(viewer, "process_event", records.rows("process_event"), by_filing)
+    for row in sorted(seen_events, key=lambda r: (r.occurred_at, r.key)):
         if row.filing_key in known:
             events[row.filing_key].append(ProcessEvent.from_row(row))
     snapshot.events = dict(events)
     outcomes = sorted(
-        records.rows("outcome"), key=lambda r: (r.issued_at is not None, r.issued_at, r.key)
+        _seen(viewer, "outcome", records.rows("outcome"), by_filing),
+        key=lambda r: (r.issued_at is not None, r.issued_at, r.key),
     )
     snapshot.outcomes = [Outcome.from_row(row) for row in outcomes if row.filing_key in known]
     snapshot.outcome = {outcome.filing_key: outcome for outcome in snapshot.outcomes}
-    snapshot.project = Project.from_row(projects[0], as_of=snapshot)
+    (project,) = _seen(viewer, "project", projects, lambda _: bool(full_filings))
+    snapshot.project = Project.from_row(project, as_of=snapshot)
     return snapshot.project

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import strawberry
 from graphql import GraphQLError
 
-from hub.feed import EVERYONE, FeedScope, read_page
+from hub.feed import FeedScope, read_page
 from hub.feed_reader import FeedReader
 from hub.secret_key import SecretKeyError
 from hub.webhooks import WebhookError, WebhookNotFoundError, Webhooks
-from schema.errors import UserInputError
+from schema.errors import ForbiddenError, UserInputError
 from schema.types.change import Change, ChangeFilter, ChangePage, build_filter
 from schema.types.scalars import BigInt
 from schema.types.webhook import Webhook, WebhookRegistration
@@ -32,9 +32,8 @@ def _state(info: strawberry.Info[Context, None]) -> Any:
 
 
 def _scope(info: strawberry.Info[Context, None], given: ChangeFilter | None) -> FeedScope:
-    # The one place a request's viewer meets the feed; the auth issue sets ``viewer``.
-    viewer = getattr(info.context, "viewer", None) or EVERYONE
-    return FeedScope(build_filter(given), viewer)
+    # The one place a request's viewer meets the feed (hub.policy).
+    return FeedScope(build_filter(given), info.context.viewer)
 
 
 def _seq(name: str, value: int | None) -> int | None:
@@ -59,6 +58,29 @@ def _webhooks(info: strawberry.Info[Context, None]) -> Webhooks:
     return webhooks
 
 
+async def _managed(info: strawberry.Info[Context, None], name: str) -> Webhooks:
+    """The registry, once the viewer is shown to manage webhook ``name``: its owner
+    department's role, or an operator."""
+    webhooks = _webhooks(info)
+    hook = await _webhook_call(webhooks.get(name))
+    viewer = info.context.viewer
+    if not viewer.may_manage_webhook(hook.department):
+        raise ForbiddenError(viewer.role, f"manage the webhook {name!r} of another department")
+    return webhooks
+
+
+def _owner(info: strawberry.Info[Context, None], department: str | None) -> tuple[str | None, str]:
+    """The department and owner role of a webhook the viewer registers."""
+    viewer = info.context.viewer
+    if viewer.rules.operations:  # for a department, or its own (the operator's view)
+        return department, "department" if department is not None else viewer.role
+    if not viewer.rules.webhooks or viewer.department is None:
+        raise ForbiddenError(viewer.role, "register webhooks")
+    if department not in (None, viewer.department):
+        raise ForbiddenError(viewer.role, f"register a webhook for the department {department!r}")
+    return viewer.department, viewer.role
+
+
 @strawberry.type
 class ChangesQuery:
     @strawberry.field(
@@ -81,9 +103,16 @@ class ChangesQuery:
             has_more=page.has_more,
         )
 
-    @strawberry.field(description="Registered webhooks by name, with their delivery state.")
+    @strawberry.field(
+        description="Registered webhooks by name, with their delivery state: a department's "
+        "own, every one for an operator."
+    )
     async def webhooks(self, info: strawberry.Info[Context, None]) -> list[Webhook]:
-        return [Webhook.from_webhook(w) for w in await _webhooks(info).list()]
+        viewer = info.context.viewer
+        if not (viewer.rules.operations or viewer.rules.webhooks):
+            raise ForbiddenError(viewer.role, "list webhooks")
+        hooks = await _webhooks(info).list()
+        return [Webhook.from_webhook(w) for w in hooks if viewer.may_manage_webhook(w.department)]
 
 
 @strawberry.type
@@ -120,9 +149,10 @@ class ChangesMutation:
         department: str | None = None,
         after: BigInt | None = None,
     ) -> WebhookRegistration:
+        owner, role = _owner(info, department)
         hook = await _webhook_call(
             _webhooks(info).register(
-                name, url, build_filter(filter), department=department, after=after
+                name, url, build_filter(filter), department=owner, after=after, owner_role=role
             )
         )
         return WebhookRegistration(webhook=Webhook.from_webhook(hook), secret=hook.secret)
@@ -131,17 +161,19 @@ class ChangesMutation:
     async def redeliver_webhook(
         self, info: strawberry.Info[Context, None], name: str, from_seq: BigInt
     ) -> Webhook:
-        return Webhook.from_webhook(await _webhook_call(_webhooks(info).redeliver(name, from_seq)))
+        return Webhook.from_webhook(
+            await _webhook_call((await _managed(info, name)).redeliver(name, from_seq))
+        )
 
     @strawberry.mutation(description="Stop delivering until resumeWebhook; progress is kept.")
     async def pause_webhook(self, info: strawberry.Info[Context, None], name: str) -> Webhook:
-        return Webhook.from_webhook(await _webhook_call(_webhooks(info).pause(name)))
+        return Webhook.from_webhook(await _webhook_call((await _managed(info, name)).pause(name)))
 
     @strawberry.mutation(description="Deliver again now, retries reset.")
     async def resume_webhook(self, info: strawberry.Info[Context, None], name: str) -> Webhook:
-        return Webhook.from_webhook(await _webhook_call(_webhooks(info).resume(name)))
+        return Webhook.from_webhook(await _webhook_call((await _managed(info, name)).resume(name)))
 
     @strawberry.mutation(description="Remove a webhook (an error when there is none).")
     async def delete_webhook(self, info: strawberry.Info[Context, None], name: str) -> bool:
-        await _webhook_call(_webhooks(info).delete(name))
+        await _webhook_call((await _managed(info, name)).delete(name))
         return True

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.audit import AuditLog
 from hub.authenticity import KeyRing
 from hub.config import ChecksConfig, IdleConfig, ServerConfig
 from hub.idle import IdleRule
+from hub.policy import SYSTEM, Viewer
 from hub.sla import Supervision
 from hub.store import Store
 from schema.filters import FilterScope
@@ -31,6 +33,10 @@ class Context:
     connector_departments: Mapping[str, str | None] = field(default_factory=dict)
     supervision: Supervision | None = None
     idle_config: IdleConfig = field(default_factory=IdleConfig)
+    # Who the request acts as (hub.policy); the hub itself when built without one.
+    viewer: Viewer = SYSTEM
+    # Where audited reads are queued (hub.audit); None: not audited (the hub's own reads).
+    audit: AuditLog | None = None
     checks: ChecksConfig = field(default_factory=ChecksConfig)  # [checks], for qualityRules
     # The departments' signing keys, for verifyCertificate (hub.verification).
     keys: KeyRing = field(default_factory=lambda: KeyRing({}))
@@ -45,6 +51,8 @@ class Context:
         response: Any = None,
         connector_departments: Mapping[str, str | None] | None = None,
         supervision: Supervision | None = None,
+        viewer: Viewer = SYSTEM,
+        audit: AuditLog | None = None,
         idle: IdleConfig | None = None,
         checks: ChecksConfig | None = None,
         keys: KeyRing | None = None,
@@ -54,7 +62,9 @@ class Context:
         idle = idle or IdleConfig()
         return cls(
             store=store,
-            loaders=Loaders(store, supervision.clock, IdleRule(store, idle)),
+            loaders=Loaders(store, supervision.clock, IdleRule(store, idle), viewer),
+            viewer=viewer,
+            audit=audit,
             supervision=supervision,
             idle_config=idle,
             default_page_size=server.default_page_size,
@@ -74,7 +84,7 @@ class Context:
 
     @property
     def filter_scope(self) -> FilterScope:
-        return FilterScope(self.clock, self.loaders.idle_rule)
+        return FilterScope(self.clock, self.loaders.idle_rule, self.viewer)
 
     def page_size(self, first: int | None) -> int:
         """The page size for a connection's ``first`` argument (an error when out of range)."""

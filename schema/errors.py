@@ -40,3 +40,13 @@ def is_intended(error: GraphQLError) -> bool:
     exception) and the GraphQLErrors resolvers raise on purpose."""
     original = error.original_error
     return original is None or isinstance(original, GraphQLError)
+
+
+class ForbiddenError(GraphQLError):
+    """Raised when the request's role may not do what a field does (``hub.policy``)."""
+
+    def __init__(self, role: str, what: str) -> None:
+        super().__init__(
+            f"the role {role!r} may not {what}; use a token whose role may (docs/security.md)",
+            extensions={"code": "FORBIDDEN", "role": role},
+        )

@@ -23,6 +23,7 @@ from strawberry.types.arguments import convert_argument
 from strawberry.types.base import get_object_definition
 
 from hub.entities import ENTITIES, camel_case
+from hub.policy import Viewer
 from schema.engine.internals import graphql_schema, scalar_registry
 from schema.errors import UserInputError
 from schema.filters import FilterScope
@@ -88,7 +89,7 @@ def export_plan(
 ) -> ExportPlan:
     """The plan to export ``list_name`` (e.g. ``projects``) for a JSON filter and orderBy."""
     if list_name == FINDINGS:
-        return _findings_plan(schema, filter_json, order_json)
+        return _findings_plan(schema, filter_json, order_json, scope.viewer)
     root = ROOT_LISTS.get(list_name)
     if root is None:
         exportable = sorted((*ROOT_LISTS, FINDINGS))
@@ -97,7 +98,7 @@ def export_plan(
             code="BAD_USER_INPUT",
         )
     given = _parse(schema, root, filter_json, order_json)
-    ordering = root.ordering(given[1])
+    ordering = root.ordering(given[1], scope.viewer)
     entity = ENTITIES[_entity_of(root)]
     columns = tuple((camel_case(f.name), f.name) for f in entity.fields) + PROVENANCE
     query = root.query(given[0], scope).order_by(*ordering.order_by())
@@ -124,7 +125,9 @@ FINDING_COLUMNS = tuple(
 )
 
 
-def _findings_plan(schema: Any, filter_json: str | None, order_json: str | None) -> ExportPlan:
+def _findings_plan(
+    schema: Any, filter_json: str | None, order_json: str | None, viewer: Viewer
+) -> ExportPlan:
     if order_json:
         raise UserInputError(
             "orderBy: findings are exported newest first; leave orderBy out", code="BAD_FILTER"
@@ -132,7 +135,7 @@ def _findings_plan(schema: Any, filter_json: str | None, order_json: str | None)
     given = None
     if filter_json:
         given = _argument(schema, FindingFilter, _json("filter", filter_json), object, "filter")
-    query = findings_query(given).order_by(*FINDINGS_NEWEST.order_by())
+    query = findings_query(given, viewer).order_by(*FINDINGS_NEWEST.order_by())
     return ExportPlan(query, FINDING_COLUMNS)
 
 

@@ -18,8 +18,10 @@ from sqlalchemy import and_, exists, false, func, not_, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub import tables
+from hub.entities import ENTITIES
 from hub.errors import ErrorCode, HubError
 from hub.idle import IdleRule, check_question
+from hub.policy import SYSTEM, Viewer
 from hub.sla import Supervision
 from schema.errors import UserInputError
 from schema.live import live
@@ -61,11 +63,24 @@ FILING_STAGE = select(m.c.stage).where(m.c.code == f.c.matter_code).scalar_subqu
 
 @dataclass(frozen=True, slots=True)
 class FilterScope:
-    """What a filter needs besides its input: the clock that judges ``sla`` conditions and the
-    rule that judges ``idle`` ones (the default ``[idle]`` config when not given)."""
+    """What a filter needs besides its input: the clock that judges ``sla`` conditions, the
+    rule that judges ``idle`` ones (the default ``[idle]`` config when not given), and the
+    viewer, whose view of each field the conditions compare (``hub.policy``): a field it reads
+    masked or null matches as such, so a filter cannot probe what it may not read."""
 
     supervision: Supervision
     idle: IdleRule | None = None
+    viewer: Viewer = SYSTEM
+
+    def field(self, entity: str, name: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``column`` (field ``name`` of ``entity``) as the viewer reads it."""
+        if self.viewer.unrestricted or name not in ENTITIES[entity].by_name:
+            return column
+        return self.viewer.column(entity, name, column=column)
+
+    def related(self, entity: str, table: Any) -> ColumnElement[bool]:
+        """The rows of ``table`` (of ``entity``) a relation condition may look at."""
+        return self.viewer.rows(entity, table)
 
     @property
     def idle_rule(self) -> IdleRule:
@@ -153,13 +168,14 @@ def _attributes() -> Any:
 
 def _combine(
     given: Any,
+    entity: str,
     columns: Mapping[str, ColumnElement[Any]],
     extra: list[ColumnElement[bool]],
     scope: FilterScope,
 ) -> ColumnElement[bool]:
     """Field conditions, relation conditions (``extra``) and the logic of one filter input."""
     terms = [
-        compare(column, getattr(given, name))
+        compare(scope.field(entity, name, column), getattr(given, name))
         for name, column in columns.items()
         if getattr(given, name) is not None
     ]
@@ -212,17 +228,25 @@ class ProjectFilter:
                 or_(
                     p.c.code.startswith(text, autoescape=True),
                     p.c.name.icontains(text, autoescape=True),
-                    p.c.owner_name.icontains(text, autoescape=True),
-                    p.c.owner_credit_code == text.upper(),
+                    scope.field("project", "owner_name", p.c.owner_name).icontains(
+                        text, autoescape=True
+                    ),
+                    scope.field("project", "owner_credit_code", p.c.owner_credit_code)
+                    == text.upper(),
                 )
             )
         if self.has_filing is not None:
             extra.append(
-                exists().where(f.c.project_code == p.c.code, live(f), self.has_filing.to_sql(scope))
+                exists().where(
+                    f.c.project_code == p.c.code,
+                    live(f),
+                    scope.related("filing", f),
+                    self.has_filing.to_sql(scope),
+                )
             )
         if self.idle is not None:
             extra.append(self.idle.to_sql(scope))
-        return _combine(self, PROJECT_COLUMNS, extra, scope)
+        return _combine(self, "project", PROJECT_COLUMNS, extra, scope)
 
 
 @strawberry.input(description="Which filings: every condition given must hold.")
@@ -257,15 +281,25 @@ class FilingFilter:
         extra = attribute_terms(self.attributes, f.c.attributes)
         if self.project is not None:
             extra.append(
-                exists().where(p.c.code == f.c.project_code, live(p), self.project.to_sql(scope))
+                exists().where(
+                    p.c.code == f.c.project_code,
+                    live(p),
+                    scope.related("project", p),
+                    self.project.to_sql(scope),
+                )
             )
         if self.outcome is not None:
             extra.append(
-                exists().where(o.c.filing_key == f.c.key, live(o), self.outcome.to_sql(scope))
+                exists().where(
+                    o.c.filing_key == f.c.key,
+                    live(o),
+                    scope.related("outcome", o),
+                    self.outcome.to_sql(scope),
+                )
             )
         if self.sla is not None:
             extra.append(self.sla.to_sql(scope))
-        return _combine(self, FILING_COLUMNS, extra, scope)
+        return _combine(self, "filing", FILING_COLUMNS, extra, scope)
 
 
 @strawberry.input(description="Which process events: every condition given must hold.")
@@ -289,10 +323,8 @@ class ProcessEventFilter:
     def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
         extra = attribute_terms(self.attributes, e.c.attributes)
         if self.filing is not None:
-            extra.append(
-                exists().where(f.c.key == e.c.filing_key, live(f), self.filing.to_sql(scope))
-            )
-        return _combine(self, EVENT_COLUMNS, extra, scope)
+            extra.append(_filing_of(e, self.filing, scope))
+        return _combine(self, "process_event", EVENT_COLUMNS, extra, scope)
 
 
 @strawberry.input(description="Which outcomes: every condition given must hold.")
@@ -318,10 +350,15 @@ class OutcomeFilter:
     def to_sql(self, scope: FilterScope) -> ColumnElement[bool]:
         extra = attribute_terms(self.attributes, o.c.attributes)
         if self.filing is not None:
-            extra.append(
-                exists().where(f.c.key == o.c.filing_key, live(f), self.filing.to_sql(scope))
-            )
-        return _combine(self, OUTCOME_COLUMNS, extra, scope)
+            extra.append(_filing_of(o, self.filing, scope))
+        return _combine(self, "outcome", OUTCOME_COLUMNS, extra, scope)
+
+
+def _filing_of(table: Any, given: FilingFilter, scope: FilterScope) -> ColumnElement[bool]:
+    """The filing of an event or outcome (rows of ``table``) matches ``given``."""
+    return exists().where(
+        f.c.key == table.c.filing_key, live(f), scope.related("filing", f), given.to_sql(scope)
+    )
 
 
 def _columns(table: Any, names: str) -> dict[str, ColumnElement[Any]]:

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table
 
 from hub import tables
+from hub.policy import SYSTEM, Viewer
 from schema.filters import (
     FilingFilter,
     FilterScope,
@@ -37,11 +38,12 @@ class RootList:
     node: Callable[[Any], Any]
 
     def query(self, given: Any | None, scope: FilterScope) -> Select[Any]:
-        """The live rows matching a filter (None: all), unordered."""
-        return select(self.table).where(live(self.table), condition(given, scope))
+        """The live rows matching a filter (None: all) that the scope's viewer may read, as it
+        reads them; unordered."""
+        return scope.viewer.select(self.table).where(live(self.table), condition(given, scope))
 
-    def ordering(self, order_by: list[Any] | None) -> Ordering:
-        return self.order.ordering(order_by)
+    def ordering(self, order_by: list[Any] | None, viewer: Viewer = SYSTEM) -> Ordering:
+        return self.order.ordering(order_by, viewer=viewer)
 
 
 PROJECTS = RootList("projects", tables.projects, ProjectFilter, PROJECT_ORDER, Project.from_row)

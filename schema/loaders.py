@@ -10,11 +10,11 @@ request's view of the store.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, Select, Table, and_, func, or_, select
+from sqlalchemy import Row, Select, Table, and_, case, exists, false, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from strawberry import Info
@@ -26,6 +26,7 @@ from hub.checks import prerequisites
 from hub.checks.prerequisites import PrerequisiteStatus, Waiting
 from hub.entities import DEPARTMENT, FILING, PROJECT, Link
 from hub.idle import IdleRule
+from hub.policy import SYSTEM, Viewer
 from hub.sla import FilingClock
 from hub.store import Store
 from schema.live import live
@@ -60,9 +61,14 @@ class Loaders:
     """The per-request DataLoaders of the schema."""
 
     def __init__(
-        self, store: Store, clock: FilingClock | None = None, idle: IdleRule | None = None
+        self,
+        store: Store,
+        clock: FilingClock | None = None,
+        idle: IdleRule | None = None,
+        viewer: Viewer = SYSTEM,
     ) -> None:
         self.store = store
+        self.viewer = viewer  # every statement reads as it (hub.policy)
         self.clock = clock or FilingClock(store, standard_calendar())
         self.idle_rule = idle or IdleRule(store)
         t = tables
@@ -224,7 +230,9 @@ class Loaders:
 
         async def load(keys: list[Any], conn: AsyncConnection | None = None) -> list[T | None]:
             rows = await self._rows(
-                lambda chunk: select(table).where(key.in_(chunk), live(table)), keys, conn
+                lambda chunk: self.viewer.select(table).where(key.in_(chunk), live(table)),
+                keys,
+                conn,
             )
             found = {getattr(row, key.key): build(row) for row in rows}
             return [found.get(k) for k in keys]
@@ -242,7 +250,9 @@ class Loaders:
         async def load(keys: list[Any], conn: AsyncConnection | None = None) -> list[list[T]]:
             rows = await self._rows(
                 lambda chunk: (
-                    select(table).where(column.in_(chunk), live(table)).order_by(*order_by)
+                    self.viewer.select(table)
+                    .where(column.in_(chunk), live(table))
+                    .order_by(*order_by)
                 ),
                 keys,
                 conn,
@@ -262,7 +272,7 @@ class Loaders:
         o = tables.entity_tables[link.target]
         rows = await self._rows(
             lambda chunk: (
-                select(o)
+                self.viewer.select(o)
                 .where(o.c[link.remote_field].in_(chunk), live(o))
                 .order_by(o.c.issued_at.asc().nulls_first(), o.c.key)
             ),
@@ -279,7 +289,7 @@ class Loaders:
         for entity, key in keys:
             by_entity[entity].append(key)
         query = (
-            select(c)
+            select(c, self._record_full(by_entity).label("viewer_full"))
             .where(
                 or_(
                     *(
@@ -297,13 +307,27 @@ class Loaders:
             groups[(row.entity, row.entity_key)].append(row)
         return [groups.get(k, []) for k in keys]
 
+    def _record_full(self, entities: Iterable[str]) -> ColumnElement[bool]:
+        """Whether the viewer sees the record a change row names in full (hub.policy)."""
+        if self.viewer.rules.data != "department":
+            return literal(self.viewer.rules.data == "all")
+        c = tables.changes
+        whens = []
+        for name in entities:
+            table = tables.entity_tables[name].alias(f"history_{name}")
+            (key,) = (col for col in table.c if col.primary_key)
+            found = exists().where(key == c.c.entity_key, self.viewer.full(name, table))
+            whens.append((c.c.entity == name, found))
+        return case(*whens, else_=false())
+
     async def _outcomes_by_project(self, keys: list[str]) -> list[list[Outcome]]:
         """Outcomes by their project code, or by their filing's when they carry none."""
         o, f = tables.outcomes, tables.filings
         owner = func.coalesce(o.c.project_code, f.c.project_code).label("owner_code")
         rows = await self._rows(
             lambda chunk: (
-                select(o, owner)
+                self.viewer.select(o)
+                .add_columns(owner)
                 .select_from(o.outerjoin(f, f.c.key == o.c.filing_key))
                 .where(
                     live(o),

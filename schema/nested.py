@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 import strawberry
 from graphql import FieldNode, GraphQLError, GraphQLObjectType, GraphQLResolveInfo
 from graphql.execution.values import VariableValues, get_argument_values
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from strawberry.types.arguments import convert_arguments
 
@@ -59,13 +58,13 @@ def filing_pages(
     field names selected on the nodes) on the same connection (schema.prefetch). Argument
     errors raise here, before any statement."""
     size = context.page_size(first)
-    ordering = FILING_ORDER.ordering(order_by, default=BY_SUBMISSION)
+    ordering = FILING_ORDER.ordering(order_by, default=BY_SUBMISSION, viewer=context.viewer)
     if after is not None:
         ordering.decode(after)  # a bad cursor fails here, before any statement
     link = PROJECT.link("filings")
     f = tables.entity_tables[link.target]
     group = f.c[link.remote_field]
-    query = select(f).where(live(f), condition(filter, context.filter_scope))
+    query = context.viewer.select(f).where(live(f), condition(filter, context.filter_scope))
 
     async def load(codes: list[str], conn: AsyncConnection | None = None) -> list[Any]:
         async with context.store.connection(conn) as reader:

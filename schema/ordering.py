@@ -14,6 +14,8 @@ import strawberry
 from sqlalchemy import Table
 
 from hub import tables
+from hub.policy import ENTITY_OF_TABLE, SYSTEM, Viewer
+from schema.errors import ForbiddenError
 from schema.pagination import Ordering, SortField
 
 
@@ -49,9 +51,19 @@ class OrderSpec:
             type(f"{entity}Order", (), namespace), description=f"One sort key of {entity}s."
         )
 
-    def ordering(self, order_by: list[SortKey] | None, default: tuple[str, ...] = ()) -> Ordering:
+    def ordering(
+        self,
+        order_by: list[SortKey] | None,
+        default: tuple[str, ...] = (),
+        viewer: Viewer = SYSTEM,
+    ) -> Ordering:
         """The keyset ordering for an ``orderBy`` argument (``default`` fields, then the key,
-        when not given)."""
+        when not given). A field the viewer does not read as stored on every row it reads
+        cannot be a sort key: the order would tell what it may not read."""
+        entity = ENTITY_OF_TABLE[self.table.name]
+        for given in order_by or ():
+            if not viewer.unrestricted and not viewer.shows_plainly(entity, given.field.value):
+                raise ForbiddenError(viewer.role, f"sort {self.entity}s by {given.field.value}")
         if order_by:
             sort = [
                 SortField(self.table.c[given.field.value], given.direction is SortDirection.DESC)

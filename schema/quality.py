@@ -1,5 +1,9 @@
 """The data checks (数据检查) in the graph: ``findings``, ``qualityRules`` and
-``qualityScores`` (``hub.checks``, ``hub.quality``)."""
+``qualityScores`` (``hub.checks``, ``hub.quality``).
+
+Findings name the department responsible for the data: a department reads its own department's
+findings and scorecard, supervisors and operators every one, the public role none
+(``hub.policy.Viewer.finding_departments``; docs/security.md)."""
 
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ from hub import tables
 from hub.checks.registry import rules
 from hub.checks.runner import severity_of
 from hub.clock import utcnow
+from hub.policy import Viewer
 from hub.quality import QualityScores, Scorecard, Scores
 from schema.business_day import past_day
-from schema.errors import UserInputError
+from schema.errors import ForbiddenError, UserInputError
 from schema.operators import DateTimeFilter, compare
 from schema.pagination import Connection, Ordering, SortField, paginate
 from schema.types.finding import Finding, QualityRule, Severity
@@ -41,10 +46,21 @@ class FindingFilter:
     )
 
 
-def findings_query(given: FindingFilter | None) -> Select[Any]:
-    """The findings ``given`` selects (whole rows)."""
+def finding_departments(viewer: Viewer) -> frozenset[str] | None:
+    """The departments whose findings ``viewer`` reads (None: all); refused when none."""
+    departments = viewer.finding_departments
+    if departments is not None and not departments:
+        raise ForbiddenError(viewer.role, "read data-check findings")
+    return departments
+
+
+def findings_query(given: FindingFilter | None, viewer: Viewer) -> Select[Any]:
+    """The findings ``given`` selects (whole rows) among those ``viewer`` reads."""
     t = tables.findings
     query = select(t)
+    departments = finding_departments(viewer)
+    if departments is not None:
+        query = query.where(t.c.department_code.in_(sorted(departments)))
     given = given or FindingFilter()
     if given.rules:
         known = rules()
@@ -96,7 +112,7 @@ class QualityQuery:
         context = info.context
         return await paginate(
             context.store,
-            findings_query(filter),
+            findings_query(filter, context.viewer),
             FINDINGS_NEWEST,
             Finding.from_row,
             first=context.page_size(first),
@@ -106,6 +122,7 @@ class QualityQuery:
     @strawberry.field(description="The data-check rules, by name, as configured ([checks]).")
     def quality_rules(self, info: strawberry.Info[Context, None]) -> list[QualityRule]:
         checks = info.context.checks
+        finding_departments(info.context.viewer)
         return [
             QualityRule.of(rule, severity_of(rule, checks), name not in checks.disabled)
             for name, rule in rules().items()
@@ -120,9 +137,14 @@ class QualityQuery:
     ) -> list[QualityScore]:
         past_day(as_of, "qualityScores")
         context = info.context
+        departments = finding_departments(context.viewer)
         day = context.clock.business_day(as_of)
         scores = QualityScores(context.store, context.clock.clock, context.connector_departments)
-        return [QualityScore.of(card) for card in await scores.scorecards(day, utcnow())]
+        return [
+            QualityScore.of(card)
+            for card in await scores.scorecards(day, utcnow())
+            if departments is None or card.department_code in departments
+        ]
 
 
 @strawberry.type(description="A department's data-quality measures at one moment.")

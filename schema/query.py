@@ -6,16 +6,17 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import strawberry
-from sqlalchemy import Select, Table, select
+from sqlalchemy import Select, Table, null, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hub import entities, tables
+from hub.audit import read_entry
 from hub.errors import ErrorCode
 from hub.status import file_status
 from hub.weeks import FutureWeekError, IsoWeek, MalformedWeekError
 from schema.as_of import project_as_of
 from schema.engine.internals import graphql_info
-from schema.errors import UserInputError
+from schema.errors import ForbiddenError, UserInputError
 from schema.filters import (
     FilingFilter,
     OutcomeFilter,
@@ -35,6 +36,7 @@ from schema.report.weekly import build_weekly_report
 from schema.stats import filing_stats, project_stats
 from schema.supervision_stats import lead_time_stats, step_stats
 from schema.types.applicant import Applicant, resolve_applicant
+from schema.types.audit_entry import AuditEntry, AuditFilter
 from schema.types.conflict import Conflict
 from schema.types.department import Department
 from schema.types.enums import Stage
@@ -64,6 +66,7 @@ def _newest_first(table: Table) -> Ordering:
 SYNC_RUNS_NEWEST = _newest_first(tables.sync_runs)
 REJECTS_NEWEST = _newest_first(tables.rejects)
 CONFLICTS_NEWEST = _newest_first(tables.conflicts)
+AUDIT_NEWEST = _newest_first(tables.audit_entries)
 
 
 async def _page(
@@ -87,6 +90,13 @@ async def _page(
     )
 
 
+def _operations(info: strawberry.Info[Context, None], what: str) -> None:
+    """Sync runs, source files, rejects and conflicts are the operators' (hub.policy)."""
+    viewer = info.context.viewer
+    if not viewer.rules.operations:
+        raise ForbiddenError(viewer.role, what)
+
+
 async def _root_list(
     info: strawberry.Info[Context, None],
     root: RootList,
@@ -96,8 +106,8 @@ async def _root_list(
     after: str | None,
     conn: AsyncConnection | None = None,
 ) -> Connection[Any]:
-    ordering = root.ordering(order_by)
     scope = info.context.filter_scope
+    ordering = root.ordering(order_by, scope.viewer)
     return await _page(info, root.query(given, scope), ordering, root.node, first, after, conn)
 
 
@@ -111,7 +121,8 @@ class Query:
         self, info: strawberry.Info[Context, None], code: str, as_of: datetime | None = None
     ) -> Project | None:
         if as_of is not None:
-            return await project_as_of(info.context.store, code, naive_utc(as_of))
+            context = info.context
+            return await project_as_of(context.store, code, naive_utc(as_of), context.viewer)
         loader = info.context.loaders.project
         if loader.cache_map.get(code) is not None:
             return await loader.load(code)
@@ -172,9 +183,12 @@ class Query:
 
     @strawberry.field(
         description="One applicant by its credit code (统一社会信用代码): its projects, its "
-        "certificates and every inconsistency found in them (业务真伪)."
+        "certificates and every inconsistency found in them (业务真伪). Supervisors only (every "
+        "record in full with sensitive clearance)."
     )
     async def applicant(self, info: strawberry.Info[Context, None], credit_code: str) -> Applicant:
+        if not info.context.viewer.reads_applicants:
+            raise ForbiddenError(info.context.viewer.role, "read applicants")
         return await resolve_applicant(info, credit_code)
 
     @strawberry.field(
@@ -193,7 +207,10 @@ class Query:
             info, document_number, holder_credit_code, holder_name, sha256
         )
 
-    @strawberry.field(description="Outcomes of all filings (a cursor connection); by key.")
+    @strawberry.field(
+        description="Outcomes of all filings (a cursor connection); by key. Filtered by "
+        "documentNumber, it verifies a document (核验), which is audited."
+    )
     async def outcomes(
         self,
         info: strawberry.Info[Context, None],
@@ -202,7 +219,20 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Outcome]:
-        return await _root_list(info, OUTCOMES, filter, order_by, first, after)
+        page = await _root_list(info, OUTCOMES, filter, order_by, first, after)
+        context = info.context
+        if filter is not None and filter.document_number is not None and context.audit:
+            name = graphql_info(info).operation.name
+            context.audit.record(
+                read_entry(
+                    context.viewer,
+                    "verification",
+                    operation=name.value if name else None,
+                    fields=["outcome.document_number"],
+                    records=len(page.nodes),
+                )
+            )
+        return page
 
     @strawberry.field(
         description="Filings grouped by the given keys (none: one row of totals), counted and "
@@ -230,8 +260,15 @@ class Query:
         filter: FilingFilter | None = None,
     ) -> list[StepStats]:
         context = info.context
-        where = condition(filter, context.filter_scope)
-        return await step_stats(context.store, context.clock.clock.calendar, group_by, where)
+        scope = context.filter_scope
+        where = condition(filter, scope)
+        return await step_stats(
+            context.store,
+            context.clock.clock.calendar,
+            group_by,
+            where,
+            lambda events: scope.related("process_event", events),
+        )
 
     @strawberry.field(
         description="Projects that reached stage `to`: working days from their first filing of "
@@ -285,6 +322,8 @@ class Query:
     )
     async def weekly_report(self, info: strawberry.Info[Context, None], week: str) -> WeeklyReport:
         context = info.context
+        if not context.viewer.reads_reports:
+            raise ForbiddenError(context.viewer.role, "read the weekly report")
         try:
             chosen = IsoWeek.parse(week)
             connectors = context.connector_departments
@@ -321,6 +360,22 @@ class Query:
             rows = (await conn.execute(query)).all()
         return [Matter.from_row(row) for row in rows]
 
+    @strawberry.field(
+        description="The audit log, newest first (a cursor connection); for the auditor role."
+    )
+    async def audit_log(
+        self,
+        info: strawberry.Info[Context, None],
+        filter: AuditFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AuditEntry]:
+        viewer = info.context.viewer
+        if not viewer.rules.audit_log:
+            raise ForbiddenError(viewer.role, "read the audit log")
+        query = (filter or AuditFilter()).query()
+        return await _page(info, query, AUDIT_NEWEST, AuditEntry.from_row, first, after)
+
     @strawberry.field(description="Sync runs, newest first (a cursor connection).")
     async def sync_runs(
         self,
@@ -329,6 +384,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[SyncRun]:
+        _operations(info, "read sync runs")
         query = sync_runs_query(filter)
         return await _page(info, query, SYNC_RUNS_NEWEST, SyncRun.from_row, first, after)
 
@@ -339,6 +395,7 @@ class Query:
         connector: str | None = None,
         state: SourceFileState | None = None,
     ) -> list[SourceFile]:
+        _operations(info, "read source files")
         rows = await file_status(
             info.context.store, connector=connector, state=state.value if state else None
         )
@@ -353,8 +410,16 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Reject]:
+        _operations(info, "read rejected rows")
         r = tables.rejects
-        query = select(r)
+        viewer = info.context.viewer
+        shown = [
+            null().label(c.name)
+            if viewer.is_sensitive("reject", c.name) and not viewer.rules.sensitive
+            else c
+            for c in r.c
+        ]
+        query = select(*shown)
         if connector is not None:
             query = query.where(r.c.connector == connector)
         if stream is not None:
@@ -379,6 +444,7 @@ class Query:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Conflict]:
+        _operations(info, "read conflicts")
         c = tables.conflicts
         query = select(c)
         for column, value in (

@@ -136,7 +136,7 @@ async def filing_stats(
     e = tables.process_events
     steps = (
         select(e.c.filing_key, e.c.step)
-        .where(live(e), e.c.occurred_at < cutoff(as_of))
+        .where(live(e), scope.related("process_event", e), e.c.occurred_at < cutoff(as_of))
         .distinct()
         .subquery("stats_steps")
     )
@@ -230,12 +230,17 @@ async def project_stats(
 ) -> list[ProjectStats]:
     store = scope.supervision.clock.store
     p = tables.projects
+
+    def shown(name: str) -> ColumnElement[Any]:  # as the viewer reads it (hub.policy)
+        return scope.field("project", name, p.c[name])
+
+    investment = shown("total_investment")
     keys: dict[ProjectGroup, ColumnElement[Any]] = {
-        ProjectGroup.DISTRICT: p.c.district,
-        ProjectGroup.CATEGORY: p.c.category,
-        ProjectGroup.FUNDING: p.c.funding,
-        ProjectGroup.STATUS: p.c.status,
-        ProjectGroup.MONTH: month_of(store, p.c.registered_at),
+        ProjectGroup.DISTRICT: shown("district"),
+        ProjectGroup.CATEGORY: shown("category"),
+        ProjectGroup.FUNDING: shown("funding"),
+        ProjectGroup.STATUS: shown("status"),
+        ProjectGroup.MONTH: month_of(store, shown("registered_at")),
     }
     chosen = [(group, keys[group].label(group.value)) for group in _unique(group_by)]
     query = select(
@@ -243,8 +248,8 @@ async def project_stats(
         func.count().label("count"),
         _count_if(p.c.status == P.COMPLETED.value).label("completed"),
         _count_if(p.c.status.in_(PROJECT_IN_PROGRESS)).label("in_progress"),
-        func.sum(p.c.total_investment).label("total_investment"),
-        func.avg(p.c.total_investment).label("avg_investment"),
+        func.sum(investment).label("total_investment"),
+        func.avg(investment).label("avg_investment"),
     ).where(live(p), condition(filter, scope))
     rows = await _grouped_rows(store, query, keys, chosen)
     grouped = {group for group, _ in chosen}

@@ -10,10 +10,10 @@ days ``d`` with ``start < d <= end``, in China time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Float, Integer, Select, and_, case, cast, func, select
+from sqlalchemy import Float, Integer, Select, and_, case, cast, func, select, true
 from sqlalchemy.sql.elements import ColumnElement, Label
 from sqlalchemy.sql.selectable import Subquery
 
@@ -85,9 +85,11 @@ async def step_stats(
     calendar: WorkingCalendar,
     group_by: Sequence[StepGroup],
     filter_condition: ColumnElement[bool],
+    visible: Callable[[Any], ColumnElement[bool]] = lambda _: true(),
 ) -> list[StepStats]:
     """Working days per step, grouped: a step lasts from its event to the filing's next event
-    (by time, then key); a filing's last event has no duration yet and is left out."""
+    (by time, then key); a filing's last event has no duration yet and is left out.
+    ``visible``: the events (of the table given) the viewer may read."""
     e, f = tables.process_events, tables.filings
     # An alias, so that correlated subqueries of the filter keep their own FROM.
     m = tables.matters.alias("step_matter")
@@ -101,7 +103,7 @@ async def step_stats(
             .over(partition_by=e.c.filing_key, order_by=(e.c.occurred_at, e.c.key))
             .label("next_at"),
         )
-        .where(live(e))
+        .where(live(e), visible(e))
         .subquery("step_events")
     )
     columns: dict[StepGroup, ColumnElement[Any]] = {

@@ -4,6 +4,7 @@ for /graphql, and a log of the SQL statements the store executes."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
@@ -11,7 +12,8 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Message
 
-from hub.config import HubConfig, ServerConfig
+from hub.auth import create_token
+from hub.config import HubConfig, RoleConfig, ServerConfig
 from hub.http.app import create_app
 from hub.store import Store
 
@@ -60,9 +62,45 @@ class GraphQLClient:
         return body["errors"]
 
 
+# Tests of what the hub answers, rather than of who may ask, call as a role that may read and do
+# everything (tests/hub/test_security.py tests the roles themselves).
+TRUSTED: dict[str, Any] = {
+    "security": {"anonymous": "trusted"},
+    "roles": {
+        "trusted": {
+            "data": "all",
+            "sensitive": True,
+            "operations": True,
+            "audit_log": True,
+            "webhooks": True,
+            "verify": True,
+        }
+    },
+}
+
+
+def trusted(config: dict[str, Any] | None = None) -> HubConfig:
+    """``config`` (a hub.toml as a dict) with anonymous callers in the ``trusted`` role."""
+    return HubConfig.model_validate(TRUSTED | (config or {}))
+
+
+def as_trusted(config: HubConfig) -> HubConfig:
+    """A loaded ``config`` (e.g. the demo's) with anonymous callers in the ``trusted`` role."""
+    roles = {name: RoleConfig(**rules) for name, rules in TRUSTED["roles"].items()}
+    security = config.security.model_copy(update={"anonymous": "trusted"})
+    return config.model_copy(update={"security": security, "roles": config.roles | roles})
+
+
+async def bearer(store: Store, role: str, department: str | None = None) -> dict[str, str]:
+    """The Authorization header of a new token of ``role`` (and ``department``)."""
+    name = f"{role}-{department or 'all'}-{secrets.token_hex(4)}"
+    token = await create_token(store, name, scopes=["read"], role=role, department=department)
+    return {"authorization": f"Bearer {token}"}
+
+
 @asynccontextmanager
 async def serve(store: Store, **server: Any) -> AsyncIterator[GraphQLClient]:
-    app = create_app(HubConfig(server=ServerConfig(**server)), store=store)
+    app = create_app(trusted({"server": ServerConfig(**server).model_dump()}), store=store)
     async with running(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:

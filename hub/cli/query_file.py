@@ -15,7 +15,11 @@ from typing import Any
 
 from graphql import GraphQLError, NamedTypeNode, NonNullTypeNode, parse
 
+from hub.audit import AuditLog
+from hub.auth import principal_of
 from hub.config import HubConfig
+from hub.errors import HubError
+from hub.policy import Policy
 from hub.sla import Supervision
 from hub.store import Store
 from schema import build_schema
@@ -59,19 +63,46 @@ def parse_variables(pairs: Iterable[str], query: str) -> dict[str, Any]:
     return variables
 
 
+class UnknownTokenError(HubError, LookupError):
+    """Raised when ``hub query --token`` names no active token."""
+
+    def __init__(self) -> None:
+        super().__init__("the token is unknown or revoked (see `hub token list`)")
+
+
 async def run_query(
-    settings: HubConfig, store: Store, text: str, variables: Mapping[str, Any]
+    settings: HubConfig,
+    store: Store,
+    text: str,
+    variables: Mapping[str, Any],
+    token: str | None = None,
 ) -> dict[str, Any]:
-    """The GraphQL response (``data`` and ``errors``) of ``text`` on ``store``."""
+    """The GraphQL response (``data`` and ``errors``) of ``text`` on ``store``, as ``token``'s
+    role reads it over HTTP (none: ``[security] cli``, the supervisor by default, audited as
+    ``cli``)."""
     schema = build_schema(settings.server)
+    policy = Policy(settings)
+    if token is None:
+        viewer = await policy.viewer(store, settings.security.cli, token="cli")
+    else:
+        principal = await principal_of(store, token)
+        if principal is None:
+            raise UnknownTokenError
+        viewer = await policy.viewer(
+            store, principal.role, department=principal.department, token=principal.name
+        )
+    audit = AuditLog(store)
     context = Context.create(
         store,
         settings.server,
         connector_departments={c.name: c.department for c in settings.connectors},
         supervision=Supervision.configured(store, settings),
+        viewer=viewer,
+        audit=audit,
         checks=settings.checks,
     )
     result = await schema.execute(text, variable_values=dict(variables), context_value=context)
+    await audit.flush()
     response: dict[str, Any] = {"data": result.data}
     if result.errors:
         response["errors"] = [error.formatted for error in result.errors]

@@ -159,6 +159,7 @@ def demo(
 ) -> None:
     """Build demo department databases, sync them into the store, and serve the API."""
     from hub.demo import build_demo
+    from hub.demo.tokens import demo_tokens
 
     marker = directory / ".demo-build"
     wanted = f"scale={scale} seed={seed}\n"
@@ -178,17 +179,24 @@ def demo(
             f"in {directory / 'secret.key'}"
         )
 
-    async def run() -> list[RunReport]:
+    async def run() -> tuple[list[RunReport], dict[str, str]]:
         store = open_store(settings)
         try:
             await migrate_store(store, settings)
             async with create_bus(settings.bus.url) as bus:
-                return await sync_all(settings, store, on_commit=bus.publish)
+                reports = await sync_all(settings, store, on_commit=bus.publish)
+            return reports, await demo_tokens(store, directory / "tokens.toml")
         finally:
             await store.dispose()
 
-    reports = asyncio.run(run())
+    reports, tokens = asyncio.run(run())
     console.print(report_table(reports))
+    console.print(
+        f"anonymous callers get the [bold]{settings.security.anonymous}[/bold] view; "
+        f"a token per role and department is in {directory / 'tokens.toml'}:"
+    )
+    for key, token in tokens.items():
+        typer.echo(f"  {key:<16} {token}")
     if serve_api:
         address = f"http://{host or settings.server.host}:{port or settings.server.port}/graphql"
         console.print(f"GraphiQL: [bold]{address}[/bold]")
@@ -220,9 +228,17 @@ def query(
     output: Annotated[
         str, typer.Option("--format", help="json, or csv: the rows of the first list.")
     ] = "json",
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HUB_TOKEN",
+            help="Read as this token's role (default: [security] cli, the supervisor).",
+        ),
+    ] = None,
     config: ConfigPath = Path("hub.toml"),
 ) -> None:
-    """Run a GraphQL query against the store and print the result (errors on stderr)."""
+    """Run a GraphQL query against the store and print the result (errors on stderr), as the
+    token's role reads it over HTTP."""
     from rich.markup import escape
 
     from hub.cli.query_file import error_lines, parse_variables, run_query, to_csv
@@ -237,7 +253,7 @@ def query(
         errors.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     settings = load_settings(config)
-    response = on_store(settings, lambda store: run_query(settings, store, text, variables))
+    response = on_store(settings, lambda store: run_query(settings, store, text, variables, token))
     for line in error_lines(response.get("errors", [])):
         errors.print(f"[red]error:[/red] {escape(line)}", highlight=False)
     if output == "csv":

@@ -17,6 +17,7 @@ from hub.cli.common import (
     load_settings,
     on_store,
 )
+from hub.errors import HubError
 from hub.store import Store
 
 token_app = typer.Typer(
@@ -30,19 +31,42 @@ app.add_typer(token_app, name="token")
 def token_create(
     name: Annotated[str, typer.Argument(help="A unique name, e.g. zjj-push.")],
     scope: Annotated[
-        list[str], typer.Option(help="What it may do: read, ingest:<connector>, ingest:*.")
-    ],
+        list[str] | None,
+        typer.Option(help="What it may do: read (the default), ingest:<connector>, ingest:*."),
+    ] = None,
+    role: Annotated[
+        str | None,
+        typer.Option(
+            help="What it reads: public, department, supervisor, operator, auditor or a role "
+            "of [roles] (default: the anonymous role)."
+        ),
+    ] = None,
     department: Annotated[str | None, typer.Option(help="The department it acts for.")] = None,
     config: ConfigPath = Path("hub.toml"),
 ) -> None:
     """Create a token and print it (shown only once)."""
+    settings = load_settings(config)
+    scopes = scope or ["read"]
+    try:
+        rules = settings.role(role) if role is not None else None
+    except HubError as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
 
     async def create(store: Store) -> str:
-        token = await auth.create_token(store, name, scopes=scope, department=department)
-        await auth.audit(store, "cli", "token.create", {"name": name, "scopes": sorted(scope)})
+        token = await auth.create_token(
+            store,
+            name,
+            scopes=scopes,
+            department=department,
+            role=role,
+            needs_department=rules is not None and rules.data == "department",
+        )
+        detail = {"name": name, "scopes": sorted(scopes), "role": role, "department": department}
+        await auth.audit(store, "cli", "token.create", detail)
         return token
 
-    token = on_store(load_settings(config), create)
+    token = on_store(settings, create)
     errors.print(f"token {name!r} created; store it now, it is not shown again:")
     typer.echo(token)
 
@@ -63,11 +87,12 @@ def token_revoke(name: str, config: ConfigPath = Path("hub.toml")) -> None:
 def token_list(config: ConfigPath = Path("hub.toml")) -> None:
     """Show every token: department, scopes, and when it was created or revoked."""
     table = Table(title="tokens")
-    for column in ("name", "department", "scopes", "created", "revoked"):
+    for column in ("name", "role", "department", "scopes", "created", "revoked"):
         table.add_column(column)
     for info in on_store(load_settings(config), auth.list_tokens):
         table.add_row(
             info.name,
+            info.role or "",
             info.department or "",
             " ".join(info.scopes),
             f"{info.created_at:%Y-%m-%d %H:%M:%S}Z",

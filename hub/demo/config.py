@@ -34,6 +34,8 @@ def hub_config() -> dict[str, Any]:
         "store": {"url": STORE_URL},
         # The demo's data stops at its day: time limits and alerts are judged as of then.
         "supervision": {"as_of": AS_OF.date().isoformat()},
+        # Callers without a token read the public view; demo/tokens.toml has a token per role.
+        "security": {"anonymous": "public"},
         "checks": demo_checks(),
         "authority": dict(AUTHORITY),
         "divisions": divisions(),
@@ -89,6 +91,11 @@ def render(config: Mapping[str, Any]) -> str:
         "",
         "[supervision]",
         f"as_of = {_value(config['supervision']['as_of'])}",
+        "",
+        "# Callers without a token read the public view; demo/tokens.toml (written by",
+        "# `hub demo`) holds a token per role and per department: see docs/security.md.",
+        "[security]",
+        f"anonymous = {_value(config['security']['anonymous'])}",
         "",
         "[checks]",
     ]

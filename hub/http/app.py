@@ -27,9 +27,10 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from connectors.push import PushConnector
+from hub.auth import deny
 from hub.authenticity import KeyRing
-from hub.config import HttpConfig, HubConfig
-from hub.http.access import authorize
+from hub.config import HttpConfig, HubConfig, RoleConfig
+from hub.http.access import viewer_for
 from hub.http.console import console_routes
 from hub.http.export import ExportEndpoint
 from hub.http.graphql_http import (
@@ -43,6 +44,7 @@ from hub.http.metrics import MetricsEndpoint
 from hub.http.request_ids import HEADER, RequestIdMiddleware
 from hub.http.request_metrics import RequestMetrics, RequestMetricsMiddleware
 from hub.http.verify import VerifyEndpoint
+from hub.policy import Viewer
 from hub.runtime import open_runtime
 from hub.store import Store
 from jobs.scheduled import scheduled_jobs
@@ -54,6 +56,7 @@ from schema.persisted import PersistedQueries
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT_SECONDS = 5.0
 GRAPHIQL_PAGE = Path(__file__).parent / "templates" / "graphiql.html"
+PAGE_ONLY = Viewer(role="graphiql", rules=RoleConfig(data="none"))
 
 
 class HubGraphQL(AcceleratedView[Context, None]):
@@ -78,9 +81,21 @@ class HubGraphQL(AcceleratedView[Context, None]):
         return HTMLResponse(GRAPHIQL_PAGE.read_text(encoding="utf-8"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and not self._ide_page(scope):
+        page = self._ide_page(scope)
+        if page and self.config.security.graphiql_anonymous:
+            # The page holds no data: it is rendered for a viewer that may read none.
+            HTTPConnection(scope).state.viewer = PAGE_ONLY
+        elif scope["type"] in ("http", "websocket"):
             connection = HTTPConnection(scope)
-            denied = await authorize(connection, self.config.server, connection.app.state.store)
+            viewer = await viewer_for(connection)
+            denied: Response | None = None
+            if not isinstance(viewer, Viewer):
+                denied = viewer
+            elif page and viewer.token is None:
+                # ``[security] graphiql_anonymous = false``: the page only for token holders
+                denied = deny(None, "read")
+            else:
+                connection.state.viewer = viewer
             if denied is not None:
                 if scope["type"] == "http":
                     await denied(scope, receive, send)
@@ -128,6 +143,8 @@ class HubGraphQL(AcceleratedView[Context, None]):
             response=response,
             connector_departments={c.name: c.department for c in self.config.connectors},
             supervision=request.app.state.supervision,
+            viewer=request.state.viewer,
+            audit=request.app.state.audit,
             idle=self.config.idle,
             checks=self.config.checks,
             keys=self.keys,
@@ -204,6 +221,8 @@ def create_app(
             app.state.feed = runtime.feed
             app.state.webhooks = runtime.webhooks
             app.state.supervision = runtime.supervision
+            app.state.policy = runtime.policy
+            app.state.audit = runtime.audit
             # Work requests start and leave running (the console's "sync now"): stopped and
             # waited for before the runtime closes the store under them.
             app.state.background = set()

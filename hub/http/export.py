@@ -4,7 +4,7 @@ that matches a filter, in constant memory.
 The filter and orderBy are the GraphQL inputs as JSON (query parameters ``filter`` and
 ``orderBy``, or a JSON body with those keys), checked by the schema. Rows stream from a
 server-side cursor in batches straight into CSV or NDJSON; no GraphQL objects are built. Access
-is checked like /graphql (``hub.http.access.authorize``). Part of the HTTP composition root: it
+is checked like /graphql (``hub.http.access.viewer_for``). Part of the HTTP composition root: it
 wires the store and the schema's export plans together.
 """
 
@@ -14,15 +14,19 @@ import csv
 import io
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
+from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from hub import tables
+from hub.audit import AuditLog, read_entry
 from hub.config import ServerConfig
 from hub.errors import ErrorCode, error_body
-from hub.http.access import authorize
+from hub.http.access import refuse, viewer_for
+from hub.policy import ENTITY_OF_TABLE, Viewer
 from hub.store import Store
 from schema.errors import UserInputError
 from schema.export import FINDINGS, ExportPlan, export_plan
@@ -39,25 +43,54 @@ def _cell(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
 
 
-async def stream_rows(store: Store, plan: ExportPlan, format: str) -> AsyncIterator[str]:
-    """The export's text in chunks of ``BATCH_ROWS`` rows."""
+async def stream_rows(
+    store: Store, plan: ExportPlan, format: str, done: Callable[[int], None] | None = None
+) -> AsyncIterator[str]:
+    """The export's text in chunks of ``BATCH_ROWS`` rows; ``done`` is called with the number
+    of rows written when the stream ends (cut short too)."""
     header = plan.header
+    rows = 0
     if format == "csv":
         yield UTF8_BOM + ",".join(header) + "\r\n"
     async with store.read() as conn:
-        result = await conn.stream(plan.query)
-        async for batch in result.partitions(BATCH_ROWS):
-            if format == "csv":
-                buffer = io.StringIO()
-                writer = csv.writer(buffer)
-                writer.writerows([_cell(v) for v in plan.values(row)] for row in batch)
-                yield buffer.getvalue()
-            else:
-                yield "".join(
-                    json.dumps(dict(zip(header, plan.values(row), strict=True)), ensure_ascii=False)
-                    + "\n"
-                    for row in batch
-                )
+        try:
+            async for batch in (await conn.stream(plan.query)).partitions(BATCH_ROWS):
+                rows += len(batch)
+                yield _text(plan, header, batch, format)
+        finally:
+            if done is not None:
+                done(rows)
+
+
+def _text(plan: ExportPlan, header: list[str], batch: Sequence[Any], format: str) -> str:
+    if format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerows([_cell(v) for v in plan.values(row)] for row in batch)
+        return buffer.getvalue()
+    return "".join(
+        json.dumps(dict(zip(header, plan.values(row), strict=True)), ensure_ascii=False) + "\n"
+        for row in batch
+    )
+
+
+AUDIT_LOG = "auditLog"
+
+
+def audit_log_plan() -> ExportPlan:
+    """The whole audit log, oldest first (for the auditor role)."""
+    a = tables.audit_entries
+    columns = tuple((c.name, c.name) for c in a.c)
+    return ExportPlan(select(a).order_by(a.c.id), columns)
+
+
+def exported_sensitive(viewer: Viewer, list_name: str) -> list[str]:
+    """The sensitive fields an export of ``list_name`` writes unmasked for ``viewer``."""
+    root = ROOT_LISTS.get(list_name)
+    if root is None or not viewer.rules.sensitive:  # findings hold no sensitive field
+        return []
+    entity = ENTITY_OF_TABLE[root.table.name]
+    return sorted(f"{entity}.{n}" for n in viewer.sensitive.get(entity, ()))
 
 
 def _problem(message: str, code: str, status: int) -> JSONResponse:
@@ -71,9 +104,9 @@ class ExportEndpoint:
 
     async def handle(self, request: Request) -> Response:
         store: Store = request.app.state.store
-        denied = await authorize(request, self.server, store)
-        if denied is not None:
-            return denied
+        viewer = await viewer_for(request)
+        if isinstance(viewer, Response):
+            return viewer
         name, format = request.path_params["list"], request.path_params["format"]
         if format not in MEDIA_TYPES:
             return _problem(
@@ -94,15 +127,31 @@ class ExportEndpoint:
             filter_json = request.query_params.get("filter")
             order_json = request.query_params.get("orderBy")
         try:
-            scope = FilterScope(request.app.state.supervision)
-            plan = export_plan(self.schema, name, filter_json, order_json, scope)
+            if name == AUDIT_LOG:
+                if not viewer.rules.audit_log:
+                    return refuse(viewer, "export the audit log")
+                plan, fields = audit_log_plan(), []
+            elif name == FINDINGS and viewer.finding_departments == frozenset():
+                return refuse(viewer, "export data-check findings")
+            else:
+                scope = FilterScope(request.app.state.supervision, viewer=viewer)
+                plan = export_plan(self.schema, name, filter_json, order_json, scope)
+                fields = exported_sensitive(viewer, name)
         except UserInputError as exc:
             code = (exc.extensions or {}).get("code", "BAD_USER_INPUT")
             known = name in ROOT_LISTS or name == FINDINGS
             return _problem(exc.message, code, 400 if known else 404)
         log.info("export %s.%s filter=%s orderBy=%s", name, format, filter_json, order_json)
+        audit: AuditLog = request.app.state.audit
+
+        def done(rows: int) -> None:  # every export is audited, with what it wrote
+            entry = read_entry(
+                viewer, "export", operation=f"{name}.{format}", fields=fields, records=rows
+            )
+            audit.record(entry | {"detail": entry["detail"] | {"filter": filter_json}})
+
         return StreamingResponse(
-            stream_rows(store, plan, format),
+            stream_rows(store, plan, format, done),
             media_type=MEDIA_TYPES[format],
             headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'},
         )

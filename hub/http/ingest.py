@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from connectors.push import PushConnector
-from hub.auth import audit, authenticate, deny
+from hub.auth import audit, authenticate, deny, forbid
 from hub.config import HubConfig
 from hub.errors import ErrorCode, HubError, error_body
 from hub.runtime import Runtime
@@ -173,6 +173,14 @@ class IngestEndpoint:
             connector = self._connector(name)
             if not principal.allows(scope):
                 return deny(principal, scope)
+            owner = connector.config.department
+            if owner is not None and principal.department != owner:
+                # Its records would be credited to a department the token is not.
+                return forbid(
+                    f"connector {name!r} belongs to the department {owner!r}; token "
+                    f"{principal.name!r} acts for "
+                    + (repr(principal.department) if principal.department else "no department"),
+                )
             stream_name = request.path_params["stream"]
             streams = [s.stream_name for s in connector.config.streams]
             if stream_name not in streams:

@@ -30,7 +30,7 @@ from starlette.responses import Response
 from hub import tables
 from hub.config import ServerConfig
 from hub.feed import head_seq
-from hub.http.access import authorize
+from hub.http.access import refuse, viewer_for
 from hub.status import latest_files
 from hub.store import Store
 
@@ -214,9 +214,11 @@ class MetricsEndpoint:
 
     async def handle(self, request: Request) -> Response:
         state = request.app.state
-        denied = await authorize(request, self.server, state.store)
-        if denied is not None:
-            return denied
+        viewer = await viewer_for(request)
+        if isinstance(viewer, Response):
+            return viewer
+        if not viewer.rules.operations:
+            return refuse(viewer, "read /metrics")
         registry = CollectorRegistry(auto_describe=False)
         for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
             registry.register(collector)

@@ -10,7 +10,8 @@ file's ``filename``. The hub hashes the file (sha256) and answers like GraphQL's
 
 Statuses: 200 with the answer (also for NOT_FOUND or MISMATCH: the request was fine), 400 for a
 request that cannot identify a certificate or a file that is not what its name or type says,
-401/403 as /graphql (``[server] require_token``), 413 beyond the size limit. Audited.
+401/403 as /graphql (and 401/403 for a role without ``verify``: docs/security.md), 413 beyond
+the size limit. Audited.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from hub.authenticity import KeyRing
 from hub.clock import utcnow
 from hub.config import HubConfig
 from hub.errors import ErrorCode, error_body
-from hub.http.access import authorize
+from hub.http.access import refuse, viewer_for
 from hub.http.ingest import Refused, read_body
-from hub.verification import Presented, VerificationRequestError, requester, verify_certificate
+from hub.verification import Presented, VerificationRequestError, verify_certificate
 
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
 # A file type by its name's suffix or its media type -> the bytes its content starts with.
@@ -62,9 +63,11 @@ class VerifyEndpoint:
 
     async def handle(self, request: Request) -> Response:
         store = request.app.state.store
-        denied = await authorize(request, self.config.server, store)
-        if denied is not None:
-            return denied
+        viewer = await viewer_for(request)
+        if isinstance(viewer, Response):
+            return viewer
+        if not viewer.rules.verify:
+            return refuse(viewer, "verify certificates")
         query = request.query_params
         try:
             body = await read_body(request, MAX_DOCUMENT_BYTES)
@@ -88,7 +91,8 @@ class VerifyEndpoint:
             store,
             self.keys,
             presented,
-            actor=await requester(request, store),
+            viewer=viewer,
+            audit=request.app.state.audit,
             today=request.app.state.supervision.business_day(),
             now=utcnow(),
             via="http",

@@ -9,6 +9,8 @@ from hub.webhooks.registry import (
     WebhookError,
     WebhookNotFoundError,
     Webhooks,
+    owner_scope,
+    owner_viewer,
 )
 
 __all__ = [
@@ -21,4 +23,6 @@ __all__ = [
     "WebhookNotFoundError",
     "WebhookWorker",
     "Webhooks",
+    "owner_scope",
+    "owner_viewer",
 ]

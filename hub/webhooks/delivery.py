@@ -34,9 +34,10 @@ from hub.bus import EventBus
 from hub.clock import utcnow
 from hub.config import WebhookConfig
 from hub.feed import Change, head_seq, read_page
+from hub.policy import Policy
 from hub.secret_key import SecretKey, SecretKeyError
 from hub.store import Store
-from hub.webhooks.registry import ACTIVE, FAILING, Webhook, key_or_environment
+from hub.webhooks.registry import ACTIVE, FAILING, Webhook, key_or_environment, owner_scope
 from hub.webhooks.targets import Target, TargetPolicy, TargetRefusedError
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,11 @@ class WebhookWorker:
         client: httpx.AsyncClient | None = None,
         policy: TargetPolicy | None = None,
         key: SecretKey | None = None,
+        roles: Policy | None = None,
     ) -> None:
         self.store = store
+        # The roles, by which a webhook reads as its owner does (hub.policy).
+        self.roles = roles or Policy()
         self.bus = bus
         self.settings = settings or DeliverySettings()
         self.policy = policy or TargetPolicy()
@@ -207,7 +211,9 @@ class WebhookWorker:
                 log.exception("delivery to webhook %r stopped", webhook.name)
 
     async def _deliver_pages(self, webhook: Webhook) -> None:
-        delivered, attempts, scope = webhook.delivered_seq, webhook.attempts, webhook.scope
+        delivered, attempts = webhook.delivered_seq, webhook.attempts
+        # What its owner may see now: a changed role or catalogue applies at once.
+        scope = await owner_scope(self.roles, self.store, webhook)
         while True:
             page = await read_page(self.store, scope, delivered, self.settings.page_size)
             prepared: tuple[Target, str] | None = None

@@ -23,7 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from hub import tables
 from hub.bus import EventBus
 from hub.clock import utcnow
-from hub.feed import ChangeFilter, FeedScope, Viewer, head_seq
+from hub.feed import ChangeFilter, FeedScope, head_seq
+from hub.policy import SYSTEM, Policy, Viewer
 from hub.secret_key import SecretKey, SecretKeyError, is_sealed
 from hub.store import Store
 from hub.webhooks.targets import TargetPolicy, TargetRefusedError
@@ -77,6 +78,7 @@ class Webhook:
     last_attempt_at: datetime | None
     next_attempt_at: datetime | None
     created_at: datetime
+    owner_role: str | None = None
     secret: str = ""  # in clear: only in what ``register`` returns (shown once)
 
     @classmethod
@@ -96,12 +98,22 @@ class Webhook:
             last_attempt_at=m["last_attempt_at"],
             next_attempt_at=m["next_attempt_at"],
             created_at=m["created_at"],
+            owner_role=m["owner_role"],
         )
 
-    @property
-    def scope(self) -> FeedScope:
-        """What this webhook receives: its filter, as its department may see it."""
-        return FeedScope(self.filter, Viewer(department=self.department))
+
+async def owner_viewer(policy: Policy, store: Store, webhook: Webhook) -> Viewer:
+    """Whose view a webhook's deliveries get: its owner role (a department's role for its
+    department); one made by ``hub webhook add`` without a department is the hub admin's."""
+    role = webhook.owner_role or ("department" if webhook.department else None)
+    if role is None:
+        return SYSTEM
+    return await policy.viewer(store, role, department=webhook.department)
+
+
+async def owner_scope(policy: Policy, store: Store, webhook: Webhook) -> FeedScope:
+    """What a webhook receives: its filter, intersected with what its owner may see."""
+    return FeedScope(webhook.filter, await owner_viewer(policy, store, webhook))
 
 
 class Webhooks:
@@ -114,11 +126,14 @@ class Webhooks:
         *,
         policy: TargetPolicy | None = None,
         key: SecretKey | None = None,
+        roles: Policy | None = None,
     ) -> None:
         self.store = store
         self.bus = bus
         self.policy = policy or TargetPolicy()
         self.key = key  # None: HUB_SECRET_KEY's, read when a secret is sealed
+        # The roles, by which a webhook reads as its owner does (hub.policy).
+        self.roles = roles or Policy()
 
     async def register(
         self,
@@ -129,6 +144,7 @@ class Webhooks:
         department: str | None = None,
         after: int | None = None,
         secret: str | None = None,
+        owner_role: str | None = None,
     ) -> Webhook:
         """A new active webhook that receives changes after seq ``after`` (default: only
         changes from now on)."""
@@ -156,6 +172,7 @@ class Webhooks:
                     _w.insert().values(
                         name=name,
                         department_code=department,
+                        owner_role=owner_role,
                         url=url,
                         secret=sealed,
                         filter=change_filter.to_json(),

@@ -12,6 +12,7 @@ from hub.entities import ENTITIES, camel_case, graph_record
 from schema.types.scalars import JSON, BigInt, utc
 
 if TYPE_CHECKING:
+    from hub.policy import Viewer
     from schema.context import Context
 
 
@@ -34,9 +35,23 @@ class HistoryEntry:
     recorded_at: datetime
 
     @classmethod
-    def from_row(cls, row: Any, field: str | None) -> HistoryEntry:
-        """The entry of a change row, narrowed to ``field`` (snake_case) when given."""
-        new_value = row.new_value
+    def from_row(
+        cls, row: Any, field: str | None, masked: tuple[Viewer, str] | None = None
+    ) -> HistoryEntry:
+        """The entry of a change row, narrowed to ``field`` (snake_case) when given; with
+        ``masked`` (a viewer and the entity), its values as the viewer reads the record."""
+        old_value, new_value = row.old_value, row.new_value
+        if masked is not None:
+            viewer, entity = masked
+            full = bool(row.viewer_full)
+            if row.field is not None:
+                old_value = viewer.mask_value(entity, row.field, old_value, full)
+                new_value = viewer.mask_value(entity, row.field, new_value, full)
+            else:
+                old_value, new_value = (
+                    viewer.mask_record(entity, v, full) if isinstance(v, dict) else v
+                    for v in (old_value, new_value)
+                )
         if field is not None and row.op == "created" and isinstance(new_value, dict):
             new_value = new_value.get(field)
         elif row.field is None:
@@ -45,7 +60,7 @@ class HistoryEntry:
             seq=row.seq,
             op=row.op,
             field=camel_case(name) if (name := row.field or field) else None,
-            old_value=row.old_value,
+            old_value=old_value,
             new_value=new_value,
             connector=row.connector,
             department_code=row.department_code,
@@ -86,8 +101,9 @@ async def history(
     """The changes of one entity, oldest first; with ``field``, only those that set it."""
     rows = await info.context.loaders.history.load((entity, key))
     name = None if field is None else field.value
+    viewer = info.context.viewer
     return [
-        HistoryEntry.from_row(row, name)
+        HistoryEntry.from_row(row, name, None if viewer.unrestricted else (viewer, entity))
         for row in rows
         if name is None or row.field in (None, name)  # whole-record changes concern every field
     ]

@@ -18,7 +18,10 @@ class Reject:
     entity: str
     sync_run_id: int | None
     source_key: str | None
-    raw: JSON = strawberry.field(description="The source row as read.")
+    raw: JSON | None = strawberry.field(
+        description="The source row as read; null for a role without clearance for sensitive "
+        "fields."
+    )
     reasons: JSON = strawberry.field(description="What is wrong with it (a list of messages).")
     created_at: datetime
 

@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from hub.audit import AuditLog
 from hub.clock import utcnow
 from hub.verification import (
     Presented,
     VerificationRequestError,
     VerificationResult,
-    requester,
     verify_certificate,
 )
-from schema.errors import UserInputError
+from schema.errors import ForbiddenError, UserInputError
 from schema.types.authenticity import Authenticity
 
 if TYPE_CHECKING:
@@ -56,6 +56,8 @@ async def resolve_verify_certificate(
     sha256: str | None,
 ) -> CertificateVerification:
     context = info.context
+    if not context.viewer.rules.verify:
+        raise ForbiddenError(context.viewer.role, "verify certificates")
     try:
         presented = Presented(document_number, holder_credit_code, holder_name, sha256)
     except VerificationRequestError as exc:
@@ -65,7 +67,8 @@ async def resolve_verify_certificate(
         context.store,
         context.keys,
         presented,
-        actor=await requester(context.request, context.store),
+        viewer=context.viewer,
+        audit=context.audit or AuditLog(context.store),
         today=context.clock.business_day(),
         now=now,
         via="graphql",

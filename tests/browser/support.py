@@ -53,11 +53,11 @@ def hub_serving(config: HubConfig) -> Iterator[str]:
         thread.join(30)
 
 
-def make_token(config: HubConfig, name: str, scopes: list[str]) -> str:
+def make_token(config: HubConfig, name: str, scopes: list[str], role: str | None = None) -> str:
     async def create() -> str:
         store = Store(config.resolve_url(config.store.url))
         try:
-            return await create_token(store, name, scopes=scopes)
+            return await create_token(store, name, scopes=scopes, role=role)
         finally:
             await store.dispose()
 

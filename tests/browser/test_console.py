@@ -17,7 +17,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from hub.config import ReportsConfig, load_config
+from hub.config import ReportsConfig, RoleConfig, load_config
 from tests.browser.support import Offline, chromium, hub_serving, make_token, screenshot
 from tests.demo_support import SyncedDemo
 
@@ -43,8 +43,11 @@ def hub(
     tests.)"""
     loaded = load_config(synced_demo.config_path)
     reports = ReportsConfig(directory=str(tmp_path_factory.mktemp("console-reports")))
-    config = loaded.model_copy(update={"reports": reports})
-    token = make_token(config, "browser-operator", ["read", "sync:fgw"])
+    # One person who both operates (overview, rejects, sync now) and supervises (board,
+    # reports, projects), raw rejected rows included (docs/security.md).
+    lead = RoleConfig(data="all", sensitive=True, operations=True, supervise=True)
+    config = loaded.model_copy(update={"reports": reports, "roles": loaded.roles | {"lead": lead}})
+    token = make_token(config, "browser-operator", ["read"], role="lead")
     with hub_serving(config) as address:
         yield address, token
 
@@ -170,12 +173,12 @@ def test_an_operator_clicks_through_the_console(hub: tuple[str, str], browser: A
         assert answer is not None and answer.status == status, path
         assert says in page.inner_text("#message"), path
 
-    # The overview: every connector's streams, "sync now" where the token may (last: the
+    # The overview: every connector's streams, "sync now" for each (the operator's; last: the
     # sync then runs beside nothing else).
     page.click("nav >> text=Overview")
     assert page.locator("#connectors tr[data-connector=fgw]").count() >= 1
     assert page.locator("form[action='/console/sync/fgw'] button").count() == 1
-    assert page.locator("form[action='/console/sync/ghj'] button").count() == 0
+    assert page.locator("form[action='/console/sync/ghj'] button").count() == 1
     assert page.locator("#findings tr.finding").count() == 20  # the newest of the open ones
     page.click("form[action='/console/sync/fgw'] button")
     assert "Sync of fgw started" in page.inner_text("#started")

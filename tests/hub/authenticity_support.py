@@ -16,6 +16,7 @@ from hub.runs import RowResult
 from hub.signatures import algorithm
 from hub.store import Store
 from hub.sync import SyncEngine
+from tests.asgi import TRUSTED
 
 GHJ_KEY = "01" * 32  # SM2 private key of the planning bureau
 ZJJ_KEY = "02" * 32  # Ed25519 private key of the construction bureau
@@ -68,8 +69,10 @@ def hub_config(**keys: Any) -> HubConfig:
         "signature_algorithm",
     ]
     filing = ["key", "project_code", "matter_code", "department_code", "status"]
+    # Callers read as the trusted role (tests.asgi.TRUSTED): these tests are of the answers.
     return parse_config(
-        {
+        TRUSTED
+        | {
             "keys": keys_config(**keys),
             "supervision": {"as_of": "2014-12-31"},  # the business day verifications judge
             "connectors": [

@@ -34,7 +34,7 @@ from hub.demo import generate
 from hub.demo.signing import Plant, expected_findings, prepare, unknown_department_outcomes
 from hub.http.app import create_app
 from hub.store import Store
-from tests.asgi import GraphQLClient, running
+from tests.asgi import GraphQLClient, as_trusted, running
 from tests.demo_support import SyncedDemo
 
 pytestmark = pytest.mark.anyio
@@ -153,7 +153,7 @@ async def test_every_graphql_example_answers_as_the_docs_show(demo: tuple[Store,
     text = DOC.read_text(encoding="utf-8")
     pairs = re.findall(r"```graphql\n(.*?)```\s*```json\n(.*?)```", text, re.S)
     assert len(pairs) == len(blocks("graphql")) >= 4
-    app_ = create_app(load_config(path), store=store)
+    app_ = create_app(as_trusted(load_config(path)), store=store)  # the answers, not the roles
     async with running(app_):
         transport = httpx.ASGITransport(app=app_)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:

@@ -99,7 +99,7 @@ async def test_the_documented_examples_run_on_the_demo(demo: tuple[Path, Store])
     assert [c.code for c in idle.causes] == ["TENDERING", "LAND", "OTHER"]
     assert [r.cause for r in idle.rules] == ["TENDERING", "LAND"]
     # The mutation, as a supervisor with a token of the `supervise` scope.
-    token = await auth.create_token(store, "doc-supervisor", scopes=["supervise"])
+    token = await auth.create_token(store, "doc-supervisor", scopes=["read"], role="supervisor")
     app = create_app(load_config(path), store=store)
     async with running(app):
         transport = httpx.ASGITransport(app=app)

@@ -13,6 +13,7 @@ from standardwebhooks import Webhook as Verifier
 
 from hub.bus.memory import MemoryBus
 from hub.feed import ChangeFilter, FeedScope, read_page
+from hub.policy import Policy
 from hub.store import Store
 from hub.webhooks import (
     ACTIVE,
@@ -23,6 +24,7 @@ from hub.webhooks import (
     WebhookNotFoundError,
     Webhooks,
     WebhookWorker,
+    owner_scope,
 )
 from hub.webhooks.targets import TargetPolicy
 from tests.feed_support import Department, Receiver, free_port, live_server, logged
@@ -65,7 +67,8 @@ async def receiving(port: int = 0) -> AsyncIterator[tuple[Receiver, str]]:
 
 
 async def expected_seqs(store: Store, hook: Webhook, after: int = 0) -> list[int]:
-    return [c.seq for c in (await read_page(store, hook.scope, after, 10_000)).changes]
+    scope = await owner_scope(Policy(), store, hook)
+    return [c.seq for c in (await read_page(store, scope, after, 10_000)).changes]
 
 
 async def until(store: Store, name: str, predicate: object, timeout: float = 20) -> Webhook:

@@ -15,11 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from hub.config import HubConfig
 from hub.http.app import create_app
 from hub.store import Store
 from schema.engine.accelerated import ACCELERATE_ENV
-from tests.asgi import GraphQLClient, StatementLog, serve
+from tests.asgi import GraphQLClient, StatementLog, serve, trusted
 from tests.feed_support import Department, Hub, live_server
 
 
@@ -67,7 +66,7 @@ async def fgw(tmp_path: Path) -> Department:
 async def hub(store: Store) -> AsyncIterator[Hub]:
     # The feed polls rarely, so that deliveries in these tests come from wake-ups.
     # Its webhooks' targets are on loopback, allowed as an operator would allow an internal net.
-    config = HubConfig.model_validate(
+    config = trusted(
         {"bus": {"poll_seconds": 30, "queue_size": 4}, "webhooks": {"allow_cidrs": ["127.0.0.0/8"]}}
     )
     app = create_app(config, store=store)

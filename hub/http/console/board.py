@@ -49,6 +49,7 @@ def chosen_day(request: Request, default: date) -> date:
 class Board(ConsolePage):
     path = "/console/board"
     template = "console/board.html"
+    switch = "supervise"
 
     async def values(self, request: Request, principal: Principal) -> Mapping[str, Any]:
         day = chosen_day(request, request.app.state.supervision.business_day())

@@ -1,6 +1,7 @@
 """The console's overview (``/console``): per connector its last run, state, rows, rejects and
-lag (``hub status``'s figures), its next scheduled run and, for tokens with ``sync:<name>``, a
-"sync now" button; the open conflicts and the open data-check findings, newest first."""
+lag (``hub status``'s figures), its next scheduled run and a "sync now" button; the open
+conflicts and the open data-check findings, newest first. The operator's (a role with
+``operations``; docs/security.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from connectors.registry import build_connector
 from hub.auth import Principal
 from hub.errors import HubError, SyncLockedError, UnknownNameError
 from hub.http.console.page import FINDING_FRAGMENT, ConsolePage, error_page
-from hub.http.console.session import console_principal, same_origin
+from hub.http.console.session import console_principal, console_viewer, refused, same_origin
 from hub.schedules import parse_schedule
 from hub.status import StreamStatus, connector_status
 from hub.store import Store
@@ -44,13 +45,10 @@ query OpenConflictsAndFindings {
 )
 
 
-def sync_scope(connector: str) -> str:
-    return f"sync:{connector}"
-
-
 class Overview(ConsolePage):
     path = "/console"
     template = "console/overview.html"
+    switch = "operations"
 
     def next_run(self, name: str) -> datetime | None:
         connector = self.config.connector(name)
@@ -84,7 +82,7 @@ class Overview(ConsolePage):
                 {
                     "status": status,
                     "next_run": self.next_run(status.connector),
-                    "may_sync": principal.allows(sync_scope(status.connector)),
+                    "may_sync": True,  # the page is the operator's, who may sync
                 }
             )
         data = await self.query(request, OPEN)
@@ -99,7 +97,8 @@ class Overview(ConsolePage):
 
 class SyncNow:
     """``POST /console/sync/{connector}``: start a sync of the connector now, in the
-    background, for a token with ``sync:<connector>``; back to the overview."""
+    background, for a token whose role has ``operations`` (the operator); back to the
+    overview."""
 
     path = "/console/sync/{connector}"
 
@@ -114,9 +113,9 @@ class SyncNow:
             return error_page(request, 401, "Sign in with a hub token first.")
         if not same_origin(request):
             return error_page(request, 403, "This form must be sent from the console.", principal)
-        if not principal.allows(sync_scope(name)):
-            message = f"Token {principal.name!r} lacks the scope {sync_scope(name)!r}."
-            return error_page(request, 403, message, principal)
+        problem = refused(await console_viewer(request, principal), "operations")
+        if problem is not None:
+            return error_page(request, 403, problem, principal)
         try:
             connector = build_connector(self.config.connector(name), self.config)
         except UnknownNameError as exc:

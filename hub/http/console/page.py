@@ -18,7 +18,8 @@ from strawberry.schema.base import BaseSchema
 from hub.auth import Principal
 from hub.config import HubConfig
 from hub.errors import HubError
-from hub.http.console.session import READ_SCOPE, console_principal
+from hub.http.console.session import READ_SCOPE, console_principal, console_viewer, refused
+from hub.policy import Viewer
 from schema.context import Context
 
 log = logging.getLogger(__name__)
@@ -78,11 +79,13 @@ def error_page(request: Request, status: int, message: str, principal: Any = Non
 
 
 class ConsolePage(ABC):
-    """A page of the console at ``path``, for tokens with ``scope``."""
+    """A page of the console at ``path``, for tokens with ``scope`` whose role has ``switch``
+    (``hub.http.console.session.refused``)."""
 
     path: ClassVar[str]
     template: ClassVar[str]
     scope: ClassVar[str] = READ_SCOPE
+    switch: ClassVar[str]
     methods: ClassVar[tuple[str, ...]] = ("GET",)
 
     def __init__(self, config: HubConfig, schema: BaseSchema) -> None:
@@ -90,13 +93,16 @@ class ConsolePage(ABC):
         self.schema = schema
 
     async def query(self, request: Request, text: str, **variables: Any) -> dict[str, Any]:
-        """The data of one of the page's own GraphQL queries, run as the API runs it."""
+        """The data of one of the page's own GraphQL queries, run as the API runs it for the
+        signed-in token's role."""
         app = request.app
         context = Context.create(
             app.state.store,
             self.config.server,
             connector_departments={c.name: c.department for c in self.config.connectors},
             supervision=app.state.supervision,
+            viewer=request.state.console_viewer,
+            audit=app.state.audit,
         )
         result = await self.schema.execute(text, variable_values=variables, context_value=context)
         if result.errors:
@@ -114,6 +120,11 @@ class ConsolePage(ABC):
         if not principal.allows(self.scope):
             message = f"Token {principal.name!r} lacks the scope {self.scope!r} this page needs."
             return error_page(request, 403, message, principal)
+        viewer: Viewer = await console_viewer(request, principal)
+        problem = refused(viewer, self.switch)
+        if problem is not None:
+            return error_page(request, 403, problem, principal)
+        request.state.console_viewer = viewer
         try:
             values = await self.values(request, principal)
         except PageError as exc:

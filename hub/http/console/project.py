@@ -55,6 +55,7 @@ query ProjectPage($code: String!, $day: Date!) {
 class ProjectPage(ConsolePage):
     path = "/console/projects/{code}"
     template = "console/project.html"
+    switch = "supervise"
 
     async def values(self, request: Request, principal: Principal) -> Mapping[str, Any]:
         code = request.path_params["code"]

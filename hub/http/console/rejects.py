@@ -26,6 +26,7 @@ query Rejects($connector: String, $after: String) {
 class Rejects(ConsolePage):
     path = "/console/rejects"
     template = "console/rejects.html"
+    switch = "operations"
 
     async def values(self, request: Request, principal: Principal) -> Mapping[str, Any]:
         connector = request.query_params.get("connector") or None

@@ -15,7 +15,7 @@ from hub.auth import Principal
 from hub.config import HubConfig
 from hub.errors import UnknownNameError
 from hub.http.console.page import ConsolePage, error_page, login_page
-from hub.http.console.session import READ_SCOPE, console_principal
+from hub.http.console.session import READ_SCOPE, console_principal, console_viewer, refused
 from hub.weeks import FutureWeekError, IsoWeek, MalformedWeekError
 from schema.report.archive import ReportArchive
 from schema.report.render import FORMATS, report_format
@@ -25,6 +25,7 @@ from schema.report.weekly import last_complete_week, weekly_report
 class ReportsArchive(ConsolePage):
     path = "/console/reports"
     template = "console/reports.html"
+    switch = "reports"
 
     async def values(self, request: Request, principal: Principal) -> Mapping[str, Any] | Response:
         week = request.query_params.get("week")
@@ -41,7 +42,8 @@ class ReportsArchive(ConsolePage):
 
 
 class WeeklyReportFile:
-    """``GET /reports/weekly/{week}.{format}`` for a token with ``read``."""
+    """``GET /reports/weekly/{week}.{format}`` for a token with ``read`` whose role reads the
+    weekly report (a supervisor's or an operator's)."""
 
     path = "/reports/weekly/{name}"
 
@@ -56,6 +58,9 @@ class WeeklyReportFile:
         if not principal.allows(READ_SCOPE):
             message = f"Token {principal.name!r} lacks the scope {READ_SCOPE!r}."
             return error_page(request, 403, message, principal)
+        problem = refused(await console_viewer(request, principal), "reports")
+        if problem is not None:
+            return error_page(request, 403, problem, principal)
         stem, _, suffix = request.path_params["name"].rpartition(".")
         if not stem:
             stem, suffix = suffix, "html"

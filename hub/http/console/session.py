@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from starlette.requests import Request
 
 from hub.auth import Principal, authenticate, principal_of
+from hub.policy import Policy, Viewer
 from hub.store import Store
 
 COOKIE = "hub_token"
@@ -24,6 +25,29 @@ async def console_principal(request: Request, store: Store) -> Principal | None:
         return principal
     token = request.cookies.get(COOKIE, "")
     return await principal_of(store, token) if token.strip() else None
+
+
+async def console_viewer(request: Request, principal: Principal) -> Viewer:
+    """The principal's viewer (``hub.policy``): what its role may see and do in the console,
+    and as whom the pages' own queries read."""
+    policy: Policy = request.app.state.policy
+    return await policy.viewer(
+        request.app.state.store,
+        principal.role,
+        department=principal.department,
+        token=principal.name,
+    )
+
+
+def refused(viewer: Viewer, switch: str) -> str | None:
+    """Why ``viewer`` may not use a console door that needs the role's ``switch``
+    (``operations``: overview, rejects, sync now; ``supervise``: board, report, project;
+    ``reports``: a supervisor's or an operator's), else None."""
+    rules = viewer.rules
+    allowed = viewer.reads_reports if switch == "reports" else bool(getattr(rules, switch))
+    if allowed:
+        return None
+    return f"Token {viewer.token!r} has the role {viewer.role!r}, which may not use this page."
 
 
 def same_origin(request: Request) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from hub import tables
 from hub.checks.registry import rules
 from hub.clock import utcnow
+from hub.policy import SYSTEM
 from schema.operators import DateTimeFilter
 from schema.quality import FindingFilter, findings_query
 from schema.report.base import (
@@ -46,7 +47,7 @@ Counts = dict[tuple[str | None, str], int]  # (department, rule) -> findings
 
 async def count(inputs: ReportInputs, given: FindingFilter) -> Counts:
     """The findings ``given`` selects, counted by department and rule."""
-    selected = findings_query(given).subquery()
+    selected = findings_query(given, SYSTEM).subquery()  # the report is for all departments
     query = select(selected.c.department_code, selected.c.rule, func.count()).group_by(
         selected.c.department_code, selected.c.rule
     )

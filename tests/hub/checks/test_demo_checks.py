@@ -30,7 +30,7 @@ from hub.store import Store
 from hub.sync import SyncEngine
 from schema import build_schema
 from schema.context import Context
-from tests.asgi import GraphQLClient, StatementLog, running
+from tests.asgi import GraphQLClient, StatementLog, as_trusted, running
 
 pytestmark = pytest.mark.anyio
 
@@ -93,7 +93,7 @@ def doc_blocks(language: str) -> list[str]:
 @asynccontextmanager
 async def client(store: Store, path: Path) -> AsyncIterator[GraphQLClient]:
     """The real app on the demo's store and config (no scheduler)."""
-    app = create_app(load_config(path), store=store)
+    app = create_app(as_trusted(load_config(path)), store=store)  # the figures, not the roles
     async with running(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as http:

@@ -16,6 +16,7 @@ from hub.feed import ChangeFilter
 from hub.http.app import create_app
 from hub.store import Store
 from tests import department_source as src
+from tests.asgi import bearer
 from tests.hub.http.test_app import running
 
 pytestmark = pytest.mark.anyio
@@ -43,7 +44,7 @@ async def test_the_figures_are_the_stores(store: Store, tmp_path: Path) -> None:
         hooks = app.state.webhooks
         await hooks.register("ops", "http://127.0.0.1:9/hook", ChangeFilter(), after=0)
         await hooks.pause("ops")
-        response = await client.get("/metrics")
+        response = await client.get("/metrics", headers=await bearer(store, "operator"))
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=")
     found = samples(response.text)
@@ -72,6 +73,7 @@ async def test_metrics_need_a_read_token_when_the_api_does(store: Store) -> None
 
 async def test_requests_are_counted_by_route_template_method_and_status(store: Store) -> None:
     async with running(create_app(HubConfig(), store=store)) as client:
+        operator = await bearer(store, "operator")
         await client.post("/graphql", json={"query": "{ departments { code } }"})
         await client.post(
             "/graphql",
@@ -81,7 +83,7 @@ async def test_requests_are_counted_by_route_template_method_and_status(store: S
         await client.post("/ingest/nobody/projects", json=[])
         await client.post("/ingest/someone/filings", json=[])
         await client.get("/no/such/page")
-        found = samples((await client.get("/metrics")).text)
+        found = samples((await client.get("/metrics", headers=operator)).text)
     requests = "hub_http_requests_total"
     assert found[requests, (("method", "POST"), ("route", "/graphql"), ("status", "200"))] == 1
     assert found[requests, (("method", "POST"), ("route", "/graphql"), ("status", "400"))] == 1

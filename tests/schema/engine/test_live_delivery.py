@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from hub.config import HubConfig
 from hub.http.app import HubGraphQL, create_app
 from hub.store import Store
 from schema import build_schema
 from schema.engine.accelerated import ACCELERATE_ENV
+from tests.asgi import trusted
 from tests.feed_support import Department, Hub, Subscriber, live_server, logged
 
 pytestmark = pytest.mark.anyio
@@ -30,7 +30,7 @@ async def test_direct_frames_are_byte_for_byte_those_of_plain_strawberry(
     graphql: HubGraphQL = hub.app.routes[0].endpoint  # type: ignore[attr-defined]
     live = graphql.schema.live  # type: ignore[attr-defined]
     monkeypatch.setenv(ACCELERATE_ENV, "0")
-    plain = create_app(HubConfig.model_validate({"bus": {"poll_seconds": 30}}), store=store)
+    plain = create_app(trusted({"bus": {"poll_seconds": 30}}), store=store)
 
     async def wake_both() -> None:
         await hub.app.state.bus.publish()

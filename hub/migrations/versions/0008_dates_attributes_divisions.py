@@ -17,8 +17,8 @@ field (outcomes had one already), except project annotations (a note is its own 
 ``divisions`` holds the administrative divisions (code, name, parent) a region configures or
 syncs, in place of the built-in table of Shenzhen's.
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 16:50:00
 """
 
@@ -31,8 +31,8 @@ from alembic import op
 
 from hub.log_chain import CHAINED, GENESIS, row_hash
 
-revision: str = "0010"
-down_revision: str | None = "0006"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
