@@ -445,6 +445,7 @@ _ALL = ("*",)
 # What the public view of each entity shows (``*``: every field; none: no records at all).
 DEFAULT_PUBLIC_FIELDS: dict[str, tuple[str, ...]] = {
     "department": _ALL,
+    "division": _ALL,  # reference data, like the departments
     "matter": _ALL,
     "project": ("code", "name", "category", "district", "status"),
     "filing": (

@@ -27,6 +27,7 @@ from hub import auth, tables
 from hub.cli.query_file import run_query
 from hub.config import HubConfig, parse_config
 from hub.demo.tokens import demo_tokens
+from hub.entities import camel_case
 from hub.feed import FeedScope, read_page
 from hub.http.app import create_app
 from hub.policy import Policy, mask_credit_code
@@ -140,7 +141,7 @@ async def seed(store: Store) -> None:
                 "category": "BUILDING",
                 "funding": "GOVERNMENT",
                 "district": "440304",
-                "registered_at": DAY,
+                "registered_at": DAY.date(),
                 "status": "UNDER_APPROVAL",
             }
             | RECORDS["project"][code],
@@ -188,7 +189,7 @@ async def seed(store: Store) -> None:
                 "project_code": None,
                 "decision": "APPROVED",
                 "document_type": "批复",
-                "issued_at": DAY,
+                "issued_at": DAY.date(),
                 "issuer": "某局",
                 "attributes": None,
             }
@@ -457,7 +458,9 @@ def change_views(nodes: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, A
         entity, values = node["entity"], node["newValue"]
         if entity in RECORDS:
             key = values["code"] if entity == "project" else values["key"]
-            seen.setdefault(entity, {})[key] = {n: values[n] for n in RECORDS[entity][key]}
+            # the feed names fields as the graph does (camelCase)
+            record = {n: values[camel_case(n)] for n in RECORDS[entity][key]}
+            seen.setdefault(entity, {})[key] = record
     return seen
 
 
@@ -556,7 +559,7 @@ async def test_history_values_are_masked_like_the_record(hub: Hub) -> None:
         ("dept:GHJ", P2, False),
     ):
         (entry,) = (await hub.gql(role, query, code=code))["data"]["project"]["history"]
-        values = {n: entry["newValue"][n] for n in RECORDS["project"][code]}
+        values = {n: entry["newValue"][camel_case(n)] for n in RECORDS["project"][code]}
         stored = RECORDS["project"][code]
         assert values == (stored if full else PUBLIC_VIEW["project"](stored)), (role, code)
 
