@@ -14,6 +14,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     func,
     literal,
     select,
@@ -72,4 +73,24 @@ def filing_findings(message: ColumnElement[Any], *columns: ColumnElement[Any]) -
         )
         .select_from(f.outerjoin(m, and_(m.c.code == f.c.matter_code, live(m))))
         .where(live(f))
+    )
+
+
+def unknown_codes(
+    code: Any, catalogue: Table, what: str, department: ColumnElement[Any]
+) -> Select[Any]:
+    """Live filings whose ``code`` names no live row of ``catalogue``, filed under
+    ``department``; judged only once ``catalogue`` holds anything (not during a first sync)."""
+    f = tables.filings
+    return select(
+        f.c.key.label("key"),
+        f.c.project_code.label("project_code"),
+        department.label("department"),
+        (literal(f"unknown {what} code ") + code).label("message"),
+        code.label(code.name),
+    ).where(
+        live(f),
+        code.is_not(None),
+        ~exists().where(catalogue.c.code == code, live(catalogue)),
+        exists().where(live(catalogue)),
     )

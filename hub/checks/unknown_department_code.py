@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, literal, select
+from sqlalchemy import Select
 
 from hub import tables
 from hub.checks.base import CheckContext, SqlRule
-from hub.checks.sql import live
+from hub.checks.sql import unknown_codes
 
 
 class UnknownDepartmentCode(SqlRule):
@@ -18,17 +18,7 @@ class UnknownDepartmentCode(SqlRule):
     detail_columns = ("department_code",)
 
     def query(self, ctx: CheckContext) -> Select[Any]:
-        f, d = tables.filings, tables.departments
-        return select(
-            f.c.key.label("key"),
-            f.c.project_code.label("project_code"),
-            # Whose data it is: the reporting connector's department (the named one is unknown).
-            ctx.department_of_connector(f.c.src_connector).label("department"),
-            (literal("unknown department code ") + f.c.department_code).label("message"),
-            f.c.department_code.label("department_code"),
-        ).where(
-            live(f),
-            f.c.department_code.is_not(None),
-            ~exists().where(d.c.code == f.c.department_code, live(d)),
-            exists().where(live(d)),  # none synced yet (a first sync): nothing to judge
-        )
+        f = tables.filings
+        # Whose data it is: the reporting connector's department (the named one is unknown).
+        reporter = ctx.department_of_connector(f.c.src_connector)
+        return unknown_codes(f.c.department_code, tables.departments, "department", reporter)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, exists, func, literal, select
+from sqlalchemy import Select, func
 
 from hub import tables
 from hub.checks.base import CheckContext, SqlRule
-from hub.checks.sql import live
+from hub.checks.sql import unknown_codes
 
 
 class UnknownMatterCode(SqlRule):
@@ -19,18 +19,8 @@ class UnknownMatterCode(SqlRule):
     detail_columns = ("matter_code",)
 
     def query(self, ctx: CheckContext) -> Select[Any]:
-        f, m = tables.filings, tables.matters
-        return select(
-            f.c.key.label("key"),
-            f.c.project_code.label("project_code"),
-            func.coalesce(
-                f.c.department_code, ctx.department_of_connector(f.c.src_connector)
-            ).label("department"),
-            (literal("unknown matter code ") + f.c.matter_code).label("message"),
-            f.c.matter_code.label("matter_code"),
-        ).where(
-            live(f),
-            ~exists().where(m.c.code == f.c.matter_code, live(m)),
-            # Before any catalogue has arrived (a first sync), nothing can be judged.
-            exists().where(live(m)),
+        f = tables.filings
+        department = func.coalesce(
+            f.c.department_code, ctx.department_of_connector(f.c.src_connector)
         )
+        return unknown_codes(f.c.matter_code, tables.matters, "matter", department)
