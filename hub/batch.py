@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hub import tables
 from hub.bulk import Bulk, insert_many
 from hub.changelog import ChangeRecord, Provenance, Transaction
+from hub.config import DEPARTMENT_AUTHORITY
 from hub.entities import Entity, Snapshot
 from hub.mapping import json_safe
 
@@ -44,16 +45,36 @@ class BatchOutcome:
     conflicts: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRow:
+    """A record as the store holds it: the stream's fields, whether deleted, who wrote it, and
+    the department it names (for the ``"department"`` authority rule)."""
+
+    values: tuple[Any, ...]
+    deleted_at: datetime | None
+    connector: str
+    source_key: str
+    department: str | None
+
+
 async def _stored_rows(
     conn: AsyncConnection, table: Table, fields: Sequence[str], keys: Sequence[Any]
-) -> dict[Any, tuple[tuple[Any, ...], datetime | None]]:
+) -> dict[Any, StoredRow]:
     key_column = table.c[fields[0]]
-    query = select(*(table.c[f] for f in fields), table.c.deleted_at)
-    stored: dict[Any, tuple[tuple[Any, ...], datetime | None]] = {}
+    department = table.c.department_code if "department_code" in table.c else null()
+    query = select(
+        *(table.c[f] for f in fields),
+        table.c.deleted_at,
+        table.c.src_connector,
+        table.c.src_key,
+        department,
+    )
+    width = len(fields)
+    stored: dict[Any, StoredRow] = {}
     for start in range(0, len(keys), LOOKUP_CHUNK):
         chunk = keys[start : start + LOOKUP_CHUNK]
         for row in await conn.execute(query.where(key_column.in_(chunk))):
-            stored[row[0]] = (tuple(row[:-1]), row[-1])
+            stored[row[0]] = StoredRow(tuple(row[:width]), *row[width:])
     return stored
 
 
@@ -66,6 +87,7 @@ class BatchWriter:
         fields: Sequence[str],
         authority: Mapping[str, str] | None = None,
         allowed: Mapping[str, tuple[str, frozenset[str]]] | None = None,
+        departments: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.entity = entity
         self.fields = tuple(fields)
@@ -81,12 +103,14 @@ class BatchWriter:
             for link in map(entity.link, entity.required_links)
             if link.local_field in self.fields
         ]
-        # Position of each field another connector is authoritative for -> that connector.
+        # Position of each field a connector is authoritative for -> (field, that connector or
+        # DEPARTMENT_AUTHORITY); department code -> its connectors, for the latter.
         self.authority = {
             i: (name, (authority or {})[name])
             for i, name in enumerate(self.fields)
             if i > 0 and name in (authority or {})
         }
+        self.departments = {code: tuple(names) for code, names in (departments or {}).items()}
         self.table = tables.entity_tables[entity.name]
         self.project_index = (
             self.fields.index(entity.project_field) if entity.project_field in self.fields else None
@@ -182,6 +206,8 @@ class BatchWriter:
         updates: list[dict[str, Any]] = []
         changes: list[ChangeRecord] = []
         conflicts: list[dict[str, Any]] = []
+        # Stored records of the batch: values after authority, and as the writer gave them.
+        offers: list[tuple[Any, tuple[Any, ...], tuple[Any, ...]]] = []
         fields = self.fields
         entity = self.entity.name
         for record in records:
@@ -208,11 +234,18 @@ class BatchWriter:
                 inserts.append(row)
                 outcome.inserted.append(key)
                 continue
-            old_values, deleted_at = previous
-            if old_values != values and self.authority:
-                values = self._respect_authority(
-                    key, project_code, old_values, values, provenance, now, conflicts
+            old_values, deleted_at = previous.values, previous.deleted_at
+            # The record's provenance moves to the writer unless an authority other than the
+            # writer owns it (its reconcile, not the writer's, tells when it is gone).
+            owner = (provenance.connector, record.source_key)
+            if self.authority:
+                given = values
+                values, foreign = self._respect_authority(
+                    key, project_code, previous, values, provenance, now, conflicts
                 )
+                if foreign:
+                    owner = (previous.connector, previous.source_key)
+                offers.append((key, values, given))
             if old_values == values and deleted_at is None:
                 outcome.unchanged.append(key)
                 continue
@@ -220,8 +253,8 @@ class BatchWriter:
                 {f"b_{f}": v for f, v in zip(fields, values, strict=True)}
                 | {
                     "b_key": key,
-                    "b_src_connector": provenance.connector,
-                    "b_src_key": record.source_key,
+                    "b_src_connector": owner[0],
+                    "b_src_key": owner[1],
                     "b_synced_at": now,
                 }
             )
@@ -241,27 +274,42 @@ class BatchWriter:
             await insert_many(conn, self.table, inserts)
         if updates:
             await self._updates.execute(conn, updates)
-        if conflicts:
-            outcome.conflicts = await self._record_conflicts(conn, conflicts)
+        if offers:
+            outcome.conflicts = await self._settle_conflicts(
+                conn, conflicts, offers, provenance.connector, now
+            )
         outcome.changes = await transaction.append(changes, provenance, now)
         return outcome
+
+    def _owners(self, owner: str, previous: StoredRow) -> tuple[str, ...]:
+        """The connectors whose value wins for a field ``owner`` governs, in this record."""
+        if owner != DEPARTMENT_AUTHORITY:
+            return (owner,)
+        return self.departments.get(previous.department or "", ())
 
     def _respect_authority(
         self,
         key: Any,
         project_code: str | None,
-        old_values: tuple[Any, ...],
+        previous: StoredRow,
         values: tuple[Any, ...],
         provenance: Provenance,
         now: datetime,
         conflicts: list[dict[str, Any]],
-    ) -> tuple[Any, ...]:
+    ) -> tuple[tuple[Any, ...], bool]:
         """Keep the authoritative connector's values: another source's differing value becomes a
-        conflict instead of an update; it may still fill a value the store lacks."""
+        conflict instead of an update; it may still fill a value the store lacks. Also returns
+        whether the record has an authority and the writer is none of it."""
         kept = list(values)
-        for index, (name, owner) in self.authority.items():
-            old, new = old_values[index], values[index]
-            if owner == provenance.connector or old is None or old == new:
+        owners = {
+            index: self._owners(rule, previous) for index, (_, rule) in self.authority.items()
+        }
+        authorities = {name for names in owners.values() for name in names}
+        for index, names in owners.items():
+            if not names or provenance.connector in names:
+                continue
+            old, new = previous.values[index], values[index]
+            if old is None or old == new:
                 continue
             kept[index] = old
             conflicts.append(
@@ -269,8 +317,8 @@ class BatchWriter:
                     "entity": self.entity.name,
                     "entity_key": str(key),
                     "project_code": project_code,
-                    "field": name,
-                    "authority": owner,
+                    "field": self.authority[index][0],
+                    "authority": ", ".join(names),
                     "connector": provenance.connector,
                     "stored_value": json_safe(old),
                     "offered_value": json_safe(new),
@@ -278,24 +326,53 @@ class BatchWriter:
                     "detected_at": now,
                 }
             )
-        return tuple(kept)
+        return tuple(kept), bool(authorities) and provenance.connector not in authorities
 
-    async def _record_conflicts(
-        self, conn: AsyncConnection, conflicts: list[dict[str, Any]]
+    async def _settle_conflicts(
+        self,
+        conn: AsyncConnection,
+        conflicts: list[dict[str, Any]],
+        offers: Sequence[tuple[Any, tuple[Any, ...], tuple[Any, ...]]],
+        connector: str,
+        now: datetime,
     ) -> int:
-        """Insert the conflicts not already open with the same offered value (re-reads of an
-        unchanged source would otherwise repeat them every run)."""
+        """Record the batch's new conflicts and close the open ones it settles: the sources now
+        agree (the stored value is the one offered), or the connector that offered a value
+        offers another now. A conflict still open with the same offered value is not repeated
+        (re-reads of an unchanged source would otherwise repeat it every run). Returns how
+        many were recorded."""
         table = tables.conflicts
-        open_ = await conn.execute(
-            select(
-                table.c.entity_key, table.c.field, table.c.connector, table.c.offered_value
+        positions = {name: index for index, (name, _) in self.authority.items()}
+        current = {str(key): (kept, given) for key, kept, given in offers}
+        open_: list[Any] = []
+        keys = sorted(current)
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            query = select(
+                table.c.id, table.c.entity_key, table.c.field, table.c.connector,
+                table.c.offered_value,
             ).where(
                 table.c.entity == self.entity.name,
-                table.c.entity_key.in_(sorted({c["entity_key"] for c in conflicts})),
+                table.c.entity_key.in_(keys[start : start + LOOKUP_CHUNK]),
                 table.c.resolved_at.is_(None),
+            )  # fmt: skip
+            open_ += (await conn.execute(query)).all()
+        known: set[tuple[str, str, str, str]] = set()
+        settled: list[int] = []
+        for id_, key, field_name, by, value in open_:
+            index = positions.get(field_name)
+            if index is None:
+                continue
+            kept, given = current[key]
+            agreed = json_safe(kept[index]) == value
+            superseded = by == connector and json_safe(given[index]) != value
+            if agreed or superseded:
+                settled.append(id_)
+            else:
+                known.add((key, field_name, by, repr(value)))
+        if settled:
+            await conn.execute(
+                table.update().where(table.c.id.in_(settled)).values(resolved_at=now)
             )
-        )
-        known = {(k, f, c, repr(v)) for k, f, c, v in open_}
         new = [
             c
             for c in conflicts

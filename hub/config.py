@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -34,6 +34,8 @@ from hub.value_maps import chain_gaps
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = r"^[a-z][a-z0-9_]{0,63}$"
+# In [authority], instead of a connector: the connector of the department a record names.
+DEPARTMENT_AUTHORITY = "department"
 
 
 class _Strict(BaseModel):
@@ -736,7 +738,8 @@ class HubConfig(_Strict):
     # The region's administrative divisions, written to the store's divisions at start (a
     # connector with a stream of entity "division" can sync them instead).
     divisions: list[DivisionConfig] = []
-    # entity -> connector, or entity -> {field -> connector}, naming the authoritative source.
+    # entity -> connector, or entity -> {field -> connector}, naming the authoritative source;
+    # "department" instead of a connector: each record's own department's connector wins.
     authority: dict[str, str | dict[str, str]] = {}
     source: Literal["file", "defaults"] = "defaults"
     path: str | None = None
@@ -793,15 +796,42 @@ class HubConfig(_Strict):
                     )
             named = rule.values() if isinstance(rule, dict) else [rule]
             for connector in named:
-                if connector not in names:
+                if connector == DEPARTMENT_AUTHORITY:
+                    self._check_department_authority(entity_name, names)
+                elif connector not in names:
                     raise ValueError(
                         f"authority for {entity_name} names unknown connector {connector!r}; "
                         f"known: {', '.join(names) or '(none)'}"
                     )
         return self
 
+    @staticmethod
+    def _check_department_authority(entity_name: str, names: Sequence[str]) -> None:
+        if "department_code" not in ENTITIES[entity_name].by_name:
+            raise ValueError(
+                f"authority for {entity_name}: {DEPARTMENT_AUTHORITY!r} means the connector of "
+                f"the department a record names, and a {entity_name} names none; name a "
+                "connector instead"
+            )
+        if DEPARTMENT_AUTHORITY in names:
+            raise ValueError(
+                f"authority for {entity_name}: {DEPARTMENT_AUTHORITY!r} is both a connector's name "
+                "and the rule 'the connector of the record's department'; rename the connector"
+            )
+
+    def connectors_by_department(self) -> dict[str, tuple[str, ...]]:
+        """Department code -> the connectors that report for it (``department =`` in their
+        section), for the authority rule ``"department"``."""
+        found: dict[str, tuple[str, ...]] = {}
+        for connector in self.connectors:
+            if connector.department is not None:
+                found[connector.department] = (*found.get(connector.department, ()), connector.name)
+        return found
+
     def authority_for(self, entity_name: str) -> dict[str, str]:
-        """Field -> the connector whose value wins for ``entity_name`` (empty: last write wins)."""
+        """Field -> the connector whose value wins for ``entity_name`` (empty: last write wins);
+        ``DEPARTMENT_AUTHORITY`` for a field where the connector of each record's own department
+        wins."""
         rule = self.authority.get(entity_name)
         if rule is None:
             return {}

@@ -300,6 +300,7 @@ class SyncEngine:
                 mapper.fields,
                 self.config.authority_for(stream.entity),
                 self.config.allowed_values(stream.entity),
+                self.config.connectors_by_department(),
             ),
             provenance=Provenance(connector.name, connector.config.department, run_id),
             zone=ZoneInfo(connector.config.timezone),
@@ -583,7 +584,8 @@ class SyncEngine:
     async def _count_orphans(self, connector: str, stream: StreamConfig) -> int:
         """Records kept although their project is not (yet) in the store (invariant 1)."""
         entity_table = tables.entity_tables[stream.entity]
-        if stream.entity == "project" or "project_code" not in entity_table.c:
+        # A stream that names no project (one feeding fields of records others create) made none.
+        if stream.entity == "project" or "project_code" not in stream.fields:
             return 0
         projects = tables.projects
         query = select(func.count()).where(

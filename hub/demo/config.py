@@ -17,7 +17,14 @@ from hub.demo.signing import keys_config
 from hub.demo.sources import SOURCES, System
 
 STORE_URL = "sqlite+aiosqlite:///hub.db"
-AUTHORITY = {"department": "platform", "matter": "platform", "project": "fgw"}
+# A filing's own department's system wins over the copies other systems keep (ZJJ's of the
+# planning permits it checks).
+AUTHORITY = {
+    "department": "platform",
+    "matter": "platform",
+    "project": "fgw",
+    "filing": "department",
+}
 
 PROVINCE = ("440000", "广东省")
 CITY = "440300"  # 深圳市; its districts' parent

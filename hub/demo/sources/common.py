@@ -211,6 +211,9 @@ class Table:
     query: str | None = None  # the stream reads this query instead of the table
     fields: Mapping[str, Any] = field(default_factory=dict)  # the query's own fields
     records: Records | None = None  # default: the system's filings, events or outcomes
+    # Another department's filings (a copy the system keeps): its stream names no department.
+    foreign: bool = False
+    stream_name: str | None = None  # default: the entity's name
 
     def rows_from(self, data: Dataset, system: str) -> list[Record]:
         records = self.records or _ENTITY_RECORDS[str(self.entity)]
@@ -233,10 +236,11 @@ class Table:
     def stream(self, department: str | None) -> dict[str, Any]:
         fields = {c.hub_field: c.field_mapping for c in self.columns if c.hub_field}
         fields.update(self.fields)
-        if self.entity == "filing" and department is not None:
+        if self.entity == "filing" and department is not None and not self.foreign:
             fields["department_code"] = {"default": department}
         source = {"query": self.query} if self.query is not None else {"table": self.name}
-        return {"entity": self.entity, **source, "cursor": self.cursor, "fields": fields}
+        name = {} if self.stream_name is None else {"name": self.stream_name}
+        return {**name, "entity": self.entity, **source, "cursor": self.cursor, "fields": fields}
 
 
 def code_table(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from hub.demo.filings import Filing
 from hub.demo.sources.common import (
     BadRow,
     Codes,
@@ -60,8 +61,13 @@ _STATUS_VIEW = (
 )
 
 
-def _apply_no(record: Record) -> int:
+def apply_number(record: Record) -> int:
     return FIRST_APPLY_NO + int(record.filing.native_id)
+
+
+def filing_key(filing: Filing) -> str:
+    """The hub's key of a GHJ filing (its stream keys ``'GHJ-' || APPLY_NO``)."""
+    return f"GHJ-{FIRST_APPLY_NO + filing.native_id}"
 
 
 def _slashed(value: datetime | None) -> str | None:
@@ -156,7 +162,7 @@ BAD_ROWS = (
     ),
 )
 
-_APPLY = key("APPLY_NO", "INTEGER", "GHJ-", _apply_no, "filing_key")
+_APPLY = key("APPLY_NO", "INTEGER", "GHJ-", apply_number, "filing_key")
 _JOINED = {"project_code": "PROJ_CODE"}  # from the application, joined in the stream's query
 
 SYSTEM = System(
@@ -171,7 +177,7 @@ SYSTEM = System(
         Table(
             "T_APPLY",
             (
-                key("APPLY_NO", "INTEGER", "GHJ-", _apply_no),
+                key("APPLY_NO", "INTEGER", "GHJ-", apply_number),
                 Column("PROJ_CODE", "VARCHAR(32)", filing_project, "project_code"),
                 Column("ITEM_CODE", "VARCHAR(20)", filing_matter, "matter_code"),
                 own(

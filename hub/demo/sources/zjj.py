@@ -5,8 +5,13 @@ materials as a JSON array."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import random
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
+from hub.demo.dataset import Dataset
+from hub.demo.filings import Filing
+from hub.demo.sources import ghj as ghj_source
 from hub.demo.sources.common import (
     BadRow,
     Codes,
@@ -30,6 +35,9 @@ from hub.demo.sources.common import (
 from hub.entities import Decision, FilingStatus
 
 NAME = "zjj"
+# ZJJ's copy of the planning permits it checked (前置审批核验) differs from GHJ's own record in
+# this many filings per field: the conflicts the "department" authority records.
+COPY_DIFFERENCES = {"status": 3, "completed_at": 2}
 
 STATUSES = Codes(
     "zhuangtai",
@@ -83,6 +91,48 @@ def _compact_date(value: date | None) -> str | None:
 
 
 _PROJECT = Column("XIANGMU_DM", "VARCHAR(32)", filing_project, "project_code")
+
+
+def checked_permits(data: Dataset) -> list[Filing]:
+    """The approved GHJ filings that a ZJJ filing of the same project needs as a prerequisite,
+    as ZJJ's clerks recorded them when they checked (times kept to GHJ's minute)."""
+    ghj = {(f.project_code, f.matter.code): f for f in data.filings_of(ghj_source.NAME)}
+    checked: dict[int, Filing] = {}
+    for filing in data.filings_of(NAME):
+        for code in filing.matter.prerequisites:
+            permit = ghj.get((filing.project_code, code))
+            if permit is None or permit.status is not FilingStatus.APPROVED:
+                continue
+            if permit.completed_at is None or permit.completed_at > filing.submitted_at:
+                continue
+            completed = permit.completed_at.replace(second=0, microsecond=0)
+            checked[permit.native_id] = replace(
+                permit, completed_at=completed, updated_at=filing.submitted_at
+            )
+    return [checked[n] for n in sorted(checked)]
+
+
+def copy_differences(data: Dataset) -> dict[str, str]:
+    """GHJ filing key -> the field ZJJ's copy got wrong, chosen by their own random stream."""
+    keys = [ghj_source.filing_key(f) for f in checked_permits(data)]
+    fields = [name for name, count in COPY_DIFFERENCES.items() for _ in range(count)]
+    fields = fields[: len(keys)]  # a small demo checks few permits
+    chosen = random.Random(f"{data.seed}-zjj-copy").sample(keys, len(fields))
+    return dict(zip(chosen, fields, strict=True))
+
+
+def _copies(data: Dataset, system: str) -> list[Record]:
+    wrong = copy_differences(data)
+    copies = []
+    for permit in checked_permits(data):
+        match wrong.get(ghj_source.filing_key(permit)):
+            case "status":  # typed in before GHJ decided
+                permit = replace(permit, status=FilingStatus.IN_PROGRESS)
+            case "completed_at" if permit.completed_at is not None:  # the day the clerk saw it
+                permit = replace(permit, completed_at=permit.completed_at + timedelta(days=1))
+        copies.append(Record(permit, permit))
+    return copies
+
 
 _BAD_SHENBAO = {
     "XIANGMU_MC": "某某项目",
@@ -215,6 +265,20 @@ SYSTEM = System(
             ),
             entity="outcome",
             cursor="GENGXIN_SJ",
+        ),
+        Table(
+            "QIANZHI_SHENPI",
+            (
+                key("GUIHUA_SHENBAO_BH", "INTEGER", "GHJ-", ghj_source.apply_number),
+                own("BANJIE_SJ", "CHAR(14)", "completed_at", _compact),
+                coded("ZHUANGTAI", "VARCHAR(4)", "status", STATUSES),
+                updated("GENGXIN_SJ"),
+            ),
+            entity="filing",
+            cursor="GENGXIN_SJ",
+            records=_copies,
+            foreign=True,
+            stream_name="checked_permits",
         ),
     ),
     bad_rows=BAD_ROWS,
