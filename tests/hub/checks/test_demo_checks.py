@@ -24,6 +24,7 @@ from hub.checks.runner import DataChecks
 from hub.config import load_config, parse_config
 from hub.demo import build_demo, generate
 from hub.demo.signing import expected_findings
+from hub.demo.sources.zjj import checked_permits, copy_differences
 from hub.http.app import create_app
 from hub.sla import Supervision
 from hub.store import Store
@@ -104,7 +105,7 @@ async def test_the_documented_queries_show_the_documented_figures(
     demo: tuple[Store, Path],
 ) -> None:
     store, path = demo
-    prerequisites, push, findings, scores = doc_blocks("graphql")
+    prerequisites, push, findings, conflicts, scores = doc_blocks("graphql")
     async with client(store, path) as gql:
         project = (await gql.data(prerequisites))["project"]
         (filing,) = project["filings"]["nodes"]
@@ -138,6 +139,24 @@ async def test_the_documented_queries_show_the_documented_figures(
         total, of_ghj = map(int, re.findall(r"(\d+) findings, (\d+) of them GHJ's", DOC_TEXT)[0])
         assert (total, of_ghj) == (sum(EXPECTED.values()), len(ghj_rules))
 
+        copies, wrong, on_status, on_time = map(
+            int,
+            re.findall(
+                r"covers (\d+) permits and is wrong in (\d+) of them, which are \d+ open "
+                r"conflicts: (\d+) on `status` \(IN_PROGRESS where GHJ approved\) and (\d+) on",
+                DOC_TEXT,
+            )[0],
+        )
+        planted = copy_differences(generate())
+        assert copies == len(checked_permits(generate()))
+        assert (wrong, on_status, on_time) == (
+            len(planted),
+            *(Counter(planted.values())[f] for f in ("status", "completed_at")),
+        )
+        listed = (await gql.data(conflicts))["conflicts"]
+        assert listed["totalCount"] == wrong
+        assert {(c["entityKey"], c["field"]) for c in listed["nodes"]} == set(planted.items())
+
         cards = {c["departmentCode"]: c for c in (await gql.data(scores))["qualityScores"]}
         assert len(cards) == 16
         ghj = cards["GHJ"]
@@ -164,9 +183,12 @@ async def test_the_documented_queries_show_the_documented_figures(
         listed = {n["key"] for n in data["findings"]["nodes"]}
         assert {k for k in opened if opened[k] > closed[k]} == listed
 
-    (toml,) = doc_blocks("toml")
-    settings = parse_config(tomllib.loads(toml))
+    checks, authority = doc_blocks("toml")
+    settings = parse_config(tomllib.loads(checks))
     assert settings.checks.disabled == ["stale_source"]
+    connectors = [c.model_dump() for c in load_config(path).connectors]
+    configured = parse_config({**tomllib.loads(authority), "connectors": connectors})
+    assert configured.authority_for("filing")["status"] == "department"
 
 
 async def test_prerequisites_take_the_same_statements_for_a_larger_page(
