@@ -319,6 +319,8 @@ async def test_the_demo_holds_exactly_the_conflicts_planted_in_zjjs_copy(
                 datetime.fromisoformat, (conflict["storedValue"], conflict["offeredValue"])
             )
             assert offered - stored == timedelta(days=1)
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text("utf-8").split())
+    assert f"one of {len(planted)} conflicts" in readme
     # GHJ's records stand as GHJ reported them, and stay GHJ's.
     async with synced_demo.store.read() as conn:
         owners = await conn.execute(
