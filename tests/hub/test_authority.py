@@ -164,14 +164,20 @@ async def filing(store: Store) -> Any:
         return (await conn.execute(query)).one()
 
 
+async def disagreeing(store: Store, folder: Path) -> tuple[str, str, HubConfig, RunReport]:
+    """fgw's filing in progress, ghj's copy approved, both synced: (the two source URLs, the
+    config, ghj's run)."""
+    fgw_url, ghj_url = await two_sources(folder)
+    await src.execute(ghj_url, set_status("3", "2014-03-05 10:00:00"))
+    config = department_rule(folder)
+    await sync(store, config, "fgw")
+    return fgw_url, ghj_url, config, await sync(store, config, "ghj")
+
+
 async def test_the_department_rule_keeps_each_filings_own_department_authoritative(
     store: Store, tmp_path: Path
 ) -> None:
-    fgw_url, ghj_url = await two_sources(tmp_path)
-    await src.execute(ghj_url, set_status("3", "2014-03-05 10:00:00"))
-    config = department_rule(tmp_path)
-    await sync(store, config, "fgw")
-    mirrored = await sync(store, config, "ghj")
+    *_, mirrored = await disagreeing(store, tmp_path)
     stored = await filing(store)
     assert (stored.status, stored.src_connector) == ("IN_PROGRESS", "fgw")
     found = await conflicts(store)
@@ -186,11 +192,7 @@ async def test_the_department_rule_keeps_each_filings_own_department_authoritati
 
 
 async def test_a_conflict_closes_when_the_sources_agree_again(store: Store, tmp_path: Path) -> None:
-    fgw_url, ghj_url = await two_sources(tmp_path)
-    await src.execute(ghj_url, set_status("3", "2014-03-05 10:00:00"))
-    config = department_rule(tmp_path)
-    await sync(store, config, "fgw")
-    await sync(store, config, "ghj")
+    fgw_url, ghj_url, config, _ = await disagreeing(store, tmp_path)
     # The authority approves the filing too: the sources agree and the conflict closes.
     await src.execute(fgw_url, set_status("3", "2014-03-06 10:00:00"))
     await sync(store, config, "fgw")
@@ -211,11 +213,7 @@ async def test_a_conflict_closes_when_the_sources_agree_again(store: Store, tmp_
 async def test_a_value_offered_again_differently_replaces_its_open_conflict(
     store: Store, tmp_path: Path
 ) -> None:
-    fgw_url, ghj_url = await two_sources(tmp_path)
-    await src.execute(ghj_url, set_status("3", "2014-03-05 10:00:00"))
-    config = department_rule(tmp_path)
-    await sync(store, config, "fgw")
-    await sync(store, config, "ghj")
+    fgw_url, ghj_url, config, _ = await disagreeing(store, tmp_path)
     await src.execute(ghj_url, set_status("1", "2014-03-06 10:00:00"))
     await sync(store, config, "ghj")
     found = await conflicts(store)
